@@ -1,0 +1,74 @@
+/**
+ * The deploy plan: what `render` produces from (descriptor, API object, config)
+ * and what the engine hands to plugins. Pure data, no behaviour; the contract
+ * between src/descriptor (producer) and src/engine + src/plugins (consumers).
+ */
+
+/** A Kubernetes object as plain JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where a chart comes from. Exactly one of repo+name, oci or path is set. */
+export interface ChartRef {
+  /** Classic chart repository URL (http(s) or file://), used with `name`. */
+  repo?: string;
+  name?: string;
+  /** OCI reference, e.g. oci://registry/charts/crossplane */
+  oci?: string;
+  /** Local chart directory or .tgz, resolved relative to the descriptor's directory. */
+  path?: string;
+  version?: string;
+}
+
+export interface HelmReleasePlan {
+  releaseName: string;
+  namespace: string;
+  chart: ChartRef;
+  values: JsonObject;
+  createNamespace: boolean;
+}
+
+export type DeletionPolicy = "delete" | "orphan";
+
+/** How readiness of a unit is decided. `kstatus`: every deployed object Current. */
+export type ReadinessRule = { kind: "kstatus" } | { kind: "none" };
+
+interface UnitPlanBase {
+  name: string;
+  dependsOn: string[];
+  deletionPolicy: DeletionPolicy;
+  readiness: ReadinessRule;
+}
+
+export interface HelmUnitPlan extends UnitPlanBase {
+  type: "helm";
+  helm: HelmReleasePlan;
+}
+
+export interface ManifestsUnitPlan extends UnitPlanBase {
+  type: "manifests";
+  /** Objects in apply order; deleted in reverse. */
+  manifests: KubeObject[];
+}
+
+export type UnitPlan = HelmUnitPlan | ManifestsUnitPlan;
+
+/** Outputs a deployed unit exposes to later units and to status projection as `deploy.<unit>`. */
+export interface UnitOutputs {
+  release?: { name: string; namespace: string; chartName: string; chartVersion: string; revision: number };
+  objects: { apiVersion: string; kind: string; name: string; namespace?: string }[];
+  ready: boolean;
+}

@@ -1,0 +1,62 @@
+/**
+ * The plugin contract (the seed's runtime contract, per deploy unit):
+ * observe, then create or update only where needed; delete in reverse DAG order.
+ * Plugins never touch API-object status; the engine owns conditions and events.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject, UnitOutputs, UnitPlan } from "../descriptor/plan.js";
+
+/** An object reference as it appears in status and drift reports. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** One field that differs between what was rendered and what is live. */
+export interface DriftEntry {
+  object: ObjectRef;
+  /** JSON path of the field, e.g. `.spec.replicas`; empty for a missing object. */
+  field: string;
+  reason: "missing" | "changed";
+  /** Field manager that last wrote the field, when the server says so. */
+  manager?: string;
+}
+
+export interface ObjectStatus extends ObjectRef {
+  phase: "Current" | "InProgress" | "Failed" | "NotFound" | "Unknown";
+  message?: string;
+}
+
+export interface Observation {
+  exists: boolean;
+  /** True when the live release/objects do not match the plan (including plan changes). */
+  upToDate: boolean;
+  drift: DriftEntry[];
+  ready: boolean;
+  objects: ObjectStatus[];
+  outputs: UnitOutputs;
+}
+
+/** What a plugin is given to act on one target cluster for one API object. */
+export interface UnitScope {
+  /** Access to the target (mcp or workload) cluster. */
+  kubeconfig: KubeConfig;
+  /** Stable identity of the owning API object, used for labels, release names and inventories. */
+  owner: { provider: string; group: string; kind: string; namespace: string; name: string; uid: string };
+  /** Directory of the descriptor, for chart paths. */
+  baseDir: string;
+  signal?: AbortSignal;
+}
+
+export interface DeployPlugin<U extends UnitPlan = UnitPlan> {
+  readonly type: U["type"];
+  observe(unit: U, scope: UnitScope): Promise<Observation>;
+  create(unit: U, scope: UnitScope): Promise<void>;
+  update(unit: U, scope: UnitScope): Promise<void>;
+  /** Removes what the unit deployed; resolves once the removal was accepted. */
+  delete(unit: U, scope: UnitScope): Promise<void>;
+  /** Objects this plugin deployed for the unit, so the engine can watch them for drift. */
+  deployedObjects(unit: U, scope: UnitScope): Promise<KubeObject[]>;
+}
