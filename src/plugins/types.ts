@@ -20,12 +20,18 @@ export interface DriftEntry {
   /** JSON path of the field, e.g. `.spec.replicas`; empty for a missing object. */
   field: string;
   reason: "missing" | "changed";
+  /** The desired and live values of a changed field, for messages (never for Secret data). */
+  desired?: unknown;
+  live?: unknown;
   /** Field manager that last wrote the field, when the server says so. */
   manager?: string;
 }
 
+/** kstatus phases (sigs.k8s.io/cli-utils), plus NotFound for an object that is not there. */
+export type StatusPhase = "Current" | "InProgress" | "Failed" | "Terminating" | "NotFound" | "Unknown";
+
 export interface ObjectStatus extends ObjectRef {
-  phase: "Current" | "InProgress" | "Failed" | "NotFound" | "Unknown";
+  phase: StatusPhase;
   message?: string;
 }
 
