@@ -1,0 +1,247 @@
+/**
+ * A keyed, de-duplicating work queue with client-go semantics, and the worker
+ * loop that feeds it to a Reconciler (controller-runtime's processNextWorkItem).
+ */
+import type { Logger } from "pino";
+import { type RateLimiter, defaultControllerRateLimiter } from "./ratelimiter.js";
+import { type Reconciler, type Result, isTerminalError, parseRequestKey } from "./types.js";
+
+/** Hooks the metrics module implements (client-go's MetricsProvider, flattened). Durations in seconds. */
+export interface WorkQueueMetrics {
+  depth(n: number): void;
+  added(): void;
+  /** A key left the queue for a worker after waiting `queuedSeconds`. */
+  started(queuedSeconds: number): void;
+  finished(workSeconds: number): void;
+  retried(): void;
+}
+
+export interface WorkQueueOptions {
+  rateLimiter?: RateLimiter;
+  metrics?: WorkQueueMetrics;
+  /** Milliseconds; Date.now by default (vitest fake timers replace it). */
+  now?: () => number;
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  /** Keys that need processing: queued, or re-added while a worker holds them. */
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Map<string, number>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly waiting = new Map<string, { readyAt: number; timer: NodeJS.Timeout }>();
+  private readonly getters: ((key: string | undefined) => void)[] = [];
+  private readonly drained: (() => void)[] = [];
+  private shuttingDown = false;
+  private readonly rateLimiter: RateLimiter;
+  private readonly metrics: WorkQueueMetrics | undefined;
+  private readonly now: () => number;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter();
+    this.metrics = options.metrics;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Queue `key` unless it is already waiting; a key being processed is queued again after done(). */
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.metrics?.added();
+    this.dirty.add(key);
+    this.addedAt.set(key, this.now());
+    if (this.processing.has(key)) return;
+    this.queue.push(key);
+    this.handOut();
+  }
+
+  /** Add `key` after `ms`; of several pending delays for one key the earliest wins. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.now() + ms;
+    const pending = this.waiting.get(key);
+    if (pending && pending.readyAt <= readyAt) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, ms);
+    timer.unref();
+    this.waiting.set(key, { readyAt, timer });
+  }
+
+  /** Add `key` after the rate limiter's delay; counts as a retry. */
+  addRateLimited(key: string): void {
+    if (this.shuttingDown) return;
+    this.metrics?.retried();
+    this.addAfter(key, this.rateLimiter.when(key));
+  }
+
+  /** The key succeeded (or gave up): reset its backoff. Does not remove it from the queue. */
+  forget(key: string): void {
+    this.rateLimiter.forget(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.rateLimiter.numRequeues(key);
+  }
+
+  /**
+   * The next key, once there is one; `undefined` once the queue shuts down. Unlike
+   * client-go, queued keys are not handed out after shutdown: a stopping
+   * controller starts no new work, and the next leader lists everything anyway.
+   */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.queue.length > 0 ? this.take() : undefined;
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => this.getters.push(resolve));
+  }
+
+  /** A worker finished `key`; if it was re-added meanwhile it goes back in the queue. */
+  done(key: string): void {
+    const started = this.processing.get(key);
+    if (started === undefined) return;
+    this.processing.delete(key);
+    this.metrics?.finished((this.now() - started) / 1000);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      this.queue.push(key);
+      this.handOut();
+    }
+    if (this.processing.size === 0) this.notifyDrained();
+  }
+
+  len(): number {
+    return this.queue.length;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Stop accepting and handing out keys; waiting get() calls resolve to undefined. */
+  shutDown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const { timer } of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
+    for (const resolve of this.getters.splice(0)) resolve(undefined);
+    if (this.processing.size === 0) this.notifyDrained();
+  }
+
+  /** shutDown, then resolve once every key being processed is done(). */
+  shutDownWithDrain(): Promise<void> {
+    const drained = new Promise<void>((resolve) => this.drained.push(resolve));
+    this.shutDown();
+    if (this.processing.size === 0) this.notifyDrained();
+    return drained;
+  }
+
+  private take(): string | undefined {
+    const key = this.queue.shift();
+    if (key === undefined) return undefined;
+    const now = this.now();
+    this.processing.set(key, now);
+    this.dirty.delete(key);
+    this.metrics?.started((now - (this.addedAt.get(key) ?? now)) / 1000);
+    this.addedAt.delete(key);
+    this.metrics?.depth(this.queue.length);
+    return key;
+  }
+
+  private handOut(): void {
+    while (this.getters.length > 0 && this.queue.length > 0) {
+      this.getters.shift()?.(this.take());
+    }
+    this.metrics?.depth(this.queue.length);
+  }
+
+  private notifyDrained(): void {
+    for (const resolve of this.drained.splice(0)) resolve();
+  }
+}
+
+/** What happened to one reconcile; controller-runtime's `result` label plus terminal errors. */
+export type ReconcileOutcome = "success" | "error" | "requeue_after" | "terminal_error";
+
+export interface ReconcileMetrics {
+  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+}
+
+export interface WorkerOptions {
+  logger?: Logger;
+  metrics?: ReconcileMetrics;
+  /** Passed to every reconcile; abort it to make in-flight reconciles give up early. */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/**
+ * Run `workers` loops that take keys from `queue` and reconcile them. Resolves
+ * once the queue has shut down and every in-flight reconcile has finished.
+ */
+export async function runWorkers(
+  queue: WorkQueue,
+  workers: number,
+  reconciler: Reconciler,
+  options: WorkerOptions = {},
+): Promise<void> {
+  const loop = async (): Promise<void> => {
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
+      try {
+        await processItem(queue, key, reconciler, options);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, loop));
+}
+
+async function processItem(
+  queue: WorkQueue,
+  key: string,
+  reconciler: Reconciler,
+  options: WorkerOptions,
+): Promise<void> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const outcome = await reconcileOnce(queue, key, reconciler, options);
+  options.metrics?.reconciled(outcome, (now() - started) / 1000);
+}
+
+async function reconcileOnce(
+  queue: WorkQueue,
+  key: string,
+  reconciler: Reconciler,
+  options: WorkerOptions,
+): Promise<ReconcileOutcome> {
+  const log = options.logger?.child({ key });
+  let result: Result;
+  try {
+    // parse inside the try and call through a then() so synchronous throws are recovered too
+    const request = parseRequestKey(key);
+    result = await Promise.resolve().then(() =>
+      reconciler.reconcile(request, options.signal ?? new AbortController().signal),
+    );
+  } catch (err) {
+    if (isTerminalError(err)) {
+      queue.forget(key);
+      log?.error({ err }, "reconcile failed with a terminal error; not retrying");
+      return "terminal_error";
+    }
+    queue.addRateLimited(key);
+    log?.warn({ err, retries: queue.numRequeues(key) }, "reconcile failed; retrying with backoff");
+    return "error";
+  }
+  queue.forget(key);
+  const after = result.requeueAfter ?? 0;
+  if (after > 0) {
+    queue.addAfter(key, after);
+    return "requeue_after";
+  }
+  return "success";
+}
