@@ -1,0 +1,215 @@
+/**
+ * metav1.Condition helpers for spe's status (pure). Conditions are set through
+ * named constructors (kro style), Ready is computed only by summarizeReady
+ * (Flux style), and events come from conditionTransitions, not from call sites.
+ */
+
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+/** metav1.Condition. */
+export interface Condition {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly observedGeneration?: number;
+  /** RFC 3339, seconds precision (metav1.Time). */
+  readonly lastTransitionTime: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A condition as a reconcile states it; setCondition supplies the transition time. */
+export type ConditionInput = Omit<Condition, "lastTransitionTime">;
+
+export const ConditionType = {
+  Ready: "Ready",
+  ConfigResolved: "ConfigResolved",
+  TargetReachable: "TargetReachable",
+  Deployed: "Deployed",
+  ResourcesReady: "ResourcesReady",
+  /** openMCP's: True while end users still have DomainServiceAPI objects. */
+  DeletionBlocked: "DeletionBlocked",
+} as const;
+
+/** Ready's reasons are openMCP's; the others are spe's. */
+export const Reason = {
+  ReconcileSuccess: "ReconcileSuccess",
+  ReconcileError: "ReconcileError",
+  Terminating: "Terminating",
+  ConfigResolved: "ConfigResolved",
+  ConfigNotFound: "ConfigNotFound",
+  TargetReachable: "TargetReachable",
+  TargetUnreachable: "TargetUnreachable",
+  DeploySucceeded: "DeploySucceeded",
+  DeployFailed: "DeployFailed",
+  ResourcesReady: "ResourcesReady",
+  ResourcesNotReady: "ResourcesNotReady",
+  UserResourcesPresent: "UserResourcesPresent",
+  NoUserResources: "NoUserResources",
+} as const;
+
+export type Phase = "Ready" | "Progressing" | "Terminating";
+
+/** The positive sub-conditions Ready summarises, in the order a reconcile establishes them. */
+export const READY_DEPENDS_ON: readonly string[] = [
+  ConditionType.ConfigResolved,
+  ConditionType.TargetReachable,
+  ConditionType.Deployed,
+  ConditionType.ResourcesReady,
+];
+
+function cond(type: string, status: ConditionStatus, reason: string, message: string): ConditionInput {
+  return { type, status, reason, message };
+}
+
+export const configResolved = (message = "ServiceProviderConfig resolved"): ConditionInput =>
+  cond(ConditionType.ConfigResolved, "True", Reason.ConfigResolved, message);
+export const configNotResolved = (message: string, reason: string = Reason.ConfigNotFound): ConditionInput =>
+  cond(ConditionType.ConfigResolved, "False", reason, message);
+export const targetReachable = (message = "Target cluster reachable"): ConditionInput =>
+  cond(ConditionType.TargetReachable, "True", Reason.TargetReachable, message);
+export const targetUnreachable = (
+  message: string,
+  reason: string = Reason.TargetUnreachable,
+): ConditionInput => cond(ConditionType.TargetReachable, "False", reason, message);
+export const deployed = (message = "All deploy units applied"): ConditionInput =>
+  cond(ConditionType.Deployed, "True", Reason.DeploySucceeded, message);
+export const deployFailed = (message: string, reason: string = Reason.DeployFailed): ConditionInput =>
+  cond(ConditionType.Deployed, "False", reason, message);
+export const resourcesReady = (message = "All deployed resources are ready"): ConditionInput =>
+  cond(ConditionType.ResourcesReady, "True", Reason.ResourcesReady, message);
+export const resourcesNotReady = (
+  message: string,
+  reason: string = Reason.ResourcesNotReady,
+): ConditionInput => cond(ConditionType.ResourcesReady, "False", reason, message);
+export const deletionBlocked = (message: string): ConditionInput =>
+  cond(ConditionType.DeletionBlocked, "True", Reason.UserResourcesPresent, message);
+export const deletionNotBlocked = (message = "No user resources left"): ConditionInput =>
+  cond(ConditionType.DeletionBlocked, "False", Reason.NoUserResources, message);
+
+export function findCondition(list: readonly Condition[], type: string): Condition | undefined {
+  return list.find((c) => c.type === type);
+}
+
+export function isConditionTrue(list: readonly Condition[], type: string): boolean {
+  return findCondition(list, type)?.status === "True";
+}
+
+/** metav1.Time drops sub-second precision; keep what the apiserver would store so round-trips compare equal. */
+export function metaTime(now: Date): string {
+  return now.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * A new list with `input` set. lastTransitionTime changes only when the status
+ * does (meta.SetStatusCondition); Ready is kept first, the others keep their place.
+ */
+export function setCondition(list: readonly Condition[], input: ConditionInput, now: Date): Condition[] {
+  const existing = findCondition(list, input.type);
+  const lastTransitionTime =
+    existing && existing.status === input.status ? existing.lastTransitionTime : metaTime(now);
+  const next: Condition = { ...input, lastTransitionTime };
+  if (existing) return list.map((c) => (c.type === input.type ? next : c));
+  return input.type === ConditionType.Ready ? [next, ...list] : [...list, next];
+}
+
+export function removeCondition(list: readonly Condition[], type: string): Condition[] {
+  return list.filter((c) => c.type !== type);
+}
+
+export interface ReadySummary {
+  readonly ready: ConditionInput;
+  readonly phase: Phase;
+}
+
+export interface SummarizeOptions {
+  /** metadata.deletionTimestamp is set. */
+  readonly deleting?: boolean;
+  /** metadata.generation, recorded as Ready's observedGeneration. */
+  readonly generation?: number;
+  /** Sub-conditions that must all be True; READY_DEPENDS_ON by default. */
+  readonly dependsOn?: readonly string[];
+}
+
+/**
+ * The one place Ready and the phase are decided. Deleting ⇒ Terminating (with
+ * DeletionBlocked's message if set); all sub-conditions True ⇒ Ready; otherwise
+ * Progressing, naming the first sub-condition (in reconcile order) that is not True.
+ */
+export function summarizeReady(list: readonly Condition[], options: SummarizeOptions = {}): ReadySummary {
+  const generation = options.generation === undefined ? {} : { observedGeneration: options.generation };
+  if (options.deleting) {
+    const blocked = findCondition(list, ConditionType.DeletionBlocked);
+    const message = blocked?.status === "True" ? blocked.message : "Deleting";
+    return {
+      ready: { ...cond(ConditionType.Ready, "False", Reason.Terminating, message), ...generation },
+      phase: "Terminating",
+    };
+  }
+  for (const type of options.dependsOn ?? READY_DEPENDS_ON) {
+    const sub = findCondition(list, type);
+    if (sub?.status === "True") continue;
+    const detail = sub ? `${sub.reason}: ${sub.message}` : "not yet observed";
+    return {
+      ready: {
+        ...cond(ConditionType.Ready, "False", Reason.ReconcileError, `${type} ${detail}`),
+        ...generation,
+      },
+      phase: "Progressing",
+    };
+  }
+  return {
+    ready: {
+      ...cond(ConditionType.Ready, "True", Reason.ReconcileSuccess, "Reconcile succeeded"),
+      ...generation,
+    },
+    phase: "Ready",
+  };
+}
+
+export interface ConditionTransition {
+  readonly type: string;
+  /** Undefined when the condition is new. */
+  readonly previous?: Condition;
+  /** Undefined when the condition was removed. */
+  readonly current?: Condition;
+}
+
+/** Conditions whose status or reason changed, appeared or disappeared. Message-only changes are not transitions. */
+export function conditionTransitions(
+  previous: readonly Condition[],
+  current: readonly Condition[],
+): ConditionTransition[] {
+  const changes: ConditionTransition[] = [];
+  for (const now of current) {
+    const before = findCondition(previous, now.type);
+    if (!before) changes.push({ type: now.type, current: now });
+    else if (before.status !== now.status || before.reason !== now.reason) {
+      changes.push({ type: now.type, previous: before, current: now });
+    }
+  }
+  for (const before of previous) {
+    if (!findCondition(current, before.type)) changes.push({ type: before.type, previous: before });
+  }
+  return changes;
+}
+
+export interface TransitionEvent {
+  readonly type: "Normal" | "Warning";
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The Event a transition deserves: Warning when a condition went bad, Normal otherwise. */
+export function transitionEvent(transition: ConditionTransition): TransitionEvent {
+  const { current } = transition;
+  if (!current) {
+    return { type: "Normal", reason: `${transition.type}Removed`, message: `${transition.type} removed` };
+  }
+  // DeletionBlocked is openMCP's one condition that is abnormal when True.
+  const bad = current.type === ConditionType.DeletionBlocked ? "True" : "False";
+  return {
+    type: current.status === bad ? "Warning" : "Normal",
+    reason: current.reason,
+    message: `${current.type}=${current.status}: ${current.message}`,
+  };
+}
