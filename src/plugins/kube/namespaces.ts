@@ -1,0 +1,26 @@
+/** Namespaces that must exist before namespaced objects can be applied into them. */
+import type { KubeObject } from "../../descriptor/plan.js";
+import { KubeClient } from "./client.js";
+
+/**
+ * Creates each missing namespace: with the plan's own Namespace object when it has one,
+ * else a bare one labelled as made by spe. Existing namespaces are left untouched.
+ */
+export async function ensureNamespaces(
+  client: KubeClient,
+  namespaces: Iterable<string>,
+  planned: KubeObject[] = [],
+): Promise<void> {
+  for (const name of new Set(namespaces)) {
+    if (await client.get({ apiVersion: "v1", kind: "Namespace", name })) continue;
+    const own = planned.find(
+      (o) => o.kind === "Namespace" && o.apiVersion === "v1" && o.metadata.name === name,
+    );
+    const ns: KubeObject = own ?? {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { "app.kubernetes.io/managed-by": "spe" } },
+    };
+    await client.apply(ns, { manager: "spe", force: true });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The inventory: a ConfigMap on the target cluster listing, in apply order, every object a
+ * manifests unit applied. Why a stored list and not only labels: pruning by label would have
+ * to list every kind on the cluster, and a kind that left the plan altogether would never be
+ * looked at; the list names exactly what to delete, in which order, even after a restart.
+ * The owner labels on each object remain, for watches and for a safety check before deleting.
+ */
+import type { KubeObject } from "../../descriptor/plan.js";
+import { KubeClient } from "../kube/client.js";
+import { ensureNamespaces } from "../kube/namespaces.js";
+import { dnsLabel, OWNER_ANNOTATION, ownerHash, ownerLabels, ownerRef } from "../owner.js";
+import type { ObjectRef, UnitScope } from "../types.js";
+
+export const DEFAULT_INVENTORY_NAMESPACE = "spe-system";
+
+export interface InventoryLocation {
+  namespace: string;
+  name: string;
+}
+
+export function inventoryLocation(scope: UnitScope, unit: string, namespace: string): InventoryLocation {
+  return { namespace, name: `spe-inventory-${ownerHash(scope.owner)}-${dnsLabel(unit)}` };
+}
+
+export function refKey(ref: ObjectRef): string {
+  const group = ref.apiVersion.includes("/") ? ref.apiVersion.slice(0, ref.apiVersion.indexOf("/")) : "";
+  return `${group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
+}
+
+function isRef(value: unknown): value is ObjectRef {
+  const r = value as Partial<ObjectRef> | null;
+  return typeof r?.apiVersion === "string" && typeof r.kind === "string" && typeof r.name === "string";
+}
+
+/** The recorded refs, or undefined when no inventory exists. */
+export async function readInventory(
+  client: KubeClient,
+  at: InventoryLocation,
+): Promise<ObjectRef[] | undefined> {
+  const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", ...at });
+  if (!cm) return undefined;
+  const text = (cm.data as Record<string, string> | undefined)?.objects ?? "[]";
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter(isRef) : [];
+}
+
+export async function writeInventory(
+  client: KubeClient,
+  at: InventoryLocation,
+  ctx: { scope: UnitScope; unit: string },
+  refs: ObjectRef[],
+): Promise<void> {
+  await ensureNamespaces(client, [at.namespace]);
+  const cm: KubeObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      ...at,
+      labels: ownerLabels(ctx.scope.owner, ctx.unit),
+      annotations: { [OWNER_ANNOTATION]: ownerRef(ctx.scope.owner) },
+    },
+    data: { objects: JSON.stringify(refs) },
+  };
+  await client.apply(cm, { manager: "spe", force: true });
+}
+
+export async function deleteInventory(client: KubeClient, at: InventoryLocation): Promise<void> {
+  await client.delete({ apiVersion: "v1", kind: "ConfigMap", ...at });
+}
+
+/** Refs in `before` that are not in `after`, in `before`'s order. */
+export function removed(before: ObjectRef[], after: ObjectRef[]): ObjectRef[] {
+  const keep = new Set(after.map(refKey));
+  return before.filter((r) => !keep.has(refKey(r)));
+}
+
+/** `a` followed by the refs of `b` that `a` lacks. */
+export function union(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
+  return [...a, ...removed(b, a)];
+}
