@@ -1,0 +1,79 @@
+/** Chart sources: the helm arguments that name a chart, and a digest that changes when the chart does. */
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import type { ChartRef, JsonValue } from "../../descriptor/plan.js";
+import { HelmError } from "./errors.js";
+
+export function localChartPath(chart: ChartRef, baseDir: string): string | undefined {
+  if (!chart.path) return undefined;
+  return isAbsolute(chart.path) ? chart.path : resolve(baseDir, chart.path);
+}
+
+/** The chart arguments of install/upgrade/template: `<chart> [--repo url] [--version v]`. */
+export function chartArgs(chart: ChartRef, baseDir: string): string[] {
+  const version = chart.version ? ["--version", chart.version] : [];
+  const local = localChartPath(chart, baseDir);
+  if (local) return [local, ...version];
+  if (chart.oci) return [chart.oci, ...version];
+  if (chart.repo && chart.name) return [chart.name, "--repo", chart.repo, ...version];
+  throw new HelmError("ChartNotFound", "chart reference names neither path, oci nor repo+name");
+}
+
+async function filesOf(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesOf(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+async function localDigest(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new HelmError("ChartNotFound", `chart path ${path} does not exist`);
+  const files = info.isDirectory() ? (await filesOf(path)).sort() : [path];
+  for (const file of files) {
+    hash.update(relative(path, file)).update("\0");
+    hash.update(await readFile(file)).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/** Short enough for a label value (63 characters). */
+function short(hex: string): string {
+  return hex.slice(0, 32);
+}
+
+/**
+ * sha256 of the chart's contents for a local chart; of repo, name and version otherwise
+ * (a published chart version is immutable; without a version the digest cannot notice a
+ * newer chart, so pin versions).
+ */
+export async function chartDigest(chart: ChartRef, baseDir: string): Promise<string> {
+  const local = localChartPath(chart, baseDir);
+  if (local) return short(await localDigest(local));
+  const id = JSON.stringify([
+    chart.oci ?? null,
+    chart.repo ?? null,
+    chart.name ?? null,
+    chart.version ?? null,
+  ]);
+  return short(createHash("sha256").update(id).digest("hex"));
+}
+
+function canonical(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k] as JsonValue)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 of the values in canonical JSON (key order does not matter). */
+export function valuesHash(values: JsonValue): string {
+  return short(createHash("sha256").update(canonical(values)).digest("hex"));
+}

@@ -1,0 +1,6 @@
+export { HelmPlugin, HELM_FIELD_MANAGER, type HelmPluginOptions } from "./plugin.js";
+export { HelmBinary, helmProcessCount, type HelmBinaryOptions } from "./binary.js";
+export { HelmError, isHelmError, type HelmErrorReason } from "./errors.js";
+export { RenderCache, type RenderKey } from "./render-cache.js";
+export { CHART_DIGEST_LABEL, VALUES_HASH_LABEL } from "./commands.js";
+export { latestRelease, type HelmRelease, type ReleaseStatus } from "./release.js";

@@ -1,0 +1,210 @@
+/**
+ * The helm plugin: one helm release per unit, driven through the helm v4 binary for
+ * changes (install, upgrade, uninstall) and read through the Kubernetes API for observe,
+ * so that observing a release in steady state starts no helm process.
+ */
+import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
+import { refOf } from "../drift.js";
+import { KubeClient } from "../kube/client.js";
+import { observeObjects } from "../observe-objects.js";
+import type { DeployPlugin, Observation, UnitScope } from "../types.js";
+import { HelmBinary, type HelmBinaryOptions } from "./binary.js";
+import { chartDigest, valuesHash } from "./chart.js";
+import {
+  CHART_DIGEST_LABEL,
+  template,
+  uninstall,
+  upgradeInstall,
+  VALUES_HASH_LABEL,
+  type Invocation,
+} from "./commands.js";
+import { HelmError } from "./errors.js";
+import { helmOwnership, parseManifest, settleNamespaces } from "./manifest.js";
+import { hasGoodRevision, isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
+import { RenderCache, type RenderKey } from "./render-cache.js";
+
+/** The field manager helm v4 applies with (server-side apply). */
+export const HELM_FIELD_MANAGER = "helm";
+
+export interface HelmPluginOptions extends HelmBinaryOptions {
+  /** `--timeout` of install/upgrade; bounds hooks only, since spe never waits for readiness (default 5m). */
+  timeout?: string;
+  renderCache?: RenderCache;
+}
+
+const ABSENT: Observation = {
+  exists: false,
+  upToDate: false,
+  drift: [],
+  ready: false,
+  objects: [],
+  outputs: { objects: [], ready: false },
+};
+
+function gone(release: HelmRelease | undefined): boolean {
+  return !release || release.status === "uninstalled" || release.status === "uninstalling";
+}
+
+function madeFrom(release: HelmRelease, key: RenderKey): boolean {
+  return (
+    release.labels[CHART_DIGEST_LABEL] === key.chartDigest &&
+    release.labels[VALUES_HASH_LABEL] === key.valuesHash
+  );
+}
+
+function outputsOf(release: HelmRelease, objects: KubeObject[], ready: boolean): UnitOutputs {
+  const { name, namespace, chartName, chartVersion, revision } = release;
+  return {
+    release: { name, namespace, chartName, chartVersion, revision },
+    objects: objects.map(refOf),
+    ready,
+  };
+}
+
+export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
+  readonly type = "helm" as const;
+  readonly helm: HelmBinary;
+  private readonly timeout: string;
+  private readonly cache: RenderCache;
+  /** Releases a helm process of this plugin is working on; a pending release not in here is stuck. */
+  private readonly active = new Set<string>();
+
+  constructor(options: HelmPluginOptions = {}) {
+    this.helm = new HelmBinary(options);
+    this.timeout = options.timeout ?? "5m";
+    this.cache = options.renderCache ?? new RenderCache();
+  }
+
+  /** Checks the binary (must be helm v4); call once at start. Resolves with its version. */
+  start(): Promise<string> {
+    return this.helm.checkVersion();
+  }
+
+  private async renderKey(unit: HelmUnitPlan, scope: UnitScope): Promise<RenderKey> {
+    const { releaseName, namespace, chart, values } = unit.helm;
+    return {
+      chartDigest: await chartDigest(chart, scope.baseDir),
+      valuesHash: valuesHash(values),
+      release: releaseName,
+      namespace,
+    };
+  }
+
+  private invocation(scope: UnitScope): Invocation {
+    const inv: Invocation = { helm: this.helm, kubeconfig: scope.kubeconfig, baseDir: scope.baseDir };
+    if (scope.signal) inv.signal = scope.signal;
+    return inv;
+  }
+
+  private releaseId(unit: HelmUnitPlan, scope: UnitScope): string {
+    return `${scope.kubeconfig.getCurrentCluster()?.server ?? ""}|${unit.helm.namespace}|${unit.helm.releaseName}`;
+  }
+
+  /** The objects a release consists of, as helm applies them (namespaces settled, ownership metadata added). */
+  private async objectsOf(client: KubeClient, release: HelmRelease, manifest: string): Promise<KubeObject[]> {
+    const settled = await settleNamespaces(client, parseManifest(manifest), release.namespace);
+    return settled.map((o) => helmOwnership(o, release));
+  }
+
+  async observe(unit: HelmUnitPlan, scope: UnitScope): Promise<Observation> {
+    const client = KubeClient.for(scope.kubeconfig);
+    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
+    if (!release || gone(release)) return ABSENT;
+    const key = await this.renderKey(unit, scope);
+    const current = release.status === "deployed" && madeFrom(release, key);
+    // The release was made from this plan: its stored manifest is this plan's render.
+    if (current && !this.cache.get(key)) this.cache.set(key, release.manifest);
+    const desired = await this.objectsOf(
+      client,
+      release,
+      current ? (this.cache.get(key) ?? "") : release.manifest,
+    );
+    const seen = await observeObjects(client, desired, HELM_FIELD_MANAGER);
+    const drift = seen.flatMap((s) => s.drift);
+    const objects = seen.map((s) => s.status);
+    const healthy = objects.every((o) => o.phase === "Current");
+    const ready = release.status === "deployed" && (unit.readiness.kind === "none" || healthy);
+    return {
+      exists: true,
+      upToDate: current && drift.length === 0,
+      drift,
+      ready,
+      objects,
+      outputs: outputsOf(release, desired, ready),
+    };
+  }
+
+  create(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
+    return this.exclusive(unit, scope, () => this.deploy(unit, scope));
+  }
+
+  /** Upgrades to the plan; with an unchanged plan this corrects drift (SSA with forced conflicts). */
+  update(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
+    return this.exclusive(unit, scope, () => this.deploy(unit, scope));
+  }
+
+  async delete(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
+    if (unit.deletionPolicy === "orphan") return;
+    await this.exclusive(unit, scope, async () => {
+      const client = KubeClient.for(scope.kubeconfig);
+      const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
+      if (gone(release)) return;
+      if (release && isPending(release.status)) await unlockRelease(client, release);
+      await uninstall(this.invocation(scope), unit);
+    });
+  }
+
+  async deployedObjects(unit: HelmUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
+    const client = KubeClient.for(scope.kubeconfig);
+    const key = await this.renderKey(unit, scope);
+    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
+    let manifest = this.cache.get(key);
+    if (manifest === undefined && release?.status === "deployed" && madeFrom(release, key))
+      manifest = release.manifest;
+    manifest ??= await template(this.invocation(scope), unit);
+    this.cache.set(key, manifest);
+    const owner = { name: unit.helm.releaseName, namespace: unit.helm.namespace };
+    const settled = await settleNamespaces(client, parseManifest(manifest), owner.namespace);
+    return settled.map((o) => helmOwnership(o, owner));
+  }
+
+  private async exclusive<T>(unit: HelmUnitPlan, scope: UnitScope, fn: () => Promise<T>): Promise<T> {
+    const id = this.releaseId(unit, scope);
+    if (this.active.has(id)) throw new HelmError("Cancelled", `another helm operation on ${id} is running`);
+    this.active.add(id);
+    try {
+      return await fn();
+    } finally {
+      this.active.delete(id);
+    }
+  }
+
+  /**
+   * A release left pending by a helm process that died (the engine was killed mid-install)
+   * blocks helm forever: mark it failed; a release that never got a good revision is
+   * uninstalled so the install starts from scratch.
+   */
+  private async recover(
+    client: KubeClient,
+    unit: HelmUnitPlan,
+    scope: UnitScope,
+  ): Promise<HelmRelease | undefined> {
+    const { namespace, releaseName } = unit.helm;
+    const release = await latestRelease(client, namespace, releaseName);
+    if (!release || gone(release) || release.status === "deployed") return release;
+    if (isPending(release.status)) await unlockRelease(client, release);
+    if (await hasGoodRevision(client, namespace, releaseName)) return release;
+    await uninstall(this.invocation(scope), unit);
+    return undefined;
+  }
+
+  private async deploy(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
+    const client = KubeClient.for(scope.kubeconfig);
+    const key = await this.renderKey(unit, scope);
+    const before = await this.recover(client, unit, scope);
+    const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
+    await upgradeInstall(this.invocation(scope), unit, { labels: key, timeout: this.timeout, failure });
+    const after = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
+    if (after?.status === "deployed" && madeFrom(after, key)) this.cache.set(key, after.manifest);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Helm release state read straight from the Kubernetes API, without a helm process: helm's
+ * secret driver stores each revision as Secret `sh.helm.release.v1.<name>.v<rev>` whose
+ * `release` key is base64(gzip(json)) (inside the Secret's own base64).
+ */
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { KubeObject } from "../../descriptor/plan.js";
+import type { KubeClient } from "../kube/client.js";
+
+export type ReleaseStatus =
+  | "unknown"
+  | "deployed"
+  | "uninstalled"
+  | "superseded"
+  | "failed"
+  | "uninstalling"
+  | "pending-install"
+  | "pending-upgrade"
+  | "pending-rollback";
+
+export interface HelmRelease {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: ReleaseStatus;
+  chartName: string;
+  chartVersion: string;
+  manifest: string;
+  /** Labels of the release Secret, including the ones spe adds with `--labels`. */
+  labels: Record<string, string>;
+  /** The storage Secret's name, for unlocking a stuck release. */
+  secretName: string;
+}
+
+interface StoredRelease {
+  name?: string;
+  namespace?: string;
+  version?: number;
+  info?: { status?: string; description?: string };
+  chart?: { metadata?: { name?: string; version?: string } };
+  manifest?: string;
+  [key: string]: unknown;
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+export function decodeRelease(secretValue: string): StoredRelease {
+  const inner = Buffer.from(Buffer.from(secretValue, "base64").toString("utf8"), "base64");
+  const json = inner.subarray(0, 3).equals(GZIP_MAGIC) ? gunzipSync(inner) : inner;
+  return JSON.parse(json.toString("utf8")) as StoredRelease;
+}
+
+export function encodeRelease(release: StoredRelease): string {
+  const inner = gzipSync(Buffer.from(JSON.stringify(release), "utf8")).toString("base64");
+  return Buffer.from(inner, "utf8").toString("base64");
+}
+
+function releaseOf(secret: KubeObject): HelmRelease | undefined {
+  const value = (secret.data as Record<string, string> | undefined)?.release;
+  if (!value) return undefined;
+  const stored = decodeRelease(value);
+  const labels = secret.metadata.labels ?? {};
+  const chart = stored.chart?.metadata ?? {};
+  return {
+    name: stored.name ?? String(labels.name),
+    namespace: stored.namespace ?? String(secret.metadata.namespace),
+    revision: stored.version ?? Number(labels.version),
+    status: (stored.info?.status ?? String(labels.status)) as ReleaseStatus,
+    chartName: String(chart.name),
+    chartVersion: String(chart.version),
+    manifest: String(stored.manifest),
+    labels,
+    secretName: secret.metadata.name,
+  };
+}
+
+function revisionOf(secret: KubeObject): number {
+  return Number(secret.metadata.labels?.version ?? 0);
+}
+
+/** Every stored revision of a release, oldest first. */
+export async function releaseHistory(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<KubeObject[]> {
+  const secrets = await client.list("v1", "Secret", { namespace, labelSelector: `owner=helm,name=${name}` });
+  return secrets.sort((a, b) => revisionOf(a) - revisionOf(b));
+}
+
+/** The latest revision of a release, or undefined when there is none. */
+export async function latestRelease(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<HelmRelease | undefined> {
+  const history = await releaseHistory(client, namespace, name);
+  const last = history.at(-1);
+  return last ? releaseOf(last) : undefined;
+}
+
+/** Whether any revision was ever deployed successfully (a rollback target exists). */
+export async function hasGoodRevision(client: KubeClient, namespace: string, name: string): Promise<boolean> {
+  const history = await releaseHistory(client, namespace, name);
+  return history.some((s) => ["deployed", "superseded"].includes(s.metadata.labels?.status ?? ""));
+}
+
+export function isPending(status: ReleaseStatus): boolean {
+  return status.startsWith("pending-");
+}
+
+/**
+ * Marks a release stuck in a pending state as failed, in storage, as Flux's helm-controller
+ * does: helm refuses every operation on a pending release, and only the process that died
+ * would ever have finished it.
+ */
+export async function unlockRelease(client: KubeClient, release: HelmRelease): Promise<void> {
+  const ref = { apiVersion: "v1", kind: "Secret", namespace: release.namespace, name: release.secretName };
+  const secret = await client.get(ref);
+  const value = (secret?.data as Record<string, string> | undefined)?.release;
+  if (!secret || !value) return;
+  const stored = decodeRelease(value);
+  stored.info = {
+    ...stored.info,
+    status: "failed",
+    description: `spe: unlocked from stale ${release.status}`,
+  };
+  const patch = { metadata: { labels: { status: "failed" } }, data: { release: encodeRelease(stored) } };
+  await client.send({
+    method: "PATCH",
+    path: await client.path(ref),
+    body: patch,
+    contentType: "application/merge-patch+json",
+  });
+}
