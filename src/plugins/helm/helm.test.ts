@@ -1,0 +1,131 @@
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { chartArgs, chartDigest, valuesHash } from "./chart.js";
+import { classify, HelmError, tail } from "./errors.js";
+import { helmOwnership, parseManifest } from "./manifest.js";
+import { decodeRelease, encodeRelease } from "./release.js";
+import { RenderCache } from "./render-cache.js";
+
+const fixtures = fileURLToPath(new URL("../../../test/fixtures/charts/", import.meta.url));
+
+describe("release storage encoding", () => {
+  it("decodes what helm stores: base64(gzip(json)) inside the Secret's base64", () => {
+    const json = JSON.stringify({ name: "demo", version: 3, info: { status: "deployed" } });
+    const helmValue = gzipSync(Buffer.from(json)).toString("base64");
+    const secretData = Buffer.from(helmValue).toString("base64");
+    expect(decodeRelease(secretData)).toEqual({ name: "demo", version: 3, info: { status: "deployed" } });
+  });
+
+  it("round-trips through encodeRelease", () => {
+    const release = { name: "demo", info: { status: "failed" }, manifest: "---\nkind: ConfigMap" };
+    expect(decodeRelease(encodeRelease(release))).toEqual(release);
+  });
+});
+
+describe("chart digest and values hash", () => {
+  it("changes when a file of a local chart changes, not otherwise", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "spe-chart-"));
+    await cp(join(fixtures, "demo-service"), join(dir, "demo-service"), { recursive: true });
+    const chart = { path: "demo-service" };
+    const first = await chartDigest(chart, dir);
+    expect(await chartDigest(chart, dir)).toBe(first);
+    await writeFile(join(dir, "demo-service", "values.yaml"), "replicaCount: 2\n");
+    expect(await chartDigest(chart, dir)).not.toBe(first);
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("a missing local chart is ChartNotFound, before any helm process", async () => {
+    await expect(chartDigest({ path: "nope" }, fixtures)).rejects.toMatchObject({ reason: "ChartNotFound" });
+  });
+
+  it("a repository chart is identified by repo, name and version", async () => {
+    const a = await chartDigest({ repo: "https://charts.example", name: "x", version: "1.0.0" }, "/");
+    const b = await chartDigest({ repo: "https://charts.example", name: "x", version: "1.0.1" }, "/");
+    expect(a).not.toBe(b);
+  });
+
+  it("values hash ignores key order but not values", () => {
+    expect(valuesHash({ a: 1, b: { c: [1, 2] } })).toBe(valuesHash({ b: { c: [1, 2] }, a: 1 }));
+    expect(valuesHash({ a: 1 })).not.toBe(valuesHash({ a: 2 }));
+  });
+});
+
+describe("chartArgs", () => {
+  it("names local, repository and OCI charts the way helm expects", () => {
+    expect(chartArgs({ path: "charts/x", version: "1.0.0" }, "/base")).toEqual([
+      "/base/charts/x",
+      "--version",
+      "1.0.0",
+    ]);
+    expect(chartArgs({ repo: "https://r", name: "x" }, "/")).toEqual(["x", "--repo", "https://r"]);
+    expect(chartArgs({ oci: "oci://reg/x", version: "2" }, "/")).toEqual(["oci://reg/x", "--version", "2"]);
+    expect(() => chartArgs({}, "/")).toThrow(HelmError);
+  });
+});
+
+describe("helm errors", () => {
+  it("recognises a chart that cannot be found", () => {
+    expect(classify("Error: repo https://x not found", "InstallFailed")).toBe("InstallFailed");
+    expect(
+      classify('Error: chart "nope" version "9" not found in https://x repository', "InstallFailed"),
+    ).toBe("ChartNotFound");
+    expect(classify('Error: path "/x" not found', "RenderFailed")).toBe("ChartNotFound");
+    expect(classify("Error: INSTALLATION FAILED: ConfigMap is invalid", "InstallFailed")).toBe(
+      "InstallFailed",
+    );
+  });
+
+  it("keeps only the tail of stderr", () => {
+    const stderr = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n");
+    const t = tail(stderr);
+    expect(t.split("\n")).toHaveLength(20);
+    expect(t.endsWith("line 99")).toBe(true);
+  });
+});
+
+describe("manifest", () => {
+  it("parses helm's multi-document manifest and skips empty documents", () => {
+    const manifest =
+      "---\n# Source: x/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n# empty\n";
+    expect(parseManifest(manifest)).toEqual([
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } },
+    ]);
+  });
+
+  it("adds the metadata helm puts on every object it owns", () => {
+    const obj = helmOwnership(
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } },
+      { name: "r", namespace: "n" },
+    );
+    expect(obj.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "Helm" });
+    expect(obj.metadata.annotations).toEqual({
+      "meta.helm.sh/release-name": "r",
+      "meta.helm.sh/release-namespace": "n",
+    });
+  });
+});
+
+describe("RenderCache", () => {
+  it("keeps the most recently used renders up to its size", () => {
+    const cache = new RenderCache(2);
+    const key = (
+      r: string,
+    ): { chartDigest: string; valuesHash: string; release: string; namespace: string } => ({
+      chartDigest: "c",
+      valuesHash: "v",
+      release: r,
+      namespace: "n",
+    });
+    cache.set(key("a"), "A");
+    cache.set(key("b"), "B");
+    expect(cache.get(key("a"))).toBe("A");
+    cache.set(key("c"), "C");
+    expect(cache.get(key("b"))).toBeUndefined();
+    expect(cache.get(key("a"))).toBe("A");
+    expect(cache.size).toBe(2);
+  });
+});
