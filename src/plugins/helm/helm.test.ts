@@ -69,7 +69,6 @@ describe("chartArgs", () => {
 
 describe("helm errors", () => {
   it("recognises a chart that cannot be found", () => {
-    expect(classify("Error: repo https://x not found", "InstallFailed")).toBe("InstallFailed");
     expect(
       classify('Error: chart "nope" version "9" not found in https://x repository', "InstallFailed"),
     ).toBe("ChartNotFound");
