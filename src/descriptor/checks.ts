@@ -1,0 +1,190 @@
+/**
+ * Structural checks of a descriptor, each a named pure function returning issues
+ * (never a boolean): names, units and the DAG. compileDescriptor refuses a
+ * descriptor with any error; lint reports them all.
+ */
+import { ancestors, topoSort } from "./dag.js";
+import { issue, type Issue } from "./issues.js";
+import type { ProviderDescriptor } from "./load.js";
+import { UNIT_KINDS } from "./schema-check.js";
+import { didYouMean } from "./suggest.js";
+import type { DeployUnit } from "./types.gen.js";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const KIND = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const VERSION = /^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/;
+export const RESERVED_STATUS_KEYS = ["observedGeneration", "phase", "conditions", "resources", "drift"];
+
+function isDnsSubdomain(s: string): boolean {
+  return s.length <= 253 && s.includes(".") && s.split(".").every((l) => DNS_LABEL.test(l));
+}
+
+/** Group, kind, plural and version names the apiserver would reject. */
+export function checkNames(d: ProviderDescriptor): Issue[] {
+  const out: Issue[] = [];
+  const { api, config } = d.spec;
+  if (!isDnsSubdomain(api.group)) {
+    out.push(
+      issue(
+        "invalid-group",
+        ["spec", "api", "group"],
+        `"${api.group}" is not a DNS subdomain with at least one dot`,
+      ),
+    );
+  }
+  if (config.group !== undefined && !isDnsSubdomain(config.group)) {
+    out.push(
+      issue(
+        "invalid-group",
+        ["spec", "config", "group"],
+        `"${config.group}" is not a DNS subdomain with at least one dot`,
+      ),
+    );
+  }
+  for (const [path, kind] of [
+    [["spec", "api", "kind"], api.kind],
+    [["spec", "config", "kind"], config.kind],
+  ] as const) {
+    if (!KIND.test(kind))
+      out.push(issue("invalid-kind", [...path], `"${kind}" is not an UpperCamelCase kind`));
+  }
+  for (const [path, name] of [
+    [["spec", "api", "plural"], api.plural],
+    [["spec", "api", "singular"], api.singular],
+    [["spec", "config", "plural"], config.plural],
+    [["spec", "config", "singular"], config.singular],
+  ] as const) {
+    if (name !== undefined && !DNS_LABEL.test(name))
+      out.push(issue("invalid-name", [...path], `"${name}" must be a lower-case DNS label`));
+  }
+  api.versions.forEach((v, i) => {
+    if (!VERSION.test(v.name))
+      out.push(
+        issue(
+          "invalid-version",
+          ["spec", "api", "versions", i, "name"],
+          `"${v.name}" is not a Kubernetes version name like v1alpha1`,
+        ),
+      );
+  });
+  if (!VERSION.test(config.version))
+    out.push(
+      issue(
+        "invalid-version",
+        ["spec", "config", "version"],
+        `"${config.version}" is not a Kubernetes version name like v1alpha1`,
+      ),
+    );
+  if (api.versions.filter((v) => v.storage === true).length > 1) {
+    out.push(
+      issue("storage-version", ["spec", "api", "versions"], "only one version can be the storage version"),
+    );
+  }
+  return out;
+}
+
+function unitKindIssues(u: DeployUnit, i: number): Issue[] {
+  const path = ["spec", "deploy", i];
+  const kinds = UNIT_KINDS.filter((k) => u[k] !== undefined);
+  if (kinds.length !== 1) {
+    return [
+      issue(
+        "unit-kind",
+        path,
+        `unit "${u.name}" must have exactly one of ${UNIT_KINDS.join(", ")}; has ${kinds.length > 0 ? kinds.join(", ") : "none"}`,
+      ),
+    ];
+  }
+  const out: Issue[] = [];
+  if (u.forEach !== undefined && u.helm !== undefined) {
+    out.push(issue("foreach-helm", [...path, "forEach"], "forEach is only supported on manifests units"));
+  }
+  if (u.helm !== undefined) {
+    const c = u.helm.chart;
+    const sources = [
+      c.repo !== undefined || c.name !== undefined,
+      c.oci !== undefined,
+      c.path !== undefined,
+    ].filter(Boolean);
+    if (sources.length !== 1)
+      out.push(
+        issue(
+          "chart-source",
+          [...path, "helm", "chart"],
+          "chart needs exactly one of repo (with name), oci or path",
+        ),
+      );
+    if (c.repo !== undefined && c.name === undefined)
+      out.push(issue("chart-source", [...path, "helm", "chart"], "chart.repo needs chart.name"));
+    if (u.namespace === undefined)
+      out.push(issue("missing-namespace", path, `helm unit "${u.name}" needs a namespace`));
+  }
+  return out;
+}
+
+/** Unit names, kinds, dependencies and the DAG. */
+export function checkUnits(d: ProviderDescriptor): Issue[] {
+  const units = d.spec.deploy;
+  const out: Issue[] = [];
+  const seen = new Set<string>();
+  units.forEach((u, i) => {
+    if (!DNS_LABEL.test(u.name))
+      out.push(
+        issue("invalid-name", ["spec", "deploy", i, "name"], `unit name "${u.name}" must be a DNS label`),
+      );
+    if (seen.has(u.name))
+      out.push(issue("duplicate-name", ["spec", "deploy", i, "name"], `duplicate unit name "${u.name}"`));
+    seen.add(u.name);
+    out.push(...unitKindIssues(u, i));
+  });
+  units.forEach((u, i) => {
+    u.dependsOn.forEach((dep, j) => {
+      if (!seen.has(dep))
+        out.push(
+          issue(
+            "unknown-dependency",
+            ["spec", "deploy", i, "dependsOn", j],
+            `unknown unit "${dep}"${didYouMean(dep, seen)}`,
+          ),
+        );
+      if (dep === u.name)
+        out.push(
+          issue("dag-cycle", ["spec", "deploy", i, "dependsOn", j], `unit "${u.name}" depends on itself`),
+        );
+    });
+  });
+  const sorted = topoSort(units);
+  if (!sorted.ok && !out.some((x) => x.code === "dag-cycle")) {
+    const first = units.findIndex((u) => u.name === sorted.cycle[0]);
+    out.push(
+      issue(
+        "dag-cycle",
+        ["spec", "deploy", Math.max(first, 0), "dependsOn"],
+        `dependency cycle: ${sorted.cycle.join(" -> ")}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Status keys that the engine owns. */
+export function checkStatus(d: ProviderDescriptor): Issue[] {
+  return Object.keys(d.spec.status)
+    .filter((k) => RESERVED_STATUS_KEYS.includes(k))
+    .map((k) => issue("reserved-status-key", ["spec", "status", k], `status.${k} is owned by the engine`));
+}
+
+/** `deploy.<unit>` references must name a unit this one (transitively) depends on. */
+export function checkDeployRef(
+  d: ProviderDescriptor,
+  from: string | undefined,
+  unit: string,
+): string | undefined {
+  const names = d.spec.deploy.map((u) => u.name);
+  if (!names.includes(unit)) return `unknown unit "${unit}"${didYouMean(unit, names)}`;
+  if (from === undefined) return undefined;
+  if (from === unit) return `unit "${from}" cannot read its own outputs`;
+  if (!ancestors(d.spec.deploy, from).has(unit))
+    return `unit "${from}" reads deploy.${unit} but does not depend on it (add dependsOn: [${unit}])`;
+  return undefined;
+}

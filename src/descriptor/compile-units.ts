@@ -1,0 +1,124 @@
+/** Compiles deploy units, status and target access into templates, collecting expression sites. */
+import type { CompiledUnit, ExpressionSite, TargetAccessInfo } from "./compiled.js";
+import type { Expression } from "./expr.js";
+import type { Issue, IssuePath } from "./issues.js";
+import { issue } from "./issues.js";
+import type { ProviderDescriptor } from "./load.js";
+import { compileTemplate, type CompiledTemplate } from "./template.js";
+import type { DeployUnit } from "./types.gen.js";
+
+export interface TemplateSink {
+  errors: Issue[];
+  sites: ExpressionSite[];
+}
+
+interface SiteInfo {
+  unit?: string;
+  inForEach?: boolean;
+  forEach?: Expression;
+}
+
+export function templ(
+  value: unknown,
+  path: IssuePath,
+  sink: TemplateSink,
+  info: SiteInfo = {},
+): CompiledTemplate {
+  const t = compileTemplate(value, path, sink.errors);
+  for (const { expr, path: at } of t.expressions) {
+    const site: ExpressionSite = { expr, path: at, inForEach: info.inForEach ?? false };
+    if (info.unit !== undefined) site.unit = info.unit;
+    if (info.forEach !== undefined) site.forEach = info.forEach;
+    sink.sites.push(site);
+  }
+  return t;
+}
+
+function forEachExpression(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledTemplate | undefined {
+  if (u.forEach === undefined) return undefined;
+  const t = templ(u.forEach, [...path, "forEach"], sink, { unit: u.name });
+  if (t.node.t !== "expr") {
+    sink.errors.push(
+      issue(
+        "foreach-expression",
+        [...path, "forEach"],
+        "forEach must be exactly one ${…} expression yielding a list",
+      ),
+    );
+    return undefined;
+  }
+  return t;
+}
+
+function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledUnit["helm"] {
+  if (u.helm === undefined) return undefined;
+  const info = { unit: u.name };
+  const p = [...path, "helm"];
+  return {
+    chart: templ(u.helm.chart, [...p, "chart"], sink, info),
+    releaseName: templ(u.helm.releaseName ?? u.name, [...p, "releaseName"], sink, info),
+    createNamespace: u.helm.createNamespace,
+    values: templ(u.helm.values, [...p, "values"], sink, info),
+  };
+}
+
+export function compileUnit(d: ProviderDescriptor, index: number, sink: TemplateSink): CompiledUnit {
+  const u = d.spec.deploy[index] as DeployUnit;
+  const path = ["spec", "deploy", index];
+  const info = { unit: u.name };
+  const forEach = forEachExpression(u, path, sink);
+  const unit: CompiledUnit = {
+    name: u.name,
+    index,
+    type: u.helm !== undefined ? "helm" : "manifests",
+    dependsOn: [...u.dependsOn],
+    deletionPolicy: u.deletionPolicy ?? d.spec.deletion.policy,
+    readiness: { kind: u.readiness ?? d.spec.readiness },
+    namespaces: (u.namespaces ?? []).map((n, i) => templ(n, [...path, "namespaces", i], sink, info)),
+  };
+  if (u.namespace !== undefined) unit.namespace = templ(u.namespace, [...path, "namespace"], sink, info);
+  addParts(unit, u, forEach, sink);
+  return unit;
+}
+
+function addParts(
+  unit: CompiledUnit,
+  u: DeployUnit,
+  forEach: CompiledTemplate | undefined,
+  sink: TemplateSink,
+): void {
+  const path = ["spec", "deploy", unit.index];
+  const eachInfo: SiteInfo = { unit: u.name, inForEach: forEach !== undefined };
+  if (forEach?.node.t === "expr") eachInfo.forEach = forEach.node.expr;
+  if (forEach !== undefined) unit.forEach = forEach;
+  const helm = helmPart(u, path, sink);
+  if (helm !== undefined) unit.helm = helm;
+  if (u.manifests !== undefined) {
+    unit.manifests = u.manifests.map((m, i) => templ(m, [...path, "manifests", i], sink, eachInfo));
+  }
+}
+
+export function compileAccess(d: ProviderDescriptor, sink: TemplateSink): TargetAccessInfo {
+  const secret = d.spec.target.access.kubeconfigSecret;
+  if (secret === undefined) return { kind: "openmcp" };
+  const path = ["spec", "target", "access", "kubeconfigSecret"];
+  const out: TargetAccessInfo = {
+    kind: "kubeconfigSecret",
+    name: templ(secret.name, [...path, "name"], sink),
+    key: secret.key,
+  };
+  if (secret.namespace !== undefined) out.namespace = templ(secret.namespace, [...path, "namespace"], sink);
+  return out;
+}
+
+/** Roots an expression may read, by where it sits. */
+export function allowedRoots(site: ExpressionSite): readonly string[] {
+  const [, section] = site.path;
+  if (section === "config") return ["api"];
+  if (section === "target") return ["api", "config"];
+  if (site.unit === undefined) return ["api", "config", "target", "deploy"];
+  const inForEachUnitPart = site.inForEach && site.path[3] === "manifests";
+  return inForEachUnitPart
+    ? ["api", "config", "target", "deploy", "each"]
+    : ["api", "config", "target", "deploy"];
+}

@@ -1,0 +1,157 @@
+/**
+ * Compile time (kro style): a loaded descriptor becomes an immutable
+ * CompiledDescriptor with parsed expressions, units in dependency order, resolved
+ * schemas and Ajv validators. Render (render.ts) only fills it in.
+ */
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { newAjv } from "./ajv.js";
+import { checkDeployRef, checkNames, checkStatus, checkUnits } from "./checks.js";
+import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo } from "./compiled.js";
+import { allowedRoots, compileAccess, compileUnit, templ, type TemplateSink } from "./compile-units.js";
+import { topoSort } from "./dag.js";
+import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./issues.js";
+import type { ProviderDescriptor } from "./load.js";
+import { parseDuration, resourceNames } from "./names.js";
+import { nestedExpressions } from "./expr.js";
+
+/** Strips keys Ajv 2020 must not see in a user schema ($schema of another draft, $id clashes). */
+export function userSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+function apiInfo(d: ProviderDescriptor): ApiInfo {
+  const { api } = d.spec;
+  const explicit = api.versions.find((v) => v.storage === true);
+  const storage = explicit?.name ?? api.versions[api.versions.length - 1]?.name ?? "";
+  return {
+    ...resourceNames(api.group, api),
+    versions: api.versions.map((v) => ({
+      name: v.name,
+      served: v.served,
+      storage: v.name === storage,
+      schema: v.schema,
+    })),
+    storageVersion: storage,
+    printerColumns: api.printerColumns,
+  };
+}
+
+function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
+  const { config } = d.spec;
+  const resolve = config.resolve;
+  const info: ConfigInfo = {
+    ...resourceNames(config.group ?? d.spec.api.group, config),
+    version: config.version,
+    schema: config.schema,
+    resolve: { name: templ(resolve.name ?? d.metadata.name, ["spec", "config", "resolve", "name"], sink) },
+    pollIntervalMs: parseDuration(config.pollInterval) ?? 60_000,
+  };
+  if (resolve.namespace !== undefined) {
+    info.resolve.namespace = templ(resolve.namespace, ["spec", "config", "resolve", "namespace"], sink);
+  }
+  return info;
+}
+
+function validators(api: ApiInfo, config: ConfigInfo, issues: Issue[]): CompiledDescriptor["validators"] {
+  const ajv = newAjv();
+  const compile = (schema: Record<string, unknown>, path: (string | number)[]): ValidateFunction => {
+    try {
+      return ajv.compile(userSchema(schema));
+    } catch (err) {
+      issues.push(issue("invalid-schema", path, `invalid JSON Schema: ${(err as Error).message}`));
+      return ajv.compile({});
+    }
+  };
+  const apiValidators = new Map(
+    api.versions.map((v, i) => [v.name, compile(v.schema, ["spec", "api", "versions", i, "schema"])]),
+  );
+  return { api: apiValidators, config: compile(config.schema, ["spec", "config", "schema"]) };
+}
+
+function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
+  const out: Issue[] = [];
+  for (const site of sink.sites) {
+    const roots = allowedRoots(site);
+    for (const e of nestedExpressions(site.expr)) {
+      if (!roots.includes(e.root)) {
+        const why = e.root === "each" ? " (each is only bound in the manifests of a forEach unit)" : "";
+        out.push(
+          issue(
+            "expression-root",
+            site.path,
+            `\${${e.source}}: ${e.root} cannot be used here; allowed: ${roots.join(", ")}${why}`,
+          ),
+        );
+        continue;
+      }
+      const first = e.steps[0];
+      if (e.root !== "deploy" || first?.kind !== "prop") continue;
+      const problem = checkDeployRef(d, site.unit, first.name);
+      if (problem !== undefined) out.push(issue("deploy-ref", site.path, `\${${e.source}}: ${problem}`));
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  if (value instanceof Map) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) if (typeof v === "object") deepFreeze(v);
+  return value;
+}
+
+/** Builds everything it can; lint uses the sites even when there are errors. @internal */
+export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDescriptor; issues: Issue[] } {
+  const issues: Issue[] = [...checkNames(d), ...checkUnits(d), ...checkStatus(d)];
+  const sink: TemplateSink = { errors: issues, sites: [] };
+  const api = apiInfo(d);
+  const config = configInfo(d, sink);
+  const access = compileAccess(d, sink);
+  const byIndex = d.spec.deploy.map((_, i) => compileUnit(d, i, sink));
+  const sorted = topoSort(d.spec.deploy);
+  const order = sorted.ok ? sorted.order : d.spec.deploy.map((u) => u.name);
+  const units = order
+    .map((n) => byIndex.find((u) => u.name === n))
+    .filter((u): u is CompiledUnit => u !== undefined);
+  const status = templ(d.spec.status, ["spec", "status"], sink);
+  issues.push(...siteIssues(d, sink));
+  const compiled: CompiledDescriptor = {
+    name: d.metadata.name,
+    descriptor: d,
+    api,
+    config,
+    target: { cluster: d.spec.target.cluster, access },
+    units,
+    status,
+    deletion: {
+      policy: d.spec.deletion.policy,
+      blockWhileExist: d.spec.deletion.blockWhileExist,
+      crds: d.spec.deletion.crds,
+    },
+    finalizer: `${api.group}/finalizer`,
+    expressions: sink.sites,
+    validators: validators(api, config, issues),
+  };
+  return { compiled, issues: d.source.positions.locate(issues) };
+}
+
+/** Compiles a loaded descriptor, or returns every issue that prevents it. */
+export function safeCompileDescriptor(d: ProviderDescriptor): Result<CompiledDescriptor> {
+  const { compiled, issues } = buildDescriptor(d);
+  if (hasErrors(issues)) return { ok: false, issues };
+  deepFreeze(compiled.api);
+  deepFreeze(compiled.config);
+  deepFreeze(compiled.units);
+  deepFreeze(compiled.status);
+  deepFreeze(compiled.deletion);
+  return { ok: true, value: Object.freeze(compiled) };
+}
+
+/** Compiles a loaded descriptor; throws DescriptorError. */
+export function compileDescriptor(d: ProviderDescriptor): CompiledDescriptor {
+  const result = safeCompileDescriptor(d);
+  if (!result.ok) throw new DescriptorError(result.issues);
+  return result.value;
+}

@@ -1,0 +1,105 @@
+/** The compiled, immutable form of a descriptor that the engine works with (kro's "graph"). */
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { Expression } from "./expr.js";
+import type { IssuePath } from "./issues.js";
+import type { ProviderDescriptor } from "./load.js";
+import type { DeletionPolicy, ReadinessRule } from "./plan.js";
+import type { CompiledTemplate } from "./template.js";
+import type { GroupKind, PrinterColumn } from "./types.gen.js";
+
+export type Scope = "Namespaced" | "Cluster";
+
+export interface ResourceNames {
+  group: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  listKind: string;
+  shortNames: string[];
+  categories: string[];
+  scope: Scope;
+  description?: string;
+}
+
+export interface ApiVersionInfo {
+  name: string;
+  served: boolean;
+  storage: boolean;
+  /** JSON Schema of spec, $refs to files resolved. */
+  schema: Record<string, unknown>;
+}
+
+export interface ApiInfo extends ResourceNames {
+  versions: ApiVersionInfo[];
+  storageVersion: string;
+  printerColumns: PrinterColumn[];
+}
+
+export interface ConfigInfo extends ResourceNames {
+  version: string;
+  schema: Record<string, unknown>;
+  /** Name (and namespace, for namespaced configs) of the config for an API object. */
+  resolve: { name: CompiledTemplate; namespace?: CompiledTemplate };
+  /** Default poll interval; a config's spec.pollInterval overrides it. */
+  pollIntervalMs: number;
+}
+
+export type TargetAccessInfo =
+  | { kind: "kubeconfigSecret"; name: CompiledTemplate; namespace?: CompiledTemplate; key: string }
+  | { kind: "openmcp" };
+
+export interface CompiledUnit {
+  name: string;
+  index: number;
+  type: "helm" | "manifests";
+  dependsOn: string[];
+  deletionPolicy: DeletionPolicy;
+  readiness: ReadinessRule;
+  namespace?: CompiledTemplate;
+  namespaces: CompiledTemplate[];
+  forEach?: CompiledTemplate;
+  helm?: {
+    chart: CompiledTemplate;
+    releaseName: CompiledTemplate;
+    createNamespace: boolean;
+    values: CompiledTemplate;
+  };
+  manifests?: CompiledTemplate[];
+}
+
+/** Where an expression sits and what it may read (for checks and lint). */
+export interface ExpressionSite {
+  expr: Expression;
+  path: IssuePath;
+  /** The unit it belongs to, if any. */
+  unit?: string;
+  /** True inside a forEach unit's manifests, where `each` is bound. */
+  inForEach: boolean;
+  /** The forEach expression of the unit, if any (gives `each` its schema). */
+  forEach?: Expression;
+}
+
+export interface DeletionInfo {
+  policy: DeletionPolicy;
+  /** DomainServiceAPI kinds whose objects on the target block deletion (openMCP). */
+  blockWhileExist: GroupKind[];
+  /** CRDs on the target deleted after all units. */
+  crds: string[];
+}
+
+export interface CompiledDescriptor {
+  readonly name: string;
+  readonly descriptor: ProviderDescriptor;
+  readonly api: ApiInfo;
+  readonly config: ConfigInfo;
+  readonly target: { cluster: "mcp" | "workload"; access: TargetAccessInfo };
+  /** Units in dependency order (apply order); delete in reverse. */
+  readonly units: readonly CompiledUnit[];
+  readonly status: CompiledTemplate;
+  readonly deletion: DeletionInfo;
+  /** `<api group>/finalizer`, as openMCP providers use. */
+  readonly finalizer: string;
+  readonly expressions: readonly ExpressionSite[];
+  /** Ajv validators of API object spec per version, and of config spec. @internal */
+  readonly validators: { api: ReadonlyMap<string, ValidateFunction>; config: ValidateFunction };
+}

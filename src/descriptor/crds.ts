@@ -1,0 +1,225 @@
+/**
+ * CustomResourceDefinitions generated from a compiled descriptor: the API CRD
+ * (onboarding cluster; openMCP-compatible status) and the config CRD (platform).
+ */
+import type { CompiledDescriptor, ResourceNames } from "./compiled.js";
+import type { KubeObject } from "./plan.js";
+import { checkPath, rootSchemas } from "./schema-paths.js";
+import { toStructural, type JsonSchema } from "./structural.js";
+import type { TemplateNode } from "./template.js";
+
+const STR = (description: string): JsonSchema => ({ type: "string", description });
+
+const CONDITION: JsonSchema = {
+  type: "object",
+  description: "A metav1.Condition: one aspect of the object's state.",
+  required: ["type", "status", "lastTransitionTime", "reason", "message"],
+  properties: {
+    type: { ...STR("Type of condition in CamelCase, e.g. Ready."), maxLength: 316 },
+    status: { ...STR("True, False or Unknown."), enum: ["True", "False", "Unknown"] },
+    observedGeneration: {
+      type: "integer",
+      format: "int64",
+      minimum: 0,
+      description: "The generation the condition was set for.",
+    },
+    lastTransitionTime: {
+      type: "string",
+      format: "date-time",
+      description: "When the condition last changed status.",
+    },
+    reason: {
+      ...STR("Machine-readable CamelCase reason, e.g. ReconcileSuccess."),
+      maxLength: 1024,
+      minLength: 1,
+    },
+    message: { ...STR("Human-readable details."), maxLength: 32768 },
+  },
+};
+
+const RESOURCE: JsonSchema = {
+  type: "object",
+  description: "An object spe deployed for this request.",
+  properties: {
+    apiVersion: STR("API version of the object."),
+    kind: STR("Kind of the object."),
+    name: STR("Name of the object."),
+    namespace: STR("Namespace of the object, if namespaced."),
+    phase: STR("kstatus of the object: Current, InProgress, Failed, NotFound or Unknown."),
+    message: STR("Details about the object's state."),
+  },
+};
+
+const DRIFT: JsonSchema = {
+  type: "object",
+  description: "A field of a deployed object that differs from what spe rendered.",
+  properties: {
+    object: {
+      ...RESOURCE,
+      description: "The drifted object.",
+      properties: {
+        apiVersion: STR("API version."),
+        kind: STR("Kind."),
+        name: STR("Name."),
+        namespace: STR("Namespace."),
+      },
+    },
+    field: STR("JSON path of the field; empty when the object is missing."),
+    reason: STR("missing or changed."),
+    manager: STR("Field manager that last wrote the field, when known."),
+  },
+};
+
+function inferred(node: TemplateNode, compiled: CompiledDescriptor): JsonSchema {
+  if (node.t === "str") return { type: "string" };
+  if (node.t === "lit") {
+    const t = Array.isArray(node.v) ? "array" : node.v === null ? undefined : typeof node.v;
+    return t === "string" || t === "number" || t === "boolean"
+      ? { type: t }
+      : { "x-kubernetes-preserve-unknown-fields": true };
+  }
+  if (node.t === "expr" && node.expr.root !== "each") {
+    const schema = checkPath(node.expr, rootSchemas(compiled)[node.expr.root]).schema;
+    if (schema !== undefined) return toStructural(schema);
+  }
+  return { "x-kubernetes-preserve-unknown-fields": true };
+}
+
+function projectedStatus(compiled: CompiledDescriptor): Record<string, JsonSchema> {
+  const node = compiled.status.node;
+  if (node.t === "obj") {
+    return Object.fromEntries(
+      node.entries.map(([k, n]) => [
+        k,
+        { ...inferred(n, compiled), description: `Projected by the descriptor (${k}).` },
+      ]),
+    );
+  }
+  if (node.t === "lit" && typeof node.v === "object" && node.v !== null) {
+    return Object.fromEntries(
+      Object.entries(node.v).map(([k, v]) => [
+        k,
+        { ...inferred({ t: "lit", v }, compiled), description: `Projected by the descriptor (${k}).` },
+      ]),
+    );
+  }
+  return {};
+}
+
+/** The openMCP status: observedGeneration, phase, conditions, resources, drift, plus projected fields. */
+export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
+  return {
+    type: "object",
+    description: "Observed state, written by spe.",
+    properties: {
+      ...projectedStatus(compiled),
+      observedGeneration: {
+        type: "integer",
+        format: "int64",
+        description: "The generation spe last reconciled.",
+      },
+      phase: STR("Ready, Progressing or Terminating."),
+      conditions: {
+        type: "array",
+        description: "Conditions; Ready summarises the others.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+        items: CONDITION,
+      },
+      resources: {
+        type: "array",
+        description: "Objects deployed for this request and their state.",
+        items: RESOURCE,
+      },
+      drift: {
+        type: "array",
+        description: "Deployed fields that differ from the rendered plan.",
+        items: DRIFT,
+      },
+    },
+  };
+}
+
+function objectSchema(names: ResourceNames, spec: JsonSchema, status?: JsonSchema): JsonSchema {
+  const specSchema: JsonSchema = { ...toStructural(spec), type: "object" };
+  specSchema.description ??= `Desired state of the ${names.kind}.`;
+  const required = Array.isArray(spec.required) && spec.required.length > 0 ? ["spec"] : undefined;
+  return {
+    type: "object",
+    description: names.description ?? `${names.kind} (generated by spe).`,
+    ...(required === undefined ? {} : { required }),
+    properties: {
+      apiVersion: STR("APIVersion defines the versioned schema of this representation of an object."),
+      kind: STR("Kind is a string value representing the REST resource this object represents."),
+      metadata: { type: "object" },
+      spec: specSchema,
+      ...(status === undefined ? {} : { status }),
+    },
+  };
+}
+
+function crd(names: ResourceNames, versions: JsonSchema[]): KubeObject {
+  const crdNames: Record<string, unknown> = {
+    plural: names.plural,
+    singular: names.singular,
+    kind: names.kind,
+    listKind: names.listKind,
+  };
+  if (names.shortNames.length > 0) crdNames.shortNames = names.shortNames;
+  if (names.categories.length > 0) crdNames.categories = names.categories;
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${names.plural}.${names.group}`, labels: { "app.kubernetes.io/managed-by": "spe" } },
+    spec: { group: names.group, names: crdNames, scope: names.scope, versions },
+  };
+}
+
+/** The ServiceProviderAPI CRD: status subresource, Ready/Phase/<descriptor's>/Age columns. */
+export function apiCrd(compiled: CompiledDescriptor): KubeObject {
+  const { api } = compiled;
+  const status = statusSchema(compiled);
+  const columns = [
+    {
+      name: "Ready",
+      type: "string",
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: "Whether the DomainService is ready.",
+    },
+    {
+      name: "Phase",
+      type: "string",
+      jsonPath: ".status.phase",
+      description: "Ready, Progressing or Terminating.",
+    },
+    ...api.printerColumns,
+    { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+  ];
+  const versions = api.versions.map((v) => ({
+    name: v.name,
+    served: v.served,
+    storage: v.storage,
+    schema: { openAPIV3Schema: objectSchema(api, v.schema, status) },
+    subresources: { status: {} },
+    additionalPrinterColumns: columns,
+  }));
+  return crd(api, versions);
+}
+
+/** The ServiceProviderConfig CRD (cluster-scoped by default). */
+export function configCrd(compiled: CompiledDescriptor): KubeObject {
+  const { config } = compiled;
+  const version = {
+    name: config.version,
+    served: true,
+    storage: true,
+    schema: { openAPIV3Schema: objectSchema(config, config.schema) },
+    additionalPrinterColumns: [{ name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
+  };
+  return crd(config, [version]);
+}
+
+/** Both CRDs, API first. */
+export function generateCrds(compiled: CompiledDescriptor): KubeObject[] {
+  return [apiCrd(compiled), configCrd(compiled)];
+}

@@ -1,0 +1,137 @@
+/**
+ * `spe lint`: everything that can be checked offline. Compile errors, every
+ * expression path against the api/config schemas, descriptions for kubectl
+ * explain, and clashes between descriptors.
+ */
+import { buildDescriptor } from "./compile.js";
+import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
+import { nestedExpressions, type Expression } from "./expr.js";
+import { issue, type Issue, type IssuePath } from "./issues.js";
+import { loadDescriptors, type LoadResult, type ProviderDescriptor } from "./load.js";
+import { checkPath, rootSchemas, type JsonSchema } from "./schema-paths.js";
+
+function eachSchema(site: ExpressionSite, roots: Record<string, JsonSchema>): JsonSchema | undefined {
+  if (site.forEach === undefined || site.forEach.root === "each") return undefined;
+  const list = checkPath(site.forEach, roots[site.forEach.root]).schema;
+  const items = list?.items;
+  return typeof items === "object" && items !== null
+    ? { ...(items as JsonSchema), $root: list?.$root }
+    : undefined;
+}
+
+function exprIssues(e: Expression, site: ExpressionSite, schema: JsonSchema | undefined): Issue[] {
+  const check = checkPath(e, schema);
+  if (check.error !== undefined) return [issue("unknown-path", site.path, `\${${e.source}}: ${check.error}`)];
+  if (check.optional !== undefined && e.fallback === undefined && e.root !== "deploy") {
+    return [
+      issue(
+        "optional-without-default",
+        site.path,
+        `\${${e.source}}: ${check.optional} is optional; add a default (?? …) or make it required`,
+        "warning",
+      ),
+    ];
+  }
+  return [];
+}
+
+/** Every `${…}` path checked against the schemas of its root. */
+export function checkExpressionPaths(compiled: CompiledDescriptor): Issue[] {
+  const roots: Record<string, JsonSchema> = rootSchemas(compiled);
+  const out: Issue[] = [];
+  for (const site of compiled.expressions) {
+    const each = eachSchema(site, roots);
+    for (const e of nestedExpressions(site.expr)) {
+      if (e.root === "each" && !site.inForEach) continue;
+      out.push(...exprIssues(e, site, e.root === "each" ? each : roots[e.root]));
+    }
+  }
+  return out;
+}
+
+function undescribed(schema: unknown, path: IssuePath, out: Issue[]): void {
+  if (typeof schema !== "object" || schema === null) return;
+  const s = schema as JsonSchema;
+  for (const [key, prop] of Object.entries((s.properties ?? {}) as Record<string, JsonSchema>)) {
+    if (typeof prop.description !== "string" && typeof prop.$ref !== "string") {
+      out.push(
+        issue(
+          "missing-description",
+          [...path, "properties", key],
+          `field "${key}" has no description; kubectl explain will show none`,
+          "warning",
+        ),
+      );
+    }
+    undescribed(prop, [...path, "properties", key], out);
+  }
+  if (typeof s.items === "object") undescribed(s.items, [...path, "items"], out);
+}
+
+/** API and config fields should be explained to users. */
+export function checkDescriptions(d: ProviderDescriptor): Issue[] {
+  const out: Issue[] = [];
+  d.spec.api.versions.forEach((v, i) => {
+    undescribed(v.schema, ["spec", "api", "versions", i, "schema"], out);
+  });
+  undescribed(d.spec.config.schema, ["spec", "config", "schema"], out);
+  return out;
+}
+
+/** All findings for one loaded descriptor, located and sorted. */
+export function lintDescriptor(d: ProviderDescriptor): Issue[] {
+  const { compiled, issues } = buildDescriptor(d);
+  const found = [
+    ...issues,
+    ...d.source.positions.locate([...checkExpressionPaths(compiled), ...checkDescriptions(d)]),
+  ];
+  return sortIssues(found);
+}
+
+function clashes(descriptors: readonly ProviderDescriptor[]): Issue[] {
+  const out: Issue[] = [];
+  const names = new Map<string, string>();
+  const kinds = new Map<string, string>();
+  for (const d of descriptors) {
+    const kind = `${d.spec.api.kind}.${d.spec.api.group}`;
+    const where = d.source.file;
+    const dupName = names.get(d.metadata.name);
+    const dupKind = kinds.get(kind);
+    if (dupName !== undefined)
+      out.push(
+        issue(
+          "duplicate-name",
+          ["metadata", "name"],
+          `descriptor name "${d.metadata.name}" is also used in ${dupName}`,
+        ),
+      );
+    if (dupKind !== undefined)
+      out.push(issue("duplicate-name", ["spec", "api", "kind"], `API ${kind} is also served by ${dupKind}`));
+    names.set(d.metadata.name, where);
+    kinds.set(kind, where);
+    out.splice(0, out.length, ...d.source.positions.locate(out));
+  }
+  return out;
+}
+
+export function sortIssues(issues: Issue[]): Issue[] {
+  return issues.sort(
+    (a, b) =>
+      (a.file ?? "").localeCompare(b.file ?? "") ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.col ?? 0) - (b.col ?? 0),
+  );
+}
+
+/** Lints already loaded descriptors (load issues included). */
+export function lintLoaded(loaded: LoadResult): Issue[] {
+  const out = [...loaded.issues];
+  for (const d of loaded.descriptors) out.push(...lintDescriptor(d));
+  out.push(...clashes(loaded.descriptors));
+  return sortIssues(out);
+}
+
+/** Loads and lints files and directories. */
+export async function lintPaths(paths: readonly string[]): Promise<Issue[]> {
+  return lintLoaded(await loadDescriptors(paths));
+}

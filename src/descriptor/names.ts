@@ -1,0 +1,46 @@
+/** Defaults for generated resource names and durations. */
+import type { ResourceNames, Scope } from "./compiled.js";
+
+interface NameInput {
+  kind: string;
+  plural?: string;
+  singular?: string;
+  listKind?: string;
+  shortNames?: string[];
+  categories?: string[];
+  scope: Scope;
+  description?: string;
+}
+
+/** Kubernetes-style plural of a lower-cased kind (policy → policies, class → classes). */
+export function pluralize(lower: string): string {
+  if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+  if (/(s|x|z|ch|sh)$/.test(lower)) return `${lower}es`;
+  return `${lower}s`;
+}
+
+export function resourceNames(group: string, input: NameInput): ResourceNames {
+  const lower = input.kind.toLowerCase();
+  const names: ResourceNames = {
+    group,
+    kind: input.kind,
+    plural: input.plural ?? pluralize(lower),
+    singular: input.singular ?? lower,
+    listKind: input.listKind ?? `${input.kind}List`,
+    shortNames: input.shortNames ?? [],
+    categories: input.categories ?? [],
+    scope: input.scope,
+  };
+  if (input.description !== undefined) names.description = input.description;
+  return names;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses Go-style durations like 90s, 1m30s, 1h; undefined when invalid. */
+export function parseDuration(text: string): number | undefined {
+  if (!/^(\d+(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
+  return total;
+}

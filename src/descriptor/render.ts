@@ -1,0 +1,174 @@
+/**
+ * Run time: the pure render of a compiled descriptor for one API object and
+ * config. No I/O; deterministic; throws typed RenderErrors (see issues.ts).
+ */
+import type { CompiledDescriptor, CompiledUnit } from "./compiled.js";
+import type { RenderContext, Scope } from "./evaluate.js";
+import { RenderError, isDataPending, issue, type IssuePath } from "./issues.js";
+import type { ChartRef, HelmUnitPlan, JsonObject, KubeObject, ManifestsUnitPlan, UnitPlan } from "./plan.js";
+import { checkDuplicates, checkNamespace, toKubeObject } from "./render-manifests.js";
+import { renderNode, type CompiledTemplate } from "./template.js";
+
+function bug(code: string, path: IssuePath, message: string): never {
+  throw new RenderError("expression", [issue(code, path, message)]);
+}
+
+function renderString(t: CompiledTemplate, scope: Scope, path: IssuePath): string {
+  const v = renderNode(t.node, scope);
+  if (typeof v === "number") return String(v);
+  if (typeof v !== "string") return bug("not-a-string", path, `expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function namespaces(unit: CompiledUnit, scope: Scope): { own?: string; allowed: Set<string> } {
+  const base = ["spec", "deploy", unit.index];
+  const own =
+    unit.namespace && checkNamespace(renderNode(unit.namespace.node, scope), [...base, "namespace"]);
+  const allowed = new Set(
+    unit.namespaces.map((t, i) => checkNamespace(renderNode(t.node, scope), [...base, "namespaces", i])),
+  );
+  if (own !== undefined) allowed.add(own);
+  return own === undefined ? { allowed } : { own, allowed };
+}
+
+function chartRef(value: unknown, path: IssuePath): ChartRef {
+  const chart: ChartRef = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    // A version like 1.20 read from YAML may arrive as a number; a chart version is text.
+    if (typeof v !== "string" && typeof v !== "number")
+      bug("not-a-string", [...path, k], `chart.${k} must be a string`);
+    (chart as Record<string, string>)[k] = String(v);
+  }
+  return chart;
+}
+
+function base(unit: CompiledUnit): Omit<UnitPlan, "type" | "helm" | "manifests"> {
+  return {
+    name: unit.name,
+    dependsOn: [...unit.dependsOn],
+    deletionPolicy: unit.deletionPolicy,
+    readiness: { ...unit.readiness },
+  };
+}
+
+function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>, scope: Scope): HelmUnitPlan {
+  const path = ["spec", "deploy", unit.index, "helm"];
+  const ns = namespaces(unit, scope).own ?? bug("missing-namespace", path, "helm unit has no namespace");
+  const values = renderNode(helm.values.node, scope);
+  if (typeof values !== "object" || values === null || Array.isArray(values))
+    bug("values-type", [...path, "values"], "values must render to an object");
+  return {
+    ...base(unit),
+    type: "helm",
+    helm: {
+      releaseName: renderString(helm.releaseName, scope, [...path, "releaseName"]),
+      namespace: ns,
+      chart: chartRef(renderNode(helm.chart.node, scope), [...path, "chart"]),
+      values: values as JsonObject,
+      createNamespace: helm.createNamespace,
+    },
+  };
+}
+
+function forEachItems(unit: CompiledUnit, scope: Scope): unknown[] {
+  if (unit.forEach === undefined) return [undefined];
+  const items = renderNode(unit.forEach.node, scope);
+  if (!Array.isArray(items)) {
+    throw new RenderError("invalid-input", [
+      issue(
+        "foreach-not-list",
+        ["spec", "deploy", unit.index, "forEach"],
+        `forEach yields ${typeof items}, not a list`,
+      ),
+    ]);
+  }
+  return items;
+}
+
+function renderManifests(
+  unit: CompiledUnit,
+  templates: readonly CompiledTemplate[],
+  scope: Scope,
+): ManifestsUnitPlan {
+  const ns = namespaces(unit, scope);
+  const objects: KubeObject[] = [];
+  const path = ["spec", "deploy", unit.index, "manifests"];
+  for (const each of forEachItems(unit, scope)) {
+    const itemScope: Scope = unit.forEach === undefined ? scope : { ...scope, each };
+    templates.forEach((t, i) => {
+      objects.push(toKubeObject(renderNode(t.node, itemScope), [...path, i], ns.own, ns.allowed));
+    });
+  }
+  checkDuplicates(objects, path);
+  return { ...base(unit), type: "manifests", manifests: objects };
+}
+
+function unitByName(compiled: CompiledDescriptor, name: string): CompiledUnit {
+  const unit = compiled.units.find((u) => u.name === name);
+  if (unit === undefined) throw new RangeError(`descriptor ${compiled.name} has no unit "${name}"`);
+  return unit;
+}
+
+/** Renders one unit. Throws RenderError: pending (deploy outputs missing), invalid-input or expression. */
+export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: RenderContext): UnitPlan {
+  const unit = unitByName(compiled, unitName);
+  const scope: Scope = ctx;
+  if (unit.helm !== undefined) return renderHelm(unit, unit.helm, scope);
+  return renderManifests(unit, unit.manifests ?? [], scope);
+}
+
+/** Renders every unit in dependency order; throws the first RenderError. */
+export function renderPlan(compiled: CompiledDescriptor, ctx: RenderContext): UnitPlan[] {
+  return compiled.units.map((u) => renderUnit(compiled, u.name, ctx));
+}
+
+export interface PartialPlan {
+  /** Units that rendered, in dependency order. */
+  plans: UnitPlan[];
+  /** Units waiting for outputs of units not deployed yet (directly or through a dependency). */
+  pending: { unit: string; error: RenderError }[];
+}
+
+/** Renders what can be rendered now; pending units are listed, other errors are thrown. */
+export function renderAvailable(compiled: CompiledDescriptor, ctx: RenderContext): PartialPlan {
+  const out: PartialPlan = { plans: [], pending: [] };
+  const waiting = new Set<string>();
+  for (const unit of compiled.units) {
+    const blocker = unit.dependsOn.find((d) => waiting.has(d));
+    if (blocker !== undefined) {
+      waiting.add(unit.name);
+      out.pending.push({
+        unit: unit.name,
+        error: new RenderError("pending", [issue("dependency-pending", [], `waits for unit ${blocker}`)]),
+      });
+      continue;
+    }
+    try {
+      out.plans.push(renderUnit(compiled, unit.name, ctx));
+    } catch (err) {
+      if (!isDataPending(err)) throw err;
+      waiting.add(unit.name);
+      out.pending.push({ unit: unit.name, error: err });
+    }
+  }
+  return out;
+}
+
+/**
+ * The descriptor's status projection. Fields whose data is pending are left out;
+ * other failures throw (they are descriptor or input errors worth a condition).
+ */
+export function projectStatus(compiled: CompiledDescriptor, ctx: RenderContext): Record<string, unknown> {
+  const node = compiled.status.node;
+  if (node.t === "lit") return renderNode(node, ctx) as Record<string, unknown>;
+  if (node.t !== "obj") return {};
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of node.entries) {
+    try {
+      out[key] = renderNode(child, ctx);
+    } catch (err) {
+      if (!isDataPending(err)) throw err;
+    }
+  }
+  return out;
+}

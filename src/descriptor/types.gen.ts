@@ -1,0 +1,236 @@
+// Generated from schemas/descriptor.schema.json by src/descriptor/gen/main.ts; do not edit (npm run gen:descriptor-types).
+
+/** A ProviderDescriptor describes one DomainService: the API end users request it with, the config platform operators offer it with, where it is deployed and what is deployed. spe turns it into a working openMCP-style ServiceProvider. */
+export interface ProviderDescriptorResource {
+  /** Always spe.dev/v1alpha1. */
+  apiVersion: "spe.dev/v1alpha1";
+  /** Always ProviderDescriptor. */
+  kind: "ProviderDescriptor";
+  metadata: DescriptorMetadata;
+  spec: DescriptorSpec;
+}
+
+/** A string that may contain ${…} mapping expressions over the context {api, config, target, each, deploy}. A string that is exactly one expression keeps the value's type; otherwise the values are interpolated as text. `$${` writes a literal `${`. */
+export type Template = string;
+
+/** Identifies the descriptor. */
+export interface DescriptorMetadata {
+  /** The provider's name (a DNS label), e.g. crossplane. Also the default name of the ProviderConfig that configures it. */
+  name: string;
+  /** Free-form labels. */
+  labels?: Record<string, string>;
+  /** Free-form annotations. */
+  annotations?: Record<string, string>;
+}
+
+/** What the provider serves, how it is configured, where and what it deploys. */
+export interface DescriptorSpec {
+  /** A human description of the DomainService. */
+  description?: string;
+  api: ApiSpec;
+  config: ConfigSpec;
+  target: TargetSpec;
+  /** The deploy units: a DAG (by dependsOn) applied in dependency order and deleted in reverse order. */
+  deploy: DeployUnit[];
+  readiness: Readiness;
+  /** Fields projected into the API object's status, each a value that may hold ${…} expressions (for example `${deploy.crossplane.release.chartVersion}`). Keys must not collide with observedGeneration, phase, conditions, resources or drift. */
+  status: Record<string, unknown>;
+  deletion: DeletionSpec;
+}
+
+/** The ServiceProviderAPI end users create on the onboarding cluster to request the DomainService. */
+export interface ApiSpec {
+  /** The API group, a DNS subdomain with at least one dot, e.g. crossplane.services.openmcp.cloud. */
+  group: string;
+  /** The kind in UpperCamelCase, e.g. Crossplane. */
+  kind: string;
+  /** The plural resource name; defaults to the lower-cased kind plus s. */
+  plural?: string;
+  /** The singular resource name; defaults to the lower-cased kind. */
+  singular?: string;
+  /** The list kind; defaults to the kind plus List. */
+  listKind?: string;
+  /** Short names for kubectl. */
+  shortNames?: string[];
+  /** Categories for kubectl get <category>. */
+  categories?: string[];
+  /** Namespaced (the default, as openMCP: one object per MCP, same name and namespace) or Cluster. */
+  scope: "Namespaced" | "Cluster";
+  /** Shown by kubectl explain for the kind. */
+  description?: string;
+  /** The served versions; exactly one is the storage version. */
+  versions: ApiVersion[];
+  /** Extra columns for kubectl get, shown between Phase and Age. */
+  printerColumns: PrinterColumn[];
+}
+
+/** One version of the API. */
+export interface ApiVersion {
+  /** The version name, e.g. v1alpha1. */
+  name: string;
+  /** Whether the version is served. */
+  served: boolean;
+  /** Whether this is the storage version; defaults to true for the last version. */
+  storage?: boolean;
+  schema: SpecSchema;
+}
+
+/** The JSON Schema (OpenAPI v3 subset) of the object's spec, inline or as {$ref: ./file.yaml}. Descriptions are carried into the CRD so kubectl explain shows them. */
+export type SpecSchema = Record<string, unknown>;
+
+/** An additional printer column. */
+export interface PrinterColumn {
+  /** Column header. */
+  name: string;
+  /** A simple JSONPath into the object, e.g. .spec.version. */
+  jsonPath: string;
+  /** Column type. */
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  /** Optional OpenAPI format. */
+  format?: string;
+  /** Column description. */
+  description?: string;
+  /** 0 shows the column by default; higher only with -o wide. */
+  priority: number;
+}
+
+/** The ServiceProviderConfig platform operators create on the platform cluster to offer the DomainService. */
+export interface ConfigSpec {
+  /** The config kind. */
+  kind: string;
+  /** The config API group; defaults to the API's group. */
+  group?: string;
+  /** The config version. */
+  version: string;
+  /** The plural resource name; defaults to the lower-cased kind plus s. */
+  plural?: string;
+  /** The singular resource name; defaults to the lower-cased kind. */
+  singular?: string;
+  /** The list kind; defaults to the kind plus List. */
+  listKind?: string;
+  /** Short names for kubectl. */
+  shortNames?: string[];
+  /** Cluster (the default, as openMCP) or Namespaced. */
+  scope: "Namespaced" | "Cluster";
+  /** Shown by kubectl explain for the config kind. */
+  description?: string;
+  schema: SpecSchema;
+  resolve: ConfigResolve;
+  /** How often API objects are re-checked when nothing changes (e.g. 30s, 1m, 1h); a config's spec.pollInterval overrides it. */
+  pollInterval: string;
+}
+
+/** How the config for an API object is found. */
+export interface ConfigResolve {
+  /** The config's name: a literal or a ${api…} expression. Defaults to the provider's name (openMCP). */
+  name?: Template;
+  /** The config's namespace when the config kind is namespaced: a literal or a ${api…} expression. */
+  namespace?: Template;
+}
+
+/** The cluster the DomainService is deployed to and how spe reaches it. */
+export interface TargetSpec {
+  /** mcp (the MCP cluster of the API object) or workload. */
+  cluster: "mcp" | "workload";
+  access: TargetAccess;
+}
+
+/** How the target is reached: exactly one of kubeconfigSecret or openmcp. Defaults to openmcp. */
+export interface TargetAccess {
+  kubeconfigSecret?: KubeconfigSecretAccess;
+  openmcp?: OpenMcpAccess;
+}
+
+/** A Secret on the platform cluster holding a kubeconfig for the target. */
+export interface KubeconfigSecretAccess {
+  /** The Secret's namespace (may map ${api…}). */
+  namespace?: Template;
+  /** The Secret's name (may map ${api…}). */
+  name: Template;
+  /** The data key holding the kubeconfig. */
+  key: string;
+}
+
+/** openMCP AccessRequest (clusters.openmcp.cloud/v1alpha1) for the MCP with the API object's name and namespace; the Secret named by its status holds the kubeconfig. */
+export type OpenMcpAccess = Record<string, never>;
+
+/** One deploy unit: exactly one of helm or manifests. */
+export interface DeployUnit {
+  /** Unique unit name (a DNS label); later units and status refer to its outputs as ${deploy.<name>…}. */
+  name: string;
+  /** A human description of the unit. */
+  description?: string;
+  /** Units that must be deployed (and ready) before this one. */
+  dependsOn: string[];
+  /** Only for manifests: a ${…} expression yielding a list; the manifests are rendered once per item with ${each} bound to it. */
+  forEach?: Template;
+  /** The unit's namespace (literal or mapped): the helm release's namespace and the default for namespaced manifests. Rendered objects may only land here or in `namespaces`. */
+  namespace?: Template;
+  /** Further namespaces manifests of this unit may name explicitly. */
+  namespaces?: Template[];
+  readiness?: Readiness;
+  /** delete removes what the unit deployed when the API object goes; orphan leaves it. Defaults to spec.deletion.policy. */
+  deletionPolicy?: "delete" | "orphan";
+  helm?: HelmUnit;
+  /** Kubernetes objects applied in order (server-side apply) and deleted in reverse. */
+  manifests?: ManifestTemplate[];
+}
+
+/** A Helm release. */
+export interface HelmUnit {
+  chart: ChartSource;
+  /** The release name; defaults to the unit name. */
+  releaseName?: Template;
+  /** Create the release namespace if missing. */
+  createNamespace: boolean;
+  /** The release values; any value may be a ${…} mapping. */
+  values: Record<string, unknown>;
+}
+
+/** Where the chart comes from: exactly one of repo (with name), oci or path. */
+export interface ChartSource {
+  /** Chart repository URL (http(s) or file://). */
+  repo?: Template;
+  /** Chart name in the repository. */
+  name?: Template;
+  /** OCI reference, e.g. oci://registry/charts/crossplane. */
+  oci?: Template;
+  /** Local chart directory or .tgz, relative to the descriptor's directory. */
+  path?: Template;
+  /** Chart version. */
+  version?: Template;
+}
+
+/** A Kubernetes object; any value may be a ${…} mapping, keys are always literal. */
+export interface ManifestTemplate {
+  /** The object's apiVersion. */
+  apiVersion: Template;
+  /** The object's kind. */
+  kind: Template;
+  /** The object's metadata; name is required. */
+  metadata: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** kstatus (default): ready when every deployed object is Current by kstatus rules; none: ready once applied. */
+export type Readiness = "kstatus" | "none";
+
+/** What happens when an API object is deleted. */
+export interface DeletionSpec {
+  /** Default deletion policy of the units. */
+  policy: "delete" | "orphan";
+  /** DomainServiceAPI kinds on the target: while objects of these exist, deletion waits (condition DeletionBlocked, reason UserResourcesPresent), as openMCP does. */
+  blockWhileExist: GroupKind[];
+  /** CustomResourceDefinition names on the target deleted after all units are gone. */
+  crds: string[];
+}
+
+/** An API group and kind. */
+export interface GroupKind {
+  /** API group; empty for the core group. */
+  group: string;
+  /** Kind. */
+  kind: string;
+  /** Version to list with; defaults to the preferred version. */
+  version?: string;
+}
