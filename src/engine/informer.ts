@@ -42,7 +42,9 @@ export interface InformerHandlers<T extends KubernetesObject> {
 }
 
 /** client-go's MetaNamespaceKeyFunc: "namespace/name", or "name" when cluster-scoped. */
-export function objectKey(obj: KubernetesObject): string {
+export function objectKey(obj: {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+}): string {
   const namespace = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? "";
   return namespace ? `${namespace}/${name}` : name;

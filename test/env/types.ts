@@ -13,9 +13,9 @@ export interface ClusterInfo {
   workloads: boolean;
 }
 
-/** Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver, kube-controller-manager, kubectl, kwok, helm). */
+/** Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, helm). */
 export type BinaryPaths = Record<
-  "etcd" | "kube-apiserver" | "kube-controller-manager" | "kubectl" | "kwok" | "helm",
+  "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubectl" | "kwok" | "helm",
   string
 >;
 

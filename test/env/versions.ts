@@ -1,0 +1,17 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Pinned versions of everything the test environment builds from Go modules. */
+export const VERSIONS = {
+  kubernetes: "v1.37.2",
+  etcd: "v3.6.16",
+  kwok: "v0.8.0",
+  helm: "v4.3.1",
+} as const;
+
+/** Where built binaries are cached, outside the repo, keyed by version. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.SPE_TESTENV_CACHE;
+  if (configured) return configured;
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "spe", "testenv");
+}
