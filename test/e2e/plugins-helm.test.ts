@@ -1,0 +1,239 @@
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
+import { HelmPlugin, helmProcessCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
+import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { UnitScope } from "../../src/plugins/types.js";
+import { kubeConfigFor, testEnv } from "./support/env.js";
+import type { ClusterRole } from "../env/types.js";
+
+const id = randomBytes(3).toString("hex");
+const ns = `helm-${id}`;
+const fixtures = fileURLToPath(new URL("../fixtures/charts/", import.meta.url));
+let baseDir = "";
+
+const scope = (role: ClusterRole = "mcp"): UnitScope => ({
+  kubeconfig: kubeConfigFor(role),
+  owner: {
+    provider: "demo",
+    group: "demo.services.spe.dev",
+    kind: "Demo",
+    namespace: "tenant",
+    name: id,
+    uid: "u1",
+  },
+  baseDir,
+});
+
+function unit(
+  values: JsonObject,
+  opts: { chart?: string; release?: string; namespace?: string } = {},
+): HelmUnitPlan {
+  return {
+    type: "helm",
+    name: "demo",
+    dependsOn: [],
+    deletionPolicy: "delete",
+    readiness: { kind: "kstatus" },
+    helm: {
+      releaseName: opts.release ?? "demo",
+      namespace: opts.namespace ?? ns,
+      chart: { path: opts.chart ?? "demo-service" },
+      values,
+      createNamespace: true,
+    },
+  };
+}
+
+const deploymentRef = { apiVersion: "apps/v1", kind: "Deployment", name: "demo", namespace: ns };
+const configRef = { apiVersion: "v1", kind: "ConfigMap", name: "demo-config", namespace: ns };
+const mcp = (): KubeClient => KubeClient.for(kubeConfigFor("mcp"));
+
+async function patchAs(manager: string, ref: typeof deploymentRef, body: object): Promise<void> {
+  await mcp().send({
+    method: "PATCH",
+    path: `${await mcp().path(ref)}?fieldManager=${manager}`,
+    body,
+    contentType: "application/strategic-merge-patch+json",
+  });
+}
+
+describe("helm plugin", () => {
+  const plugin = new HelmPlugin({ path: testEnv().binaries.helm });
+
+  beforeAll(async () => {
+    baseDir = await mkdtemp(join(tmpdir(), "spe-e2e-charts-"));
+    await cp(fixtures, baseDir, { recursive: true });
+    await expect(plugin.start()).resolves.toMatch(/^v4\./);
+  });
+
+  afterAll(async () => {
+    for (const role of ["mcp", "platform"] as const) {
+      await KubeClient.for(kubeConfigFor(role)).delete({ apiVersion: "v1", kind: "Namespace", name: ns });
+    }
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it("installs the chart; the Deployment becomes Available by kstatus", async () => {
+    const plan = unit({ message: "hello" });
+    expect((await plugin.observe(plan, scope())).exists).toBe(false);
+    await plugin.create(plan, scope());
+    const release = await latestRelease(mcp(), ns, "demo");
+    expect(release).toMatchObject({ status: "deployed", revision: 1, chartVersion: "1.0.0" });
+    await expect
+      .poll(async () => (await plugin.observe(plan, scope())).ready, { timeout: 60_000, interval: 1_000 })
+      .toBe(true);
+    const seen = await plugin.observe(plan, scope());
+    expect(seen).toMatchObject({ exists: true, upToDate: true, drift: [] });
+    expect(seen.objects.map((o) => `${o.kind}/${o.name}:${o.phase}`).sort()).toEqual([
+      "ConfigMap/demo-config:Current",
+      "Deployment/demo:Current",
+      "Service/demo:Current",
+    ]);
+    expect(seen.outputs.release).toMatchObject({
+      name: "demo",
+      namespace: ns,
+      chartName: "demo-service",
+      revision: 1,
+    });
+    // CRDs from crds/ are installed by helm (not part of the release manifest).
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      name: "widgets.demo.spe.dev",
+    };
+    expect(await mcp().get(crd)).toBeDefined();
+  });
+
+  it("observes a release in steady state without starting any helm process", async () => {
+    const plan = unit({ message: "hello" });
+    const fresh = new HelmPlugin({ path: testEnv().binaries.helm });
+    const before = helmProcessCount();
+    for (let i = 0; i < 3; i++) expect((await fresh.observe(plan, scope())).upToDate).toBe(true);
+    expect(await plugin.deployedObjects(plan, scope())).toHaveLength(3);
+    expect(helmProcessCount()).toBe(before);
+  });
+
+  it("reports out-of-band edits with field path and manager; update takes them back", async () => {
+    const plan = unit({ message: "hello" });
+    await patchAs("oob-editor", deploymentRef, {
+      spec: { replicas: 3, template: { spec: { containers: [{ name: "server", image: "evil:6" }] } } },
+    });
+    await mcp().delete(configRef);
+    const seen = await plugin.observe(plan, scope());
+    expect(seen.upToDate).toBe(false);
+    expect(seen.drift).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: ".spec.replicas",
+          reason: "changed",
+          manager: "oob-editor",
+          live: 3,
+          desired: 1,
+        }),
+        expect.objectContaining({
+          field: ".spec.template.spec.containers[name=server].image",
+          reason: "changed",
+          manager: "oob-editor",
+        }),
+        expect.objectContaining({
+          object: { apiVersion: "v1", kind: "ConfigMap", name: "demo-config", namespace: ns },
+          reason: "missing",
+        }),
+      ]),
+    );
+    await plugin.update(plan, scope());
+    const live = await mcp().get(deploymentRef);
+    expect((live?.spec as { replicas: number }).replicas).toBe(1);
+    expect(await mcp().get(configRef)).toBeDefined();
+    const after = await plugin.observe(plan, scope());
+    expect(after).toMatchObject({ upToDate: true, drift: [] });
+  });
+
+  it("a values change or a new chart version makes the unit out of date; update upgrades", async () => {
+    const changed = unit({ message: "changed" });
+    expect((await plugin.observe(changed, scope())).upToDate).toBe(false);
+    await plugin.update(changed, scope());
+    expect((await mcp().get(configRef))?.data).toEqual({ message: "changed" });
+    expect((await plugin.observe(changed, scope())).upToDate).toBe(true);
+
+    const chartYaml = join(baseDir, "demo-service", "Chart.yaml");
+    await writeFile(
+      chartYaml,
+      (await readFile(chartYaml, "utf8")).replace("version: 1.0.0", "version: 1.1.0"),
+    );
+    expect((await plugin.observe(changed, scope())).upToDate).toBe(false);
+    await plugin.update(changed, scope());
+    const seen = await plugin.observe(changed, scope());
+    expect(seen.upToDate).toBe(true);
+    expect(seen.outputs.release).toMatchObject({ chartVersion: "1.1.0" });
+  });
+
+  it("a chart that fails to install gives InstallFailed with helm's stderr and leaves no release", async () => {
+    const plan = unit({}, { chart: "broken-chart", release: "broken" });
+    const err: unknown = await plugin.create(plan, scope()).catch((e: unknown) => e);
+    expect(isHelmError(err, "InstallFailed")).toBe(true);
+    expect(isHelmError(err) && err.stderrTail).toMatch(/INVALID_NAME|invalid/i);
+    expect(await latestRelease(mcp(), ns, "broken")).toBeUndefined();
+  });
+
+  it("a missing chart is ChartNotFound", async () => {
+    const err: unknown = await plugin
+      .create(unit({}, { chart: "no-such-chart", release: "none" }), scope())
+      .catch((e: unknown) => e);
+    expect(isHelmError(err, "ChartNotFound")).toBe(true);
+  });
+
+  it("recovers a release left in pending-install by a killed helm process", async () => {
+    // On the platform cluster no controller runs, so `helm install --wait` waits forever,
+    // with the release stored as pending-install; then the process is SIGKILLed.
+    const target = scope("platform");
+    const plan = unit({ message: "stuck" }, { release: "stuck" });
+    const platform = KubeClient.for(target.kubeconfig);
+    const child = execa(
+      testEnv().binaries.helm,
+      [
+        "install",
+        "stuck",
+        join(baseDir, "demo-service"),
+        "--namespace",
+        ns,
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "10m",
+      ],
+      { env: { KUBECONFIG: testEnv().clusters.platform.kubeconfigPath }, reject: false },
+    );
+    await expect
+      .poll(async () => (await latestRelease(platform, ns, "stuck"))?.status, {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toBe("pending-install");
+    child.kill("SIGKILL");
+    await child;
+    expect((await latestRelease(platform, ns, "stuck"))?.status).toBe("pending-install");
+    expect((await plugin.observe(plan, target)).upToDate).toBe(false);
+    await plugin.update(plan, target);
+    expect(await latestRelease(platform, ns, "stuck")).toMatchObject({ status: "deployed" });
+    expect((await plugin.observe(plan, target)).upToDate).toBe(true);
+    await plugin.delete(plan, target);
+  });
+
+  it("delete uninstalls the release and its objects", async () => {
+    const plan = unit({ message: "changed" });
+    await plugin.delete(plan, scope());
+    expect(await latestRelease(mcp(), ns, "demo")).toBeUndefined();
+    expect(await mcp().get(deploymentRef)).toBeUndefined();
+    expect((await plugin.observe(plan, scope())).exists).toBe(false);
+    const before = helmProcessCount();
+    await plugin.delete(plan, scope());
+    expect(helmProcessCount()).toBe(before);
+  });
+});
