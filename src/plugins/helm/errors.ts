@@ -16,7 +16,9 @@ export type HelmErrorReason =
   /** A release stuck in a pending state could not be recovered. */
   | "RecoveryFailed"
   /** The operation was cancelled or ran out of time. */
-  | "Cancelled";
+  | "Cancelled"
+  /** Another operation of this plugin on the same release is still running. */
+  | "OperationInProgress";
 
 /** At most this much of helm's stderr is kept: enough for the error, bounded for conditions. */
 const TAIL_LINES = 20;

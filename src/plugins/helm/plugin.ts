@@ -170,7 +170,8 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
 
   private async exclusive<T>(unit: HelmUnitPlan, scope: UnitScope, fn: () => Promise<T>): Promise<T> {
     const id = this.releaseId(unit, scope);
-    if (this.active.has(id)) throw new HelmError("Cancelled", `another helm operation on ${id} is running`);
+    if (this.active.has(id))
+      throw new HelmError("OperationInProgress", `another helm operation on ${id} is running`);
     this.active.add(id);
     try {
       return await fn();
