@@ -54,6 +54,8 @@ function base(unit: CompiledUnit): Omit<UnitPlan, "type" | "helm" | "manifests">
 function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>, scope: Scope): HelmUnitPlan {
   const path = ["spec", "deploy", unit.index, "helm"];
   const ns = namespaces(unit, scope).own ?? bug("missing-namespace", path, "helm unit has no namespace");
+  // The chart first: an unknown version is the most useful error to report.
+  const chart = chartRef(renderNode(helm.chart.node, scope), [...path, "chart"]);
   const values = renderNode(helm.values.node, scope);
   if (typeof values !== "object" || values === null || Array.isArray(values))
     bug("values-type", [...path, "values"], "values must render to an object");
@@ -63,7 +65,7 @@ function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>,
     helm: {
       releaseName: renderString(helm.releaseName, scope, [...path, "releaseName"]),
       namespace: ns,
-      chart: chartRef(renderNode(helm.chart.node, scope), [...path, "chart"]),
+      chart,
       values: values as JsonObject,
       createNamespace: helm.createNamespace,
     },

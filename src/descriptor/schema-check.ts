@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import { ajvIssues, newAjv } from "./ajv.js";
 import type { Issue } from "./issues.js";
-import { didYouMean } from "./suggest.js";
+import { closest, didYouMean } from "./suggest.js";
 
 export const DESCRIPTOR_SCHEMA_URL = new URL("../../schemas/descriptor.schema.json", import.meta.url);
 
@@ -29,8 +29,9 @@ function pluginKindIssue(i: Issue): Issue {
     deploy === "deploy" &&
     typeof index === "number" &&
     i.code === "schema";
-  // A near-miss of a unit field (dependOn) is a typo, not a deploy kind.
-  if (!isUnitKey || typeof key !== "string" || i.message.includes("did you mean")) return i;
+  if (!isUnitKey || typeof key !== "string") return i;
+  // A near-miss of another unit field (dependOn) is a typo, not a deploy kind.
+  if (closest(key, UNIT_KINDS) === undefined && i.message.includes("did you mean")) return i;
   return {
     ...i,
     code: "unknown-plugin-kind",

@@ -21,12 +21,19 @@ export interface CompiledTemplate {
   expressions: { expr: Expression; path: IssuePath }[];
 }
 
+/** Assigns without ever touching the prototype, even for a key named "__proto__". */
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /** Deep copy of plain JSON data; drops undefined, so no "undefined" ever reaches output. */
 export function cloneJson(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cloneJson);
   if (typeof v === "object" && v !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = cloneJson(x);
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) setKey(out, k, cloneJson(x));
     return out;
   }
   return v;
@@ -113,7 +120,7 @@ export function renderNode(node: TemplateNode, scope: Scope): unknown {
       return node.items.map((n) => renderNode(n, scope));
     case "obj": {
       const out: Record<string, unknown> = {};
-      for (const [k, n] of node.entries) out[k] = renderNode(n, scope);
+      for (const [k, n] of node.entries) setKey(out, k, renderNode(n, scope));
       return out;
     }
   }

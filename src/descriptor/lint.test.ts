@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { Issue } from "./issues.js";
+import { lintLoaded } from "./lint.js";
+import { safeParseDescriptors } from "./load.js";
+import { configMapReader } from "./refs.js";
+import { baseDescriptor, lintDoc, set, toText, unset } from "./test-helpers.js";
+
+type Fixture = (d: Record<string, unknown>) => unknown;
+
+/** Each rule: a change that triggers it; the unchanged base must be clean. */
+const RULES: Record<string, Fixture> = {
+  schema: (d) => set(d, "spec.api.scope", "Sideways"),
+  "unknown-plugin-kind": (d) => set(d, "spec.deploy.1.kustomize", {}),
+  "invalid-group": (d) => set(d, "spec.api.group", "nodots"),
+  "invalid-kind": (d) => set(d, "spec.api.kind", "lower"),
+  "invalid-name": (d) => set(d, "spec.api.plural", "Samples"),
+  "invalid-version": (d) => set(d, "spec.api.versions.0.name", "version1"),
+  "duplicate-name": (d) => set(d, "spec.deploy.1.name", "core"),
+  "unknown-dependency": (d) => set(d, "spec.deploy.1.dependsOn", ["coer"]),
+  "dag-cycle": (d) => set(d, "spec.deploy.0.dependsOn", ["plugins"]),
+  "unit-kind": (d) => set(d, "spec.deploy.1.helm", { chart: { path: "./x" } }),
+  "chart-source": (d) => set(d, "spec.deploy.0.helm.chart.oci", "oci://x/y"),
+  "missing-namespace": (d) => unset(d, "spec.deploy.0.namespace"),
+  "foreach-helm": (d) => set(d, "spec.deploy.0.forEach", "${api.spec.plugins ?? []}"),
+  "foreach-expression": (d) => set(d, "spec.deploy.1.forEach", "list-${api.spec.version}"),
+  "expression-syntax": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec[}"),
+  "expression-root": (d) => set(d, "spec.deploy.0.helm.values.x", "${each.name}"),
+  "deploy-ref": (d) => set(d, "spec.deploy.0.helm.values.x", "${deploy.plugins.ready}"),
+  "reserved-status-key": (d) => set(d, "spec.status.phase", "x"),
+  "unknown-path": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec.versoin}"),
+  "optional-without-default": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec.plugins}"),
+  "missing-description": (d) => set(d, "spec.api.versions.0.schema.properties.extra", { type: "string" }),
+  "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
+  "storage-version": (d) =>
+    set(d, "spec.api.versions", [
+      { ...(d as { spec: { api: { versions: object[] } } }).spec.api.versions[0], storage: true },
+      { name: "v1alpha2", storage: true, schema: { type: "object" } },
+    ]),
+};
+
+function codes(issues: Issue[]): string[] {
+  return issues.map((i) => i.code);
+}
+
+describe("lint rules", () => {
+  it("finds nothing in the clean base descriptor", () => {
+    expect(lintDoc(baseDescriptor())).toEqual([]);
+  });
+
+  for (const [rule, fixture] of Object.entries(RULES)) {
+    it(`${rule}: reports the failing fixture with a position`, () => {
+      const issues = lintDoc(fixture(baseDescriptor()));
+      const hit = issues.find((i) => i.code === rule);
+      expect(hit, `${rule} not in ${codes(issues).join(", ")}`).toBeDefined();
+      expect(hit?.file).toBe("mem/descriptor.yaml");
+      expect(hit?.line).toBeGreaterThan(0);
+    });
+  }
+
+  it("yaml: reports syntax errors", () => {
+    expect(codes(lintDoc("apiVersion: spe.dev/v1alpha1\nkind: [x\n"))).toContain("yaml");
+  });
+
+  it("no-descriptor: a file without a descriptor", () => {
+    expect(codes(lintDoc("kind: ConfigMap\n"))).toEqual(["no-descriptor"]);
+  });
+
+  it("ref: an unresolvable $ref", () => {
+    const d = set(baseDescriptor(), "spec.config.schema", { $ref: "./missing.yaml" });
+    expect(codes(lintDoc(d))).toContain("ref");
+  });
+
+  it("suggests the closest name", () => {
+    const unknown = lintDoc(RULES["unknown-path"]!(baseDescriptor())).find((i) => i.code === "unknown-path");
+    expect(unknown?.message).toContain('did you mean "version"');
+    const dep = lintDoc(RULES["unknown-dependency"]!(baseDescriptor())).find(
+      (i) => i.code === "unknown-dependency",
+    );
+    expect(dep?.message).toContain('did you mean "core"');
+    const kind = lintDoc(set(baseDescriptor(), "spec.deploy.1.helmm", {})).find(
+      (i) => i.code === "unknown-plugin-kind",
+    );
+    expect(kind?.message).toContain('did you mean "helm"');
+  });
+
+  it("checks select keys and paths through forEach items", () => {
+    const d = set(
+      baseDescriptor(),
+      "spec.deploy.0.helm.chart.version",
+      "${config.spec.versions[versoin=api.spec.version].chartVersion}",
+    );
+    expect(lintDoc(d).find((i) => i.code === "unknown-path")?.message).toContain('did you mean "version"');
+    const each = set(baseDescriptor(), "spec.deploy.1.manifests.0.metadata.name", "${each.nmae}");
+    expect(lintDoc(each).find((i) => i.code === "unknown-path")?.message).toContain('did you mean "name"');
+  });
+
+  it("knows deploy outputs by unit type", () => {
+    const d = set(baseDescriptor(), "spec.status.x", "${deploy.plugins.release.name}");
+    expect(lintDoc(d).find((i) => i.code === "unknown-path")?.message).toContain('no field "release"');
+  });
+
+  it("duplicate-name: two descriptors with the same name or API kind", () => {
+    const text = `${toText(baseDescriptor())}---\n${toText(baseDescriptor())}`;
+    const issues = lintLoaded(safeParseDescriptors(text, "two.yaml", { reader: configMapReader({}, "mem") }));
+    expect(codes(issues).filter((c) => c === "duplicate-name")).toHaveLength(2);
+  });
+});
