@@ -50,6 +50,16 @@ function forEachExpression(u: DeployUnit, path: IssuePath, sink: TemplateSink): 
   return t;
 }
 
+function helmValues(values: unknown, path: IssuePath, sink: TemplateSink, info: SiteInfo): CompiledTemplate {
+  const t = templ(values, path, sink, info);
+  if (typeof values === "string" && t.node.t !== "expr") {
+    sink.errors.push(
+      issue("values-expression", path, "values must be an object or exactly one ${…} expression"),
+    );
+  }
+  return t;
+}
+
 function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledUnit["helm"] {
   if (u.helm === undefined) return undefined;
   const info = { unit: u.name };
@@ -58,7 +68,7 @@ function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledU
     chart: templ(u.helm.chart, [...p, "chart"], sink, info),
     releaseName: templ(u.helm.releaseName ?? u.name, [...p, "releaseName"], sink, info),
     createNamespace: u.helm.createNamespace,
-    values: templ(u.helm.values, [...p, "values"], sink, info),
+    values: helmValues(u.helm.values, [...p, "values"], sink, info),
   };
 }
 

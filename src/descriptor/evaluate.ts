@@ -87,7 +87,7 @@ function select(list: unknown, step: Extract<Step, { kind: "select" }>, scope: S
     "invalid-input",
     "not-offered",
     ctx.at,
-    `${step.key} ${text} is not offered; offered: ${offered.length > 0 ? offered.join(", ") : "none"}`,
+    `${step.key} ${text} is not offered (${ctx.walked}); offered: ${offered.length > 0 ? offered.join(", ") : "none"}`,
   );
 }
 

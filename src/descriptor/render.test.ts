@@ -109,7 +109,7 @@ describe("render", () => {
       renderPlan(compile(), { ...ctx, api: { ...sampleApi, spec: { version: "2.0" } } }),
     );
     expect(isInvalidInput(err)).toBe(true);
-    expect(err.message).toContain("version 2.0 is not offered; offered: 1.2, 1.3");
+    expect(err.message).toContain("version 2.0 is not offered (config.spec.versions); offered: 1.2, 1.3");
   });
 
   it("refuses namespaces the descriptor does not allow", () => {

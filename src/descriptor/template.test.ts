@@ -72,7 +72,7 @@ describe("mapping language", () => {
     );
     expect(isInvalidInput(err)).toBe(true);
     expect(err.issues[0]?.code).toBe("not-offered");
-    expect(err.message).toContain("version 9 is not offered; offered: 1.2, 1.3");
+    expect(err.message).toContain("version 9 is not offered (config.spec.versions); offered: 1.2, 1.3");
   });
 
   it("fails on missing data unless there is a default; never renders 'undefined'", () => {

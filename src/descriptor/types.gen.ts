@@ -183,8 +183,8 @@ export interface HelmUnit {
   releaseName?: Template;
   /** Create the release namespace if missing. */
   createNamespace: boolean;
-  /** The release values; any value may be a ${…} mapping. */
-  values: Record<string, unknown>;
+  /** The release values: an object whose values may be ${…} mappings, or one ${…} expression yielding an object (e.g. the values of the selected version in the config). */
+  values: Record<string, unknown> | string;
 }
 
 /** Where the chart comes from: exactly one of repo (with name), oci or path. */

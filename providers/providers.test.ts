@@ -1,0 +1,116 @@
+/**
+ * Golden tests for the bundled providers: each renders its examples (and every
+ * testdata/<case>.input.yaml) offline and compares with testdata/*.golden.yaml.
+ * UPDATE_GOLDEN=1 rewrites the golden files.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { localChartVersion } from "../src/cli/render.js";
+import { toYaml, toYamlStream } from "../src/cli/io.js";
+import {
+  generateCrds,
+  lintPaths,
+  loadDescriptors,
+  RenderError,
+  renderOffline,
+  resolveConfigRef,
+  resolveTargetAccess,
+  safeCompileDescriptor,
+  validateApiObject,
+  validateConfig,
+  type CompiledDescriptor,
+} from "../src/descriptor/index.js";
+
+const ROOT = fileURLToPath(new URL(".", import.meta.url));
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+const PROVIDERS = readdirSync(ROOT, { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join(ROOT, e.name, "descriptor.yaml")))
+  .map((e) => e.name);
+
+type Obj = Record<string, unknown>;
+
+function readYaml(path: string): Obj {
+  return parse(readFileSync(path, "utf8")) as Obj;
+}
+
+async function compiled(provider: string): Promise<CompiledDescriptor> {
+  const loaded = await loadDescriptors([join(ROOT, provider, "descriptor.yaml")]);
+  expect(loaded.issues).toEqual([]);
+  const result = safeCompileDescriptor(loaded.descriptors[0]!);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.value;
+}
+
+/** Everything the engine would compute offline for one API object and config. */
+function outcome(c: CompiledDescriptor, api: Obj, config: Obj): Obj {
+  const invalid = [...validateApiObject(c, api), ...validateConfig(c, config)];
+  if (invalid.length > 0)
+    return { invalid: invalid.map(({ code, path, message }) => ({ code, path, message })) };
+  try {
+    const ctx = { api, config };
+    return {
+      configRef: resolveConfigRef(c, api),
+      access: resolveTargetAccess(c, ctx),
+      ...renderOffline(c, { api, config, chartVersion: localChartVersion(c) }),
+    };
+  } catch (err) {
+    if (!(err instanceof RenderError)) throw err;
+    return {
+      error: {
+        failure: err.failure,
+        issues: err.issues.map(({ code, path, message }) => ({ code, path, message })),
+      },
+    };
+  }
+}
+
+function golden(path: string, actual: string): void {
+  if (UPDATE) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, actual);
+  }
+  expect(existsSync(path), `${path} is missing; run with UPDATE_GOLDEN=1`).toBe(true);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+/** Cases: the examples, plus testdata/<case>.input.yaml holding {api?, config?} overrides. */
+function cases(provider: string): [string, Obj, Obj][] {
+  const dir = join(ROOT, provider);
+  const api = readYaml(join(dir, "examples", "api.yaml"));
+  const config = readYaml(join(dir, "examples", "config.yaml"));
+  const out: [string, Obj, Obj][] = [["default", api, config]];
+  const testdata = join(dir, "testdata");
+  if (!existsSync(testdata)) return out;
+  for (const file of readdirSync(testdata)
+    .filter((f) => f.endsWith(".input.yaml"))
+    .sort()) {
+    const input = readYaml(join(testdata, file)) as { api?: Obj; config?: Obj };
+    out.push([file.replace(/\.input\.yaml$/, ""), input.api ?? api, input.config ?? config]);
+  }
+  return out;
+}
+
+describe.each(PROVIDERS)("provider %s", (provider) => {
+  it("lints clean", async () => {
+    expect(await lintPaths([join(ROOT, provider)])).toEqual([]);
+  });
+
+  it("generates the golden CRDs", async () => {
+    golden(
+      join(ROOT, provider, "testdata", "crds.golden.yaml"),
+      toYamlStream(generateCrds(await compiled(provider))),
+    );
+  });
+
+  for (const [name, api, config] of cases(provider)) {
+    it(`renders ${name} as golden`, async () => {
+      golden(
+        join(ROOT, provider, "testdata", `${name}.golden.yaml`),
+        toYaml(outcome(await compiled(provider), api, config)),
+      );
+    });
+  }
+});

@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { runCrds } from "./crds.js";
+import type { CliIO } from "./io.js";
+import { runLint } from "./lint.js";
+import { runRender } from "./render.js";
+
+function capture(): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out: (t: string) => {
+      io.stdout += t;
+    },
+    err: (t: string) => {
+      io.stderr += t;
+    },
+  };
+  return io;
+}
+
+const demo = "providers/demo/descriptor.yaml";
+const badDescriptor = `apiVersion: spe.dev/v1alpha1
+kind: ProviderDescriptor
+metadata: { name: bad }
+spec:
+  api:
+    group: nodots
+    kind: Bad
+    versions: [{ name: v1alpha1, schema: { type: object, description: d } }]
+  config:
+    schema: { type: object, description: d }
+  deploy:
+    - name: a
+      manifests: []
+`;
+
+describe("spe lint", () => {
+  it("exits 0 on clean providers", async () => {
+    const io = capture();
+    expect(await runLint(["providers"], { format: "text" }, io)).toBe(0);
+    expect(io.stdout).toBe("");
+  });
+
+  it("prints file:line:col: severity: message [rule] and exits 1 on findings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spe-cli-"));
+    writeFileSync(join(dir, "d.yaml"), badDescriptor);
+    const io = capture();
+    expect(await runLint([dir], { format: "text" }, io)).toBe(1);
+    expect(io.stdout.trim()).toBe(
+      `${join(dir, "d.yaml")}:6:12: error: "nodots" is not a DNS subdomain with at least one dot [invalid-group]`,
+    );
+    const json = capture();
+    expect(await runLint([dir], { format: "json" }, json)).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ code: "invalid-group", line: 6, col: 12, severity: "error" }),
+    ]);
+  });
+
+  it("exits 2 on I/O errors", async () => {
+    expect(await runLint(["/nonexistent"], { format: "text" }, capture())).toBe(2);
+  });
+});
+
+describe("spe render", () => {
+  it("prints the plan and status as YAML", async () => {
+    const io = capture();
+    const code = await runRender(
+      {
+        descriptor: demo,
+        api: "providers/demo/examples/api.yaml",
+        config: "providers/demo/examples/config.yaml",
+      },
+      io,
+    );
+    expect(io.stderr).toBe("");
+    expect(code).toBe(0);
+    const out = parse(io.stdout) as { units: { name: string }[]; status: Record<string, unknown> };
+    expect(out.units.map((u) => u.name)).toEqual(["service", "welcome"]);
+    expect(out.status).toEqual({ version: "1.0", chartVersion: "1.0.0" });
+  });
+
+  it("exits 1 with the reason when the input is invalid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spe-cli-"));
+    writeFileSync(
+      join(dir, "api.yaml"),
+      "apiVersion: demo.services.spe.dev/v1alpha1\nkind: DemoService\nmetadata: { name: a, namespace: b }\nspec: { version: '9' }\n",
+    );
+    const io = capture();
+    expect(
+      await runRender(
+        { descriptor: demo, api: join(dir, "api.yaml"), config: "providers/demo/examples/config.yaml" },
+        io,
+      ),
+    ).toBe(1);
+    expect(io.stderr).toContain("render failed (invalid-input)");
+    expect(io.stderr).toContain("version 9 is not offered");
+  });
+
+  it("exits 2 when a file is missing", async () => {
+    expect(await runRender({ descriptor: demo, api: "/nonexistent.yaml", config: "x" }, capture())).toBe(2);
+  });
+});
+
+describe("spe crds", () => {
+  it("prints both CRDs as a YAML stream", async () => {
+    const io = capture();
+    expect(await runCrds(demo, {}, io)).toBe(0);
+    const docs = parseAllDocuments(io.stdout).map((d) => d.toJS() as { metadata: { name: string } });
+    expect(docs.map((d) => d.metadata.name)).toEqual([
+      "demoservices.demo.services.spe.dev",
+      "providerconfigs.demo.services.spe.dev",
+    ]);
+  });
+});
+
+describe("bin/spe.js", () => {
+  it("runs the CLI through the launcher", async () => {
+    const result = await execa("npx", ["node", "bin/spe.js", "version"]);
+    expect(result.stdout).toBe("0.1.0");
+    const usage = await execa("npx", ["node", "bin/spe.js", "lint"], { reject: false });
+    expect(usage.exitCode).toBe(2);
+  }, 30_000);
+});
