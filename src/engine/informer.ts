@@ -63,6 +63,7 @@ export class Informer<T extends KubernetesObject> {
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartCount = 0;
+  private inflight: Promise<void> | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoff = options.backoff ?? new ItemExponentialRateLimiter(1000, 30_000);
@@ -117,6 +118,10 @@ export class Informer<T extends KubernetesObject> {
     this.restartTimer = undefined;
     for (const resolve of this.syncWaiters.splice(0)) resolve();
     await this.listWatch.stop();
+    // ListWatch does not re-check for stop after its list returns, so a start in
+    // flight can still open a watch: wait for it and close that one too.
+    await this.inflight;
+    await this.listWatch.stop();
   }
 
   /** True once a full list has been loaded into the cache (it stays true across restarts). */
@@ -145,7 +150,12 @@ export class Informer<T extends KubernetesObject> {
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
+    this.inflight = this.attempt();
+    return this.inflight;
+  }
+
+  private async attempt(): Promise<void> {
     try {
       await this.listWatch.start();
     } catch (err) {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Writable } from "node:stream";
+import { createLogger } from "./logger.js";
 import { ItemExponentialRateLimiter } from "./ratelimiter.js";
 import { TerminalError, type Reconciler, type Request, type Result } from "./types.js";
 import { type ReconcileOutcome, WorkQueue, type WorkQueueMetrics, runWorkers } from "./workqueue.js";
@@ -265,5 +267,30 @@ describe("runWorkers", () => {
     expect(finished).toBe(1);
     expect(r.calls.map((c) => c.name)).toEqual(["a"]);
     expect(signals).toEqual([controller.signal]);
+  });
+
+  it("logs each failure with the provider and the object key", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const q = queue();
+    const r = reconcilerOf(() => Promise.reject(new TerminalError("spec.version 9.9 is not offered")));
+    const running = runWorkers(q, 1, r, { logger: createLogger({ destination }) });
+    q.add("crossplane/team-a/mcp-1");
+    await vi.advanceTimersByTimeAsync(0);
+    q.shutDown();
+    await running;
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        level: "error",
+        provider: "crossplane",
+        key: "team-a/mcp-1",
+        err: expect.objectContaining({ message: "spec.version 9.9 is not offered" }) as unknown,
+      }),
+    ]);
   });
 });

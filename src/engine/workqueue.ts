@@ -219,11 +219,12 @@ async function reconcileOnce(
   reconciler: Reconciler,
   options: WorkerOptions,
 ): Promise<ReconcileOutcome> {
-  const log = options.logger?.child({ key });
+  let log = options.logger?.child({ key });
   let result: Result;
   try {
     // parse inside the try and call through a then() so synchronous throws are recovered too
     const request = parseRequestKey(key);
+    log = options.logger?.child({ provider: request.provider, key: `${request.namespace}/${request.name}` });
     result = await Promise.resolve().then(() =>
       reconciler.reconcile(request, options.signal ?? new AbortController().signal),
     );
@@ -241,7 +242,9 @@ async function reconcileOnce(
   const after = result.requeueAfter ?? 0;
   if (after > 0) {
     queue.addAfter(key, after);
+    log?.debug({ requeueAfterMs: after }, "reconciled; requeued");
     return "requeue_after";
   }
+  log?.debug("reconciled");
   return "success";
 }
