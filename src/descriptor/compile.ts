@@ -3,8 +3,7 @@
  * CompiledDescriptor with parsed expressions, units in dependency order, resolved
  * schemas and Ajv validators. Render (render.ts) only fills it in.
  */
-import type { ValidateFunction } from "ajv/dist/2020.js";
-import { newAjv } from "./ajv.js";
+import { checkSchemas, compileAll, lazyValidators } from "./validators.js";
 import { checkDeployRef, checkNames, checkStatus, checkUnits } from "./checks.js";
 import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo } from "./compiled.js";
 import { allowedRoots, compileAccess, compileUnit, templ, type TemplateSink } from "./compile-units.js";
@@ -14,11 +13,7 @@ import type { ProviderDescriptor } from "./load.js";
 import { parseDuration, resourceNames } from "./names.js";
 import { nestedExpressions } from "./expr.js";
 
-/** Strips keys Ajv 2020 must not see in a user schema ($schema of another draft, $id clashes). */
-export function userSchema(schema: Record<string, unknown>): Record<string, unknown> {
-  const { $schema: _s, $id: _i, ...rest } = schema;
-  return rest;
-}
+export { userSchema } from "./validators.js";
 
 function apiInfo(d: ProviderDescriptor): ApiInfo {
   const { api } = d.spec;
@@ -51,22 +46,6 @@ function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
     info.resolve.namespace = templ(resolve.namespace, ["spec", "config", "resolve", "namespace"], sink);
   }
   return info;
-}
-
-function validators(api: ApiInfo, config: ConfigInfo, issues: Issue[]): CompiledDescriptor["validators"] {
-  const ajv = newAjv();
-  const compile = (schema: Record<string, unknown>, path: (string | number)[]): ValidateFunction => {
-    try {
-      return ajv.compile(userSchema(schema));
-    } catch (err) {
-      issues.push(issue("invalid-schema", path, `invalid JSON Schema: ${(err as Error).message}`));
-      return ajv.compile({});
-    }
-  };
-  const apiValidators = new Map(
-    api.versions.map((v, i) => [v.name, compile(v.schema, ["spec", "api", "versions", i, "schema"])]),
-  );
-  return { api: apiValidators, config: compile(config.schema, ["spec", "config", "schema"]) };
 }
 
 function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
@@ -116,7 +95,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     .map((n) => byIndex.find((u) => u.name === n))
     .filter((u): u is CompiledUnit => u !== undefined);
   const status = templ(d.spec.status, ["spec", "status"], sink);
-  issues.push(...siteIssues(d, sink));
+  issues.push(...siteIssues(d, sink), ...checkSchemas(api, config));
   const compiled: CompiledDescriptor = {
     name: d.metadata.name,
     descriptor: d,
@@ -132,14 +111,21 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     },
     finalizer: `${api.group}/finalizer`,
     expressions: sink.sites,
-    validators: validators(api, config, issues),
+    validators: lazyValidators(api, config),
   };
   return { compiled, issues: d.source.positions.locate(issues) };
 }
 
 /** Compiles a loaded descriptor, or returns every issue that prevents it. */
 export function safeCompileDescriptor(d: ProviderDescriptor): Result<CompiledDescriptor> {
-  const { compiled, issues } = buildDescriptor(d);
+  const built = buildDescriptor(d);
+  const { compiled } = built;
+  const issues = hasErrors(built.issues)
+    ? built.issues
+    : [
+        ...built.issues,
+        ...d.source.positions.locate(compileAll(compiled.validators, compiled.api, compiled.config)),
+      ];
   if (hasErrors(issues)) return { ok: false, issues };
   deepFreeze(compiled.api);
   deepFreeze(compiled.config);

@@ -1,10 +1,10 @@
 /** The compiled, immutable form of a descriptor that the engine works with (kro's "graph"). */
-import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { Expression } from "./expr.js";
 import type { IssuePath } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import type { DeletionPolicy, ReadinessRule } from "./plan.js";
 import type { CompiledTemplate } from "./template.js";
+import type { Validators } from "./validators.js";
 import type { GroupKind, PrinterColumn } from "./types.gen.js";
 
 export type Scope = "Namespaced" | "Cluster";
@@ -101,5 +101,5 @@ export interface CompiledDescriptor {
   readonly finalizer: string;
   readonly expressions: readonly ExpressionSite[];
   /** Ajv validators of API object spec per version, and of config spec. @internal */
-  readonly validators: { api: ReadonlyMap<string, ValidateFunction>; config: ValidateFunction };
+  readonly validators: Validators;
 }

@@ -3,7 +3,7 @@
  * and config valid, which config serves an API object, how the target is reached.
  */
 import { ajvIssues, newAjv } from "./ajv.js";
-import { userSchema } from "./compile.js";
+import { userSchema } from "./validators.js";
 import type { CompiledDescriptor } from "./compiled.js";
 import type { RenderContext } from "./evaluate.js";
 import { formatPath, issue, type Issue } from "./issues.js";
@@ -41,8 +41,8 @@ export function validateApiObject(compiled: CompiledDescriptor, obj: unknown): I
   const out = typeIssues(o, compiled.api.group, served, compiled.api.kind);
   const version = typeof o.apiVersion === "string" ? o.apiVersion.split("/")[1] : undefined;
   const validate =
-    compiled.validators.api.get(version ?? compiled.api.storageVersion) ??
-    compiled.validators.api.get(compiled.api.storageVersion);
+    compiled.validators.api(version ?? compiled.api.storageVersion) ??
+    compiled.validators.api(compiled.api.storageVersion);
   if (validate !== undefined && !validate(o.spec ?? {}))
     out.push(...ajvIssues(validate.errors, "invalid-spec", ["spec"]));
   return out;
@@ -53,7 +53,7 @@ export function validateConfig(compiled: CompiledDescriptor, cfg: unknown): Issu
   const o = (cfg ?? {}) as ObjectLike;
   const { config } = compiled;
   const out = typeIssues(o, config.group, [config.version], config.kind);
-  const validate = compiled.validators.config;
+  const validate = compiled.validators.config();
   if (!validate(o.spec ?? {})) out.push(...ajvIssues(validate.errors, "invalid-spec", ["spec"]));
   return out;
 }
