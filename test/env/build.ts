@@ -79,7 +79,7 @@ const components: Component[] = [
     version: VERSIONS.kwok,
     binaries: ["kwok"],
     build: async (out, progress) => {
-      await goInstall("kwok", `sigs.k8s.io/kwok/cmd/kwok@${VERSIONS.kwok}`, out, progress);
+      await goInstall({ binary: "kwok", pkg: `sigs.k8s.io/kwok/cmd/kwok@${VERSIONS.kwok}` }, out, progress);
       await writeFile(join(out, "kwok-stages.yaml"), await kwokStages());
     },
   },
@@ -88,10 +88,18 @@ const components: Component[] = [
     version: VERSIONS.helm,
     binaries: ["helm"],
     build: (out, progress) =>
-      goInstall("helm", `helm.sh/helm/v4/cmd/helm@${VERSIONS.helm}`, out, progress, [
-        `-X helm.sh/helm/v4/internal/version.version=${VERSIONS.helm}`,
-        "-X helm.sh/helm/v4/internal/version.gitTreeState=clean",
-      ]),
+      goInstall(
+        {
+          binary: "helm",
+          pkg: `helm.sh/helm/v4/cmd/helm@${VERSIONS.helm}`,
+          ldflags: [
+            `-X helm.sh/helm/v4/internal/version.version=${VERSIONS.helm}`,
+            "-X helm.sh/helm/v4/internal/version.gitTreeState=clean",
+          ],
+        },
+        out,
+        progress,
+      ),
   },
 ];
 
@@ -167,7 +175,17 @@ async function goRun(binary: string, args: string[], opts: GoRunOptions): Promis
   if (result.failed) throw new BuildError(binary, `go ${args[0] ?? ""}`, tail.join("\n"));
 }
 
-function goInstall(binary: string, pkg: string, outDir: string, progress: Progress, ldflags: string[] = []) {
+interface GoInstall {
+  binary: string;
+  pkg: string;
+  ldflags?: string[];
+}
+
+function goInstall(
+  { binary, pkg, ldflags = [] }: GoInstall,
+  outDir: string,
+  progress: Progress,
+): Promise<void> {
   const flags = ["-s", "-w", ...ldflags].join(" ");
   return goRun(binary, ["install", "-trimpath", "-ldflags", flags, pkg], {
     cwd: outDir,

@@ -21,7 +21,10 @@ async function up(roles: ClusterRole[]): Promise<void> {
   log(`  SPE_TESTENV=${env.runDir}/environment.json  (reuse these clusters from vitest)`);
   log("Ctrl-C stops everything.");
   await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.once(signal, () => {
+        resolve();
+      });
   });
   log("test/env: stopping…");
   await env.stop();

@@ -25,6 +25,7 @@ export interface ClusterDeps {
   pem: PkiPem;
   etcdUrl: string;
   runDir: string;
+  progress: (line: string) => void;
 }
 
 export interface RunningCluster {
@@ -50,6 +51,8 @@ function apiserverArgs(spec: ClusterSpec, port: number, deps: ClusterDeps): stri
     "--service-cluster-ip-range=10.96.0.0/16",
     "--allow-privileged=true",
     "--profiling=false",
+    // the kubernetes Service endpoint cannot point at loopback, and nothing in-cluster needs it
+    "--endpoint-reconciler-type=none",
     `--cert-dir=${join(deps.runDir, spec.name, "certs")}`,
   ];
 }
@@ -118,9 +121,10 @@ async function startWorkloadControllers(
     join(dir, "kwok.log"),
   );
   await createFakeNode(deps.binaries.kubectl, kubeconfig, dir);
+  deps.progress(`test/env: ${spec.name}: fake node registered`);
   await Promise.all([
-    waitHealthy(kcm, `https://127.0.0.1:${kcmPort}/healthz`, deps.pem),
-    waitHealthy(scheduler, `https://127.0.0.1:${schedPort}/healthz`, deps.pem),
+    waitHealthy(kcm, `https://127.0.0.1:${kcmPort}/healthz`),
+    waitHealthy(scheduler, `https://127.0.0.1:${schedPort}/healthz`),
     waitHealthy(kwok, `http://127.0.0.1:${kwokPort}/healthz`),
   ]);
   return [kcm, scheduler, kwok];
@@ -157,7 +161,11 @@ export async function startCluster(spec: ClusterSpec, deps: ClusterDeps): Promis
   const [apiserver, server] = await startApiserver(spec, deps, dir);
   const kubeconfigPath = join(dir, "kubeconfig");
   await writeKubeconfig(kubeconfigPath, spec.name, server, deps.pem);
+  deps.progress(`test/env: ${spec.name}: kube-apiserver ready at ${server}`);
   const processes = [apiserver];
-  if (spec.workloads) processes.push(...(await startWorkloadControllers(spec, deps, dir, kubeconfigPath)));
+  if (spec.workloads) {
+    processes.push(...(await startWorkloadControllers(spec, deps, dir, kubeconfigPath)));
+    deps.progress(`test/env: ${spec.name}: controller-manager, scheduler and kwok ready`);
+  }
   return { info: { name: spec.name, server, kubeconfigPath, workloads: spec.workloads }, processes };
 }

@@ -10,7 +10,7 @@ import { ensureBinaries, type Progress } from "./build.js";
 import { startCluster, type ClusterSpec, type RunningCluster } from "./cluster.js";
 import { createPki, readPem } from "./pki.js";
 import { freePort } from "./ports.js";
-import { startProcess, type ManagedProcess } from "./processes.js";
+import { startProcess, stopAll, type ManagedProcess } from "./processes.js";
 import type { ClusterRole, TestEnvironment } from "./types.js";
 import { waitHealthy } from "./wait.js";
 
@@ -73,13 +73,16 @@ export async function startEnvironment(options: StartOptions = {}): Promise<Runn
     const pem = await readPem(pki);
     const [etcd, etcdUrl] = await startEtcd(binaries.etcd, runDir);
     processes.push(etcd);
-    const started: RunningCluster[] = [];
-    for (const role of roles) {
-      progress(`test/env: starting cluster ${role}…`);
-      const cluster = await startCluster(DEFAULT_CLUSTERS[role], { binaries, pki, pem, etcdUrl, runDir });
-      processes.push(...cluster.processes);
-      started.push(cluster);
-    }
+    progress(`test/env: starting clusters ${roles.join(", ")}…`);
+    const results = await Promise.allSettled(
+      roles.map((role) =>
+        startCluster(DEFAULT_CLUSTERS[role], { binaries, pki, pem, etcdUrl, runDir, progress }),
+      ),
+    );
+    const started: RunningCluster[] = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    for (const cluster of started) processes.push(...cluster.processes);
+    const failure = results.find((r) => r.status === "rejected");
+    if (failure) throw failure.reason;
     const clusters = Object.fromEntries(
       started.map((c) => [c.info.name, c.info]),
     ) as TestEnvironment["clusters"];
@@ -87,8 +90,9 @@ export async function startEnvironment(options: StartOptions = {}): Promise<Runn
     await writeFile(join(runDir, "environment.json"), JSON.stringify({ clusters, binaries }, null, 2));
     return env;
   } catch (err) {
-    options.keepRunDir = true; // keep the logs the error points at
-    await stop();
+    // A cluster that failed half-way has processes no list above holds: stop every one this process started.
+    await stopAll();
+    progress(`test/env: start failed; logs kept in ${runDir}`);
     throw err;
   }
 }

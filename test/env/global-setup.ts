@@ -14,10 +14,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (reuse) {
     const env = JSON.parse(await readFile(reuse, "utf8")) as TestEnvironment;
     project.provide("testEnv", env);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const started = Date.now();
-  const env = await startEnvironment({ progress: (line) => console.log(line) });
+  const env = await startEnvironment({
+    progress: (line) => {
+      console.log(line);
+    },
+  });
   console.log(`test/env: clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env.runDir})`);
   project.provide("testEnv", { clusters: env.clusters, binaries: env.binaries });
   return () => env.stop();
