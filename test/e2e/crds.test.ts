@@ -1,0 +1,154 @@
+/**
+ * The generated CRDs against real apiservers: the API CRD on onboarding, the
+ * config CRD on platform; Established, the examples are accepted, the openMCP
+ * status is writable through the status subresource, printer columns show, and
+ * `kubectl explain` carries the descriptions.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  apiCrd,
+  compileDescriptor,
+  configCrd,
+  loadDescriptors,
+  type CompiledDescriptor,
+} from "../../src/descriptor/index.js";
+import { kubeConfigFor, testEnv } from "./support/env.js";
+import { eventually, read } from "./support/kube.js";
+
+const PROVIDERS = ["crossplane", "landscaper", "flux", "demo"];
+
+async function ssa<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  return api.patch(obj, undefined, undefined, "spe", true, PatchStrategy.ServerSideApply);
+}
+
+async function compiled(provider: string): Promise<CompiledDescriptor> {
+  const loaded = await loadDescriptors([join("providers", provider, "descriptor.yaml")]);
+  expect(loaded.issues).toEqual([]);
+  return compileDescriptor(loaded.descriptors[0]!);
+}
+
+function example(
+  provider: string,
+  file: string,
+): KubernetesObject & { metadata: { name: string; namespace?: string } } {
+  return parse(readFileSync(join("providers", provider, "examples", file), "utf8")) as KubernetesObject & {
+    metadata: { name: string; namespace?: string };
+  };
+}
+
+async function established(kc: KubeConfig, name: string): Promise<void> {
+  await eventually(`CRD ${name} Established`, async () => {
+    const crd = (await read(kc, {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name },
+    })) as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+    return crd?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")
+      ? true
+      : undefined;
+  });
+}
+
+function kubectl(role: "onboarding" | "platform", args: string[]): Promise<{ stdout: string }> {
+  const env = testEnv();
+  return execa(env.binaries.kubectl, [...args, "--kubeconfig", env.clusters[role].kubeconfigPath]);
+}
+
+describe.each(PROVIDERS)("generated CRDs of %s", (provider) => {
+  it("are accepted, serve the examples and explain their fields", async () => {
+    const c = await compiled(provider);
+    const onboarding = kubeConfigFor("onboarding");
+    const platform = kubeConfigFor("platform");
+    const api = apiCrd(c);
+    const cfg = configCrd(c);
+    await ssa(onboarding, api);
+    await ssa(platform, cfg);
+    await established(onboarding, api.metadata.name);
+    await established(platform, cfg.metadata.name);
+
+    const obj = example(provider, "api.yaml");
+    const ns = obj.metadata.namespace ?? "default";
+    await ssa(onboarding, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    // Discovery may lag behind Established for a moment.
+    await eventually("API object accepted", () => ssa(onboarding, obj));
+    await eventually("config accepted", () => ssa(platform, example(provider, "config.yaml")));
+
+    const status = {
+      observedGeneration: 1,
+      phase: "Ready",
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          reason: "ReconcileSuccess",
+          message: "all units ready",
+          lastTransitionTime: "2026-01-01T00:00:00Z",
+        },
+      ],
+      resources: [{ kind: "ConfigMap", name: "x", namespace: ns, phase: "Current" }],
+    };
+    await kubectl("onboarding", [
+      "patch",
+      c.api.plural,
+      obj.metadata.name,
+      "-n",
+      ns,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+    const table = await kubectl("onboarding", ["get", c.api.plural, obj.metadata.name, "-n", ns]);
+    const header = table.stdout.split("\n")[0] ?? "";
+    expect(header.split(/\s+/).filter(Boolean)).toEqual([
+      "NAME",
+      "READY",
+      "PHASE",
+      ...c.api.printerColumns.map((p) => p.name.toUpperCase()),
+      "AGE",
+    ]);
+    expect(table.stdout.split("\n")[1]).toMatch(/\sTrue\s+Ready\s/);
+
+    // Every provider has a ProviderConfig kind, so explain needs the group.
+    // The OpenAPI document kubectl explain reads is published shortly after the CRD is Established.
+    const explainApi = await eventually("explain spec", () =>
+      kubectl("onboarding", [
+        "explain",
+        `${c.api.plural}.spec`,
+        `--api-version=${c.api.group}/${c.api.storageVersion}`,
+      ]),
+    );
+    const spec = c.api.versions[0]?.schema as { properties?: Record<string, { description?: string }> };
+    const firstWords = (spec.properties?.version?.description ?? "").split(" ").slice(0, 4).join(" ");
+    expect(explainApi.stdout).toContain("version");
+    expect(explainApi.stdout.replace(/\s+/g, " ")).toContain(firstWords);
+    const explainStatus = await eventually("explain status", () =>
+      kubectl("onboarding", [
+        "explain",
+        `${c.api.plural}.status.conditions`,
+        `--api-version=${c.api.group}/${c.api.storageVersion}`,
+      ]),
+    );
+    expect(explainStatus.stdout).toContain("lastTransitionTime");
+    const explainCfg = await eventually("explain config", () =>
+      kubectl("platform", [
+        "explain",
+        `${c.config.plural}.spec`,
+        `--api-version=${c.config.group}/${c.config.version}`,
+      ]),
+    );
+    const cfgSchema = c.config.schema as { description?: string };
+    expect(explainCfg.stdout.replace(/\s+/g, " ")).toContain(cfgSchema.description ?? "");
+  });
+});
