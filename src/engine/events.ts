@@ -13,6 +13,7 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { type Condition, conditionTransitions, transitionEvent } from "./conditions.js";
 import { type Clock, systemClock } from "./ratelimiter.js";
 
 export type EventType = "Normal" | "Warning";
@@ -84,6 +85,16 @@ export class EventRecorder {
     return next.finally(() => {
       if (this.pending.get(key) === next) this.pending.delete(key);
     });
+  }
+
+  /** One event per condition transition between two status snapshots (kro style: events follow conditions). */
+  async conditionEvents(
+    obj: InvolvedObject,
+    previous: readonly Condition[],
+    current: readonly Condition[],
+  ): Promise<void> {
+    const events = conditionTransitions(previous, current).map(transitionEvent);
+    await Promise.all(events.map((e) => this.event(obj, e.type, e.reason, e.message)));
   }
 
   private async record(key: string, obj: InvolvedObject, data: EventData): Promise<void> {

@@ -6,6 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
 import { CoreV1Api, KubeConfig, type CoreV1Event, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployFailed, deployed, resourcesReady, setCondition } from "../../src/engine/conditions.js";
 import { EventRecorder } from "../../src/engine/events.js";
 import type { Clock } from "../../src/engine/ratelimiter.js";
 import { kubeConfigFor } from "./support/env.js";
@@ -127,6 +128,24 @@ describe("EventRecorder", () => {
       involvedObject: { kind: "ProviderConfig", name },
     });
     await core.deleteNamespacedEvent({ name: event!.metadata.name!, namespace: "default" });
+  });
+
+  it("records one event per condition transition", async () => {
+    const obj = await involved("transitions");
+    const recorder = new EventRecorder({ kubeConfig: kc });
+    const t = new Date();
+    const before = setCondition(
+      setCondition([], deployFailed("helm upgrade failed"), t),
+      resourcesReady(),
+      t,
+    );
+    const messageOnly = setCondition(before, deployFailed("helm upgrade failed again"), t);
+    await recorder.conditionEvents(obj, before, messageOnly);
+    expect(await eventsFor("transitions")).toEqual([]);
+    await recorder.conditionEvents(obj, before, setCondition(before, deployed(), t));
+    expect((await eventsFor("transitions")).map((e) => [e.type, e.reason, e.message])).toEqual([
+      ["Normal", "DeploySucceeded", "Deployed=True: All deploy units applied"],
+    ]);
   });
 
   it("never rejects: an unreachable cluster or a refused event is dropped", async () => {
