@@ -172,6 +172,7 @@ describe("manifests plugin", () => {
     const live = await Promise.all(objs.map((o) => mcp().get(ref(o))));
     for (const o of live) expect(o?.metadata.deletionTimestamp).toBeDefined();
     const versions = live.map((o) => Number(o?.metadata.resourceVersion));
+    expect(versions.every((v) => Number.isInteger(v) && v > 0)).toBe(true);
     expect(versions).toEqual([...versions].sort((a, b) => b - a));
     expect((await plugin.observe(plan, scope())).upToDate).toBe(false);
     for (const o of objs) {
