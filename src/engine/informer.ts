@@ -18,9 +18,15 @@ import {
 import type { Logger } from "pino";
 import { ItemExponentialRateLimiter, type RateLimiter } from "./ratelimiter.js";
 
+/** What a list call returns: a generated client's *List model and raw JSON from the apiserver both fit. */
+export interface ListResult<T> {
+  readonly items: T[];
+  readonly metadata?: { readonly resourceVersion?: string };
+}
+
 export type ListFn<T extends KubernetesObject> = (options: {
   labelSelector?: string;
-}) => Promise<KubernetesListObject<T>>;
+}) => Promise<ListResult<T>>;
 
 export interface InformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
