@@ -4,7 +4,7 @@
  * descriptor with any error; lint reports them all.
  */
 import { ancestors, topoSort } from "./dag.js";
-import { issue, type Issue } from "./issues.js";
+import { issue, type Issue, type IssuePath } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import { UNIT_KINDS } from "./schema-check.js";
 import { didYouMean } from "./suggest.js";
@@ -19,68 +19,89 @@ function isDnsSubdomain(s: string): boolean {
   return s.length <= 253 && s.includes(".") && s.split(".").every((l) => DNS_LABEL.test(l));
 }
 
+type Check = [code: string, path: IssuePath, bad: boolean, message: string];
+
+function nameChecks(d: ProviderDescriptor): Check[] {
+  const { api, config } = d.spec;
+  const dns = (s: string): string => `"${s}" is not a DNS subdomain with at least one dot`;
+  const label = (s: string | undefined): boolean => s !== undefined && !DNS_LABEL.test(s);
+  const version = (v: string): string => `"${v}" is not a Kubernetes version name like v1alpha1`;
+  return [
+    ["invalid-group", ["spec", "api", "group"], !isDnsSubdomain(api.group), dns(api.group)],
+    [
+      "invalid-group",
+      ["spec", "config", "group"],
+      config.group !== undefined && !isDnsSubdomain(config.group),
+      dns(config.group ?? ""),
+    ],
+    [
+      "invalid-kind",
+      ["spec", "api", "kind"],
+      !KIND.test(api.kind),
+      `"${api.kind}" is not an UpperCamelCase kind`,
+    ],
+    [
+      "invalid-kind",
+      ["spec", "config", "kind"],
+      !KIND.test(config.kind),
+      `"${config.kind}" is not an UpperCamelCase kind`,
+    ],
+    [
+      "invalid-name",
+      ["spec", "api", "plural"],
+      label(api.plural),
+      `"${api.plural ?? ""}" must be a lower-case DNS label`,
+    ],
+    [
+      "invalid-name",
+      ["spec", "api", "singular"],
+      label(api.singular),
+      `"${api.singular ?? ""}" must be a lower-case DNS label`,
+    ],
+    [
+      "invalid-name",
+      ["spec", "config", "plural"],
+      label(config.plural),
+      `"${config.plural ?? ""}" must be a lower-case DNS label`,
+    ],
+    [
+      "invalid-name",
+      ["spec", "config", "singular"],
+      label(config.singular),
+      `"${config.singular ?? ""}" must be a lower-case DNS label`,
+    ],
+    ...api.versions.map((v, i): Check => [
+      "invalid-version",
+      ["spec", "api", "versions", i, "name"],
+      !VERSION.test(v.name),
+      version(v.name),
+    ]),
+    [
+      "invalid-version",
+      ["spec", "config", "version"],
+      !VERSION.test(config.version),
+      version(config.version),
+    ],
+    [
+      "kind-clash",
+      ["spec", "config", "kind"],
+      config.kind === api.kind && (config.group ?? api.group) === api.group,
+      `the config kind ${config.kind} clashes with the API kind in ${api.group}`,
+    ],
+    [
+      "storage-version",
+      ["spec", "api", "versions"],
+      api.versions.filter((v) => v.storage === true).length > 1,
+      "only one version can be the storage version",
+    ],
+  ];
+}
+
 /** Group, kind, plural and version names the apiserver would reject. */
 export function checkNames(d: ProviderDescriptor): Issue[] {
-  const out: Issue[] = [];
-  const { api, config } = d.spec;
-  if (!isDnsSubdomain(api.group)) {
-    out.push(
-      issue(
-        "invalid-group",
-        ["spec", "api", "group"],
-        `"${api.group}" is not a DNS subdomain with at least one dot`,
-      ),
-    );
-  }
-  if (config.group !== undefined && !isDnsSubdomain(config.group)) {
-    out.push(
-      issue(
-        "invalid-group",
-        ["spec", "config", "group"],
-        `"${config.group}" is not a DNS subdomain with at least one dot`,
-      ),
-    );
-  }
-  for (const [path, kind] of [
-    [["spec", "api", "kind"], api.kind],
-    [["spec", "config", "kind"], config.kind],
-  ] as const) {
-    if (!KIND.test(kind))
-      out.push(issue("invalid-kind", [...path], `"${kind}" is not an UpperCamelCase kind`));
-  }
-  for (const [path, name] of [
-    [["spec", "api", "plural"], api.plural],
-    [["spec", "api", "singular"], api.singular],
-    [["spec", "config", "plural"], config.plural],
-    [["spec", "config", "singular"], config.singular],
-  ] as const) {
-    if (name !== undefined && !DNS_LABEL.test(name))
-      out.push(issue("invalid-name", [...path], `"${name}" must be a lower-case DNS label`));
-  }
-  api.versions.forEach((v, i) => {
-    if (!VERSION.test(v.name))
-      out.push(
-        issue(
-          "invalid-version",
-          ["spec", "api", "versions", i, "name"],
-          `"${v.name}" is not a Kubernetes version name like v1alpha1`,
-        ),
-      );
-  });
-  if (!VERSION.test(config.version))
-    out.push(
-      issue(
-        "invalid-version",
-        ["spec", "config", "version"],
-        `"${config.version}" is not a Kubernetes version name like v1alpha1`,
-      ),
-    );
-  if (api.versions.filter((v) => v.storage === true).length > 1) {
-    out.push(
-      issue("storage-version", ["spec", "api", "versions"], "only one version can be the storage version"),
-    );
-  }
-  return out;
+  return nameChecks(d)
+    .filter(([, , bad]) => bad)
+    .map(([code, path, , message]) => issue(code, path, message));
 }
 
 function unitKindIssues(u: DeployUnit, i: number): Issue[] {

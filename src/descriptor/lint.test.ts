@@ -30,6 +30,8 @@ const RULES: Record<string, Fixture> = {
   "unknown-path": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec.versoin}"),
   "optional-without-default": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec.plugins}"),
   "missing-description": (d) => set(d, "spec.api.versions.0.schema.properties.extra", { type: "string" }),
+  "kind-clash": (d) => set(d, "spec.config.kind", "Sample"),
+  "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
   "storage-version": (d) =>
     set(d, "spec.api.versions", [
