@@ -1,0 +1,185 @@
+/**
+ * The engine: every loaded descriptor served as a ServiceProvider in one
+ * process. One shared work queue and worker pool (keys carry the provider),
+ * one controller per provider, the deploy plugins, drift watches on targets.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { ClusterAccess } from "../plugins/access/resolver.js";
+import { HelmPlugin, type HelmPluginOptions } from "../plugins/helm/index.js";
+import { KubeClient } from "../plugins/kube/client.js";
+import { ManifestsPlugin } from "../plugins/manifests/index.js";
+import { ProviderController } from "./controller.js";
+import { installCrds } from "./crd-manager.js";
+import type { PluginSet } from "./deploy.js";
+import { EventRecorder } from "./events.js";
+import type { SpeMetrics } from "./metrics.js";
+import type { Provider } from "./provider.js";
+import { ProviderReconciler } from "./reconcile.js";
+import { TargetWatches } from "./target-watch.js";
+import type { Reconciler, Request, Result } from "./types.js";
+import { runWorkers, WorkQueue } from "./workqueue.js";
+
+export interface EngineOptions {
+  platform: KubeConfig;
+  onboarding: KubeConfig;
+  logger: Logger;
+  metrics?: SpeMetrics;
+  workers?: number;
+  helm?: HelmPluginOptions;
+  /** reportingInstance of Events, e.g. the pod name. */
+  instance?: string;
+}
+
+interface Served {
+  controller: ProviderController;
+  reconciler: ProviderReconciler;
+  fingerprint: string;
+}
+
+export class Engine implements Reconciler {
+  readonly queue: WorkQueue;
+  readonly helm: HelmPlugin;
+  private readonly plugins: PluginSet;
+  private readonly served = new Map<string, Served>();
+  private readonly watches: TargetWatches;
+  private readonly access: ClusterAccess;
+  private readonly recorder: EventRecorder;
+  private readonly abort = new AbortController();
+  private workers: Promise<void> | undefined;
+
+  constructor(private readonly options: EngineOptions) {
+    this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
+    this.helm = new HelmPlugin(options.helm);
+    this.plugins = { helm: this.helm, manifests: new ManifestsPlugin() };
+    this.watches = new TargetWatches(
+      (key) => {
+        this.queue.add(key);
+      },
+      options.logger.child({ component: "target-watch" }),
+    );
+    this.access = new ClusterAccess({ source: options.platform });
+    this.recorder = new EventRecorder({
+      kubeConfig: options.onboarding,
+      logger: options.logger,
+      ...(options.instance ? { instance: options.instance } : {}),
+    });
+  }
+
+  /** Checks the helm binary and starts the workers. Providers are added with setProviders. */
+  async start(): Promise<void> {
+    const version = await this.helm.start();
+    this.options.logger.info({ helm: version }, "helm binary checked");
+    this.workers = runWorkers(this.queue, this.options.workers ?? 4, this, {
+      logger: this.options.logger,
+      signal: this.abort.signal,
+      ...(this.options.metrics ? { metrics: this.options.metrics.reconcileMetrics("spe") } : {}),
+    });
+  }
+
+  reconcile(request: Request, signal: AbortSignal): Promise<Result> {
+    const served = this.served.get(request.provider);
+    // A provider that was unloaded: its objects wait for it to come back.
+    if (!served) return Promise.resolve({});
+    return served.reconciler.reconcile(request, signal);
+  }
+
+  /**
+   * Serves exactly `providers`: starts new and changed ones, stops removed
+   * ones. A provider that fails to start (its CRDs rejected, say) is reported
+   * in the returned map and does not affect the others.
+   */
+  async setProviders(providers: readonly Provider[]): Promise<Map<string, Error>> {
+    const failures = new Map<string, Error>();
+    const wanted = new Map(providers.map((p) => [p.compiled.name, p]));
+    for (const [name, served] of this.served) {
+      const next = wanted.get(name);
+      if (!next || fingerprint(next) !== served.fingerprint) await this.unserve(name);
+    }
+    for (const provider of providers) {
+      if (this.served.has(provider.compiled.name)) continue;
+      try {
+        await this.serve(provider);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        failures.set(provider.compiled.name, error);
+        this.options.logger.error(
+          { provider: provider.compiled.name, err: error },
+          "provider failed to start",
+        );
+      }
+    }
+    return failures;
+  }
+
+  private async serve(provider: Provider): Promise<void> {
+    const { platform, onboarding, logger } = this.options;
+    const name = provider.compiled.name;
+    await installCrds(provider.compiled, {
+      onboarding: KubeClient.for(onboarding),
+      platform: KubeClient.for(platform),
+    });
+    const controller = new ProviderController(
+      provider,
+      { platform, onboarding },
+      (key) => {
+        this.queue.add(key);
+      },
+      logger,
+    );
+    const reconciler = new ProviderReconciler({
+      provider,
+      onboarding: KubeClient.for(onboarding),
+      configs: controller.configs(),
+      access: this.access,
+      plugins: this.plugins,
+      recorder: this.recorder,
+      logger: logger.child({ provider: name }),
+      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+      watchTargets: (key, target, objects) => {
+        this.watches.track(key, target, objects);
+      },
+      forget: (key) => {
+        this.watches.untrack(key);
+      },
+    });
+    await controller.start();
+    this.served.set(name, { controller, reconciler, fingerprint: fingerprint(provider) });
+    logger.info({ provider: name, source: provider.source }, "serving provider");
+  }
+
+  private async unserve(name: string): Promise<void> {
+    const served = this.served.get(name);
+    if (!served) return;
+    this.served.delete(name);
+    await served.controller.stop();
+    this.options.logger.info({ provider: name }, "stopped serving provider");
+  }
+
+  providers(): string[] {
+    return [...this.served.keys()];
+  }
+
+  /** All informers listed at least once. */
+  hasSynced(): boolean {
+    return [...this.served.values()].every((s) => s.controller.hasSynced());
+  }
+
+  /** Enqueue every object of every provider (a referenced Secret changed, a forced resync). */
+  enqueueAll(): void {
+    for (const s of this.served.values()) s.controller.enqueueAll();
+  }
+
+  /** Graceful: in-flight reconciles finish (each writes its status once), then informers stop. */
+  async stop(): Promise<void> {
+    await this.queue.shutDownWithDrain();
+    this.abort.abort();
+    await this.workers;
+    await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
+    await this.watches.stop();
+  }
+}
+
+function fingerprint(provider: Provider): string {
+  return JSON.stringify({ d: provider.compiled.descriptor, dir: provider.baseDir });
+}

@@ -1,0 +1,298 @@
+/**
+ * The generic ServiceProvider reconcile (the seed's runtime contract, done
+ * once for every descriptor): finalizer → config → target access → render and
+ * deploy units → readiness → status. Level-based: it reads the world each time
+ * and never branches on what event woke it.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { KubeObject, RenderContext } from "../descriptor/index.js";
+import {
+  describeIssues,
+  pollIntervalMs,
+  projectStatus,
+  resolveConfigRef,
+  resolveTargetAccess,
+  validateApiObject,
+  validateConfig,
+} from "../descriptor/index.js";
+import type { ClusterAccess } from "../plugins/access/resolver.js";
+import { KubeClient } from "../plugins/kube/client.js";
+import type { ObjectRef, UnitScope } from "../plugins/types.js";
+import { operationOf, type ApiObject } from "./api-object.js";
+import {
+  configNotResolved,
+  configResolved,
+  deletionBlocked,
+  deletionNotBlocked,
+  deployed,
+  deployFailed,
+  resourcesNotReady,
+  resourcesReady,
+  targetReachable,
+} from "./conditions.js";
+import { deployUnits, type DeployReport, type PluginSet } from "./deploy.js";
+import { driftMessages, driftRecords } from "./drift-report.js";
+import type { EventRecorder } from "./events.js";
+import { classifyDeployFailure } from "./failures.js";
+import { addFinalizer, clearOperation, hasFinalizer, removeFinalizer } from "./metadata.js";
+import type { SpeMetrics } from "./metrics.js";
+import type { Provider } from "./provider.js";
+import { StatusDraft } from "./status.js";
+import { teardown } from "./teardown.js";
+import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "./types.js";
+
+/** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
+const PROGRESS_REQUEUE_MS = 5_000;
+
+export interface ReconcilerDeps {
+  provider: Provider;
+  onboarding: KubeClient;
+  /** The config cache (platform cluster), keyed "name" or "namespace/name". */
+  configs: { get(key: string): KubeObject | undefined };
+  access: ClusterAccess;
+  plugins: PluginSet;
+  recorder: EventRecorder;
+  logger: Logger;
+  metrics?: SpeMetrics;
+  /** Called with the objects deployed for an API object (by queue key), so their changes wake it. */
+  watchTargets?: (key: string, target: KubeConfig, objects: ObjectRef[]) => void;
+  /** Called when an API object is gone, to drop its watches. */
+  forget?: (key: string) => void;
+  now?: () => Date;
+}
+
+interface Resolved {
+  config: KubeObject;
+  ctx: RenderContext;
+}
+
+export class ProviderReconciler implements Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  private get compiled(): Provider["compiled"] {
+    return this.deps.provider.compiled;
+  }
+
+  async reconcile(request: Request, _signal?: AbortSignal): Promise<Result> {
+    const key = requestKey(request);
+    const obj = await this.read(request);
+    if (!obj) {
+      this.deps.forget?.(key);
+      return {};
+    }
+    const operation = operationOf(obj);
+    if (operation === "ignore") return {};
+    const result = obj.metadata.deletionTimestamp
+      ? await this.finalize(obj, key)
+      : await this.apply(obj, key);
+    if (operation === "reconcile" && !obj.metadata.deletionTimestamp)
+      await clearOperation(this.deps.onboarding, await this.fresh(obj));
+    return result;
+  }
+
+  private async read(request: Request): Promise<ApiObject | undefined> {
+    const { api } = this.compiled;
+    const ref = { apiVersion: `${api.group}/${api.storageVersion}`, kind: api.kind, name: request.name };
+    return await this.deps.onboarding.get(request.namespace ? { ...ref, namespace: request.namespace } : ref);
+  }
+
+  private async fresh(obj: ApiObject): Promise<ApiObject> {
+    return (await this.deps.onboarding.get({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    })) as ApiObject;
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  private draft(obj: ApiObject): StatusDraft {
+    return new StatusDraft(obj, this.now());
+  }
+
+  private commit(draft: StatusDraft): Promise<unknown> {
+    return draft.commit(this.deps.onboarding, this.deps.recorder);
+  }
+
+  /** Config and render context, or a condition saying why not. */
+  private resolve(obj: ApiObject, draft: StatusDraft): Resolved | undefined {
+    const { config: info } = this.compiled;
+    const ref = resolveConfigRef(this.compiled, obj);
+    const config = this.deps.configs.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name);
+    if (!config) {
+      draft.set(configNotResolved(`No ${info.kind} found (looked for ${info.kind} "${ref.name}")`));
+      return undefined;
+    }
+    const issues = validateConfig(this.compiled, config);
+    if (issues.length > 0) {
+      draft.set(
+        configNotResolved(
+          `${info.kind} "${ref.name}" is invalid: ${describeIssues(issues)}`,
+          "InvalidConfig",
+        ),
+      );
+      return undefined;
+    }
+    draft.set(configResolved(`${info.kind} "${ref.name}" resolved`));
+    const target = {
+      cluster: this.compiled.target.cluster,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    };
+    return { config, ctx: { api: obj, config, target } };
+  }
+
+  private async scopeFor(
+    obj: ApiObject,
+    ctx: RenderContext,
+    signal?: AbortSignal,
+  ): Promise<UnitScope & { client: KubeClient }> {
+    const access = resolveTargetAccess(this.compiled, ctx);
+    const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
+    const kubeconfig = await this.deps.access.resolve(
+      access.kind === "openmcp"
+        ? { kind: "accessRequest", namespace, name: access.name }
+        : { kind: "kubeconfigSecret", namespace, name: access.name, key: access.key },
+    );
+    const { api } = this.compiled;
+    const owner = {
+      provider: this.compiled.name,
+      group: api.group,
+      kind: api.kind,
+      namespace: obj.metadata.namespace ?? "",
+      name: obj.metadata.name,
+      uid: obj.metadata.uid ?? "",
+    };
+    return {
+      kubeconfig,
+      owner,
+      baseDir: this.deps.provider.baseDir,
+      client: KubeClient.for(kubeconfig),
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  private async apply(obj: ApiObject, key: string): Promise<Result> {
+    if (!hasFinalizer(obj, this.compiled.finalizer))
+      obj = await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer);
+    const draft = this.draft(obj);
+    const invalid = validateApiObject(this.compiled, obj);
+    if (invalid.length > 0) {
+      draft.set(deployFailed(`invalid ${this.compiled.api.kind}: ${describeIssues(invalid)}`, "InvalidSpec"));
+      await this.commit(draft);
+      throw new TerminalError(`invalid spec: ${describeIssues(invalid)}`);
+    }
+    const resolved = this.resolve(obj, draft);
+    if (!resolved) {
+      await this.commit(draft);
+      return { requeueAfter: pollIntervalMs(this.compiled) };
+    }
+    const poll = pollIntervalMs(this.compiled, resolved.config);
+    let report: DeployReport;
+    try {
+      const scope = await this.scopeFor(obj, resolved.ctx);
+      draft.set(targetReachable());
+      report = await deployUnits(this.compiled, resolved.ctx, this.deps.plugins, scope);
+      this.deps.watchTargets?.(key, scope.kubeconfig, report.objects);
+    } catch (err) {
+      return this.failed(draft, err);
+    }
+    this.summarize(obj, draft, report, resolved.ctx);
+    await this.commit(draft);
+    return { requeueAfter: report.ready ? poll : Math.min(poll, PROGRESS_REQUEUE_MS) };
+  }
+
+  private async failed(draft: StatusDraft, err: unknown): Promise<Result> {
+    const { condition, terminal } = classifyDeployFailure(err);
+    draft.set(condition);
+    await this.commit(draft);
+    if (terminal) throw new TerminalError(condition.message, { cause: err });
+    throw err;
+  }
+
+  private summarize(obj: ApiObject, draft: StatusDraft, report: DeployReport, ctx: RenderContext): void {
+    const waiting = report.units.filter((u) => u.action === "waiting");
+    draft.set(
+      deployed(
+        waiting.length === 0
+          ? "All deploy units applied"
+          : `Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`,
+      ),
+    );
+    const notReady = report.objects.filter((o) => o.phase !== "Current");
+    if (report.ready) draft.set(resourcesReady());
+    else if (notReady.length > 0)
+      draft.set(
+        resourcesNotReady(
+          notReady
+            .slice(0, 5)
+            .map(
+              (o) =>
+                `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.phase}${o.message ? ` (${o.message})` : ""}`,
+            )
+            .join("; "),
+        ),
+      );
+    else
+      draft.set(
+        resourcesNotReady(
+          waiting.length > 0 ? `waiting for ${waiting.map((u) => u.name).join(", ")}` : "not ready yet",
+        ),
+      );
+    draft.setResources(
+      report.objects.map((o) => ({
+        kind: o.kind,
+        name: o.name,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        phase: o.phase,
+        ...(o.message ? { message: o.message } : {}),
+      })),
+    );
+    draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
+    if (report.corrected.length > 0) {
+      draft.recordDrift(driftRecords(report.corrected, this.now()));
+      for (const message of driftMessages(report.corrected)) {
+        void this.deps.recorder.event(obj, "Warning", "DriftCorrected", message);
+      }
+      this.deps.metrics?.driftDetected(this.compiled.name);
+      this.deps.metrics?.driftCorrected(this.compiled.name);
+    }
+  }
+
+  private async finalize(obj: ApiObject, key: string): Promise<Result> {
+    if (!hasFinalizer(obj, this.compiled.finalizer)) return {};
+    const draft = this.draft(obj);
+    const config = this.deps.configs.get(resolveConfigRef(this.compiled, obj).name) ?? {
+      apiVersion: "",
+      kind: "",
+      metadata: { name: "" },
+      spec: {},
+    };
+    const ctx: RenderContext = { api: obj, config };
+    let result;
+    try {
+      const scope = await this.scopeFor(obj, ctx);
+      result = await teardown(this.compiled, ctx, this.deps.plugins, scope);
+    } catch (err) {
+      return this.failed(draft, err);
+    }
+    if (result.state === "blocked") {
+      draft.set(deletionBlocked(result.message));
+      await this.commit(draft);
+      return { requeueAfter: PROGRESS_REQUEUE_MS };
+    }
+    if (result.state === "deleting") {
+      draft.set(deletionNotBlocked(result.message));
+      await this.commit(draft);
+      return { requeueAfter: PROGRESS_REQUEUE_MS };
+    }
+    void this.deps.recorder.event(obj, "Normal", "Deleted", result.message);
+    await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer);
+    this.deps.forget?.(key);
+    return {};
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * One status write per reconcile (Flux's deferred patch): the reconcile
+ * collects conditions and data in a StatusDraft, and `commit` summarises
+ * Ready, server-side applies the status subresource as `spe` and turns
+ * condition transitions into Events.
+ */
+import type { KubeClient } from "../plugins/kube/client.js";
+import { refOf } from "../plugins/drift.js";
+import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry } from "./api-object.js";
+import {
+  conditionTransitions,
+  setCondition,
+  summarizeReady,
+  transitionEvent,
+  type Condition,
+  type ConditionInput,
+} from "./conditions.js";
+import type { EventRecorder } from "./events.js";
+
+const MAX_DRIFT_RECORDS = 10;
+export const STATUS_MANAGER = "spe";
+
+export class StatusDraft {
+  private conditions: Condition[];
+  private resources: ResourceEntry[] | undefined;
+  private projection: Record<string, unknown> = {};
+  private drift: DriftRecord[];
+
+  constructor(
+    private readonly obj: ApiObject,
+    private readonly now: Date,
+  ) {
+    this.conditions = [...(obj.status?.conditions ?? [])];
+    this.resources = obj.status?.resources;
+    this.drift = [...(obj.status?.drift ?? [])];
+  }
+
+  set(condition: ConditionInput): this {
+    this.conditions = setCondition(this.conditions, condition, this.now);
+    return this;
+  }
+
+  setResources(resources: ResourceEntry[]): this {
+    this.resources = resources;
+    return this;
+  }
+
+  setProjection(fields: Record<string, unknown>): this {
+    this.projection = fields;
+    return this;
+  }
+
+  recordDrift(records: DriftRecord[]): this {
+    this.drift = [...records, ...this.drift].slice(0, MAX_DRIFT_RECORDS);
+    return this;
+  }
+
+  /** The status as it will be written. */
+  build(): ApiStatus {
+    const deleting = this.obj.metadata.deletionTimestamp !== undefined;
+    const generation = this.obj.metadata.generation;
+    const { ready, phase } = summarizeReady(this.conditions, {
+      deleting,
+      ...(generation === undefined ? {} : { generation }),
+    });
+    const conditions = setCondition(this.conditions, ready, this.now);
+    // Ready first, as openMCP's providers list it.
+    conditions.sort((a, b) => (a.type === "Ready" ? -1 : b.type === "Ready" ? 1 : 0));
+    const status: ApiStatus = { ...this.projection, phase, conditions };
+    if (generation !== undefined) status.observedGeneration = generation;
+    if (this.resources) status.resources = this.resources;
+    if (this.drift.length > 0) status.drift = this.drift;
+    return status;
+  }
+
+  async commit(client: KubeClient, recorder: EventRecorder): Promise<ApiStatus> {
+    const status = this.build();
+    const { apiVersion, kind, metadata } = this.obj;
+    const ref = refOf(this.obj);
+    const path = `${await client.path(ref)}/status?fieldManager=${STATUS_MANAGER}&force=true`;
+    const body = {
+      apiVersion,
+      kind,
+      metadata: { name: metadata.name, namespace: metadata.namespace },
+      status,
+    };
+    await client.send({ method: "PATCH", path, body, contentType: "application/apply-patch+yaml" });
+    for (const change of conditionTransitions(this.obj.status?.conditions ?? [], status.conditions ?? [])) {
+      const event = transitionEvent(change);
+      void recorder.event(this.obj, event.type, event.reason, event.message);
+    }
+    return status;
+  }
+}
