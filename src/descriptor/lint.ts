@@ -4,6 +4,7 @@
  * explain, and clashes between descriptors.
  */
 import { buildDescriptor } from "./compile.js";
+import { checkChartValues } from "./lint-chart.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
 import { nestedExpressions, type Expression } from "./expr.js";
 import { issue, type Issue, type IssuePath } from "./issues.js";
@@ -83,7 +84,11 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
   const { compiled, issues } = buildDescriptor(d);
   const found = [
     ...issues,
-    ...d.source.positions.locate([...checkExpressionPaths(compiled), ...checkDescriptions(d)]),
+    ...d.source.positions.locate([
+      ...checkExpressionPaths(compiled),
+      ...checkDescriptions(d),
+      ...checkChartValues(compiled),
+    ]),
   ];
   return sortIssues(found);
 }
