@@ -10,6 +10,9 @@ import { classify as classifyStderr, HelmError, tail, type HelmErrorReason } fro
 
 let started = 0;
 
+/** Operations that fetch a chart, so whose failure may be a missing chart. */
+const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
+
 /** How many helm processes this process has started so far. */
 export function helmProcessCount(): number {
   return started;
@@ -85,7 +88,7 @@ export class HelmBinary {
         tail(stderr),
       );
     }
-    const reason = opts.failure === "UninstallFailed" ? opts.failure : classifyStderr(stderr, opts.failure);
+    const reason = CLASSIFIED.includes(opts.failure) ? classifyStderr(stderr, opts.failure) : opts.failure;
     return new HelmError(reason, `${opts.what} failed`, tail(stderr), { cause: err });
   }
 

@@ -42,9 +42,11 @@ function signalOf(inv: Invocation): { signal?: AbortSignal } {
 
 /**
  * `helm upgrade --install`: level-based (the same call installs or upgrades), server-side
- * apply with forced conflicts (so it also takes back fields edited out of band), rollback on
- * failure, and no waiting for readiness (`--wait=hookOnly` waits for hooks only; readiness
- * comes from watches). The labels record which chart and values the release was made from.
+ * apply with forced conflicts (so it also takes back fields edited out of band), and no
+ * waiting for readiness (`--wait=hookOnly` waits for hooks only; readiness comes from
+ * watches). Not `--rollback-on-failure`: helm v4 turns it into `--wait=watcher`, which would
+ * block a worker until every object is ready; spe remediates a failure itself (remediate.ts).
+ * The labels record which chart and values the release was made from.
  */
 export function upgradeInstall(
   inv: Invocation,
@@ -68,8 +70,9 @@ export function upgradeInstall(
       "--reset-values",
       "--server-side=true",
       "--force-conflicts",
-      "--rollback-on-failure",
       "--wait=hookOnly",
+      "--history-max",
+      "10",
       "--timeout",
       timeout,
       "--labels",
@@ -122,6 +125,30 @@ export function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUnitPlan
       ...(inv.signal ? { signal: inv.signal } : {}),
       failure: "RenderFailed",
       what: `helm template ${releaseName}`,
+    });
+  });
+}
+
+/** `helm rollback` to a known good revision, server-side, without waiting for readiness. */
+export function rollback(inv: Invocation, unit: HelmUnitPlan, revision: number): Promise<string> {
+  const { releaseName, namespace } = unit.helm;
+  return withTempDir(async (dir) => {
+    const args = [
+      "rollback",
+      releaseName,
+      String(revision),
+      "--namespace",
+      namespace,
+      "--kubeconfig",
+      await writePrivate(join(dir, "kubeconfig"), inv.kubeconfig.exportConfig()),
+      "--server-side=true",
+      "--force-conflicts",
+      "--wait=hookOnly",
+    ];
+    return inv.helm.run(args, {
+      ...signalOf(inv),
+      failure: "RecoveryFailed",
+      what: `helm rollback ${releaseName}`,
     });
   });
 }

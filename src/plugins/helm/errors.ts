@@ -32,12 +32,13 @@ export function tail(stderr: string): string {
 export class HelmError extends Error {
   constructor(
     readonly reason: HelmErrorReason,
-    message: string,
+    /** What failed, without stderr. */
+    readonly summary: string,
     /** The last lines of helm's stderr, when a helm process failed. */
     readonly stderrTail = "",
     options?: { cause?: unknown },
   ) {
-    super(stderrTail ? `${message}: ${stderrTail}` : message, options);
+    super(stderrTail ? `${summary}: ${stderrTail}` : summary, options);
     this.name = "HelmError";
   }
 }

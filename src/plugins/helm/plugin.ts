@@ -18,9 +18,10 @@ import {
   VALUES_HASH_LABEL,
   type Invocation,
 } from "./commands.js";
-import { HelmError } from "./errors.js";
+import { HelmError, isHelmError } from "./errors.js";
+import { recoverRelease, remediate } from "./remediate.js";
 import { helmOwnership, parseManifest, settleNamespaces } from "./manifest.js";
-import { hasGoodRevision, isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
+import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
 
 /** The field manager helm v4 applies with (server-side apply). */
@@ -180,31 +181,18 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     }
   }
 
-  /**
-   * A release left pending by a helm process that died (the engine was killed mid-install)
-   * blocks helm forever: mark it failed; a release that never got a good revision is
-   * uninstalled so the install starts from scratch.
-   */
-  private async recover(
-    client: KubeClient,
-    unit: HelmUnitPlan,
-    scope: UnitScope,
-  ): Promise<HelmRelease | undefined> {
-    const { namespace, releaseName } = unit.helm;
-    const release = await latestRelease(client, namespace, releaseName);
-    if (!release || gone(release) || release.status === "deployed") return release;
-    if (isPending(release.status)) await unlockRelease(client, release);
-    if (await hasGoodRevision(client, namespace, releaseName)) return release;
-    await uninstall(this.invocation(scope), unit);
-    return undefined;
-  }
-
   private async deploy(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
     const client = KubeClient.for(scope.kubeconfig);
     const key = await this.renderKey(unit, scope);
-    const before = await this.recover(client, unit, scope);
+    const inv = this.invocation(scope);
+    const before = await recoverRelease(client, inv, unit);
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
-    await upgradeInstall(this.invocation(scope), unit, { labels: key, timeout: this.timeout, failure });
+    try {
+      await upgradeInstall(inv, unit, { labels: key, timeout: this.timeout, failure });
+    } catch (err) {
+      if (!isHelmError(err, failure) && !isHelmError(err, "Cancelled")) throw err;
+      await remediate(client, inv, unit, err);
+    }
     const after = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
     if (after?.status === "deployed" && madeFrom(after, key)) this.cache.set(key, after.manifest);
   }

@@ -99,10 +99,16 @@ export async function latestRelease(
   return last ? releaseOf(last) : undefined;
 }
 
-/** Whether any revision was ever deployed successfully (a rollback target exists). */
-export async function hasGoodRevision(client: KubeClient, namespace: string, name: string): Promise<boolean> {
+/** The newest revision that was deployed successfully (a rollback target), if any. */
+export async function lastGoodRevision(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<number | undefined> {
   const history = await releaseHistory(client, namespace, name);
-  return history.some((s) => ["deployed", "superseded"].includes(s.metadata.labels?.status ?? ""));
+  const good = history.filter((s) => ["deployed", "superseded"].includes(s.metadata.labels?.status ?? ""));
+  const last = good.at(-1);
+  return last ? revisionOf(last) : undefined;
 }
 
 export function isPending(status: ReleaseStatus): boolean {
