@@ -126,3 +126,31 @@ describe("loading", () => {
     expect(missing.issues[0]?.code).toBe("ref");
   });
 });
+
+describe("descriptor ConfigMaps in files", () => {
+  it("loads ConfigMaps labelled spe.dev/descriptor=true from YAML files", () => {
+    const cm = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "sample", namespace: "spe-system", labels: { "spe.dev/descriptor": "true" } },
+      data: {
+        "descriptor.yaml": toText({
+          ...baseDescriptor(),
+          spec: { ...(baseDescriptor().spec as object), api: "x" },
+        }),
+      },
+    };
+    const result = safeParseDescriptors(toText(cm), "deploy/cm.yaml");
+    expect(result.descriptors).toEqual([]);
+    expect(result.issues[0]).toMatchObject({
+      file: "deploy/cm.yaml#configmap/spe-system/sample/descriptor.yaml",
+      code: "schema",
+    });
+    const ok = safeParseDescriptors(
+      toText({ ...cm, data: { "descriptor.yaml": toText(baseDescriptor()) } }),
+      "deploy/cm.yaml",
+    );
+    expect(ok.issues).toEqual([]);
+    expect(ok.descriptors).toHaveLength(1);
+  });
+});

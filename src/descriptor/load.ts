@@ -33,6 +33,12 @@ export interface ParseOptions {
   dir?: string;
 }
 
+/** A ConfigMap labelled spe.dev/descriptor=true, as the engine loads them. */
+function isDescriptorConfigMap(value: unknown): boolean {
+  const v = value as { kind?: unknown; metadata?: { labels?: Record<string, unknown> } } | null;
+  return v?.kind === "ConfigMap" && v.metadata?.labels?.["spe.dev/descriptor"] === "true";
+}
+
 function isCandidate(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -66,7 +72,13 @@ export function safeParseDescriptors(
   const parsed = parseYaml(text, sourceName);
   const result: LoadResult = { descriptors: [], issues: [...parsed.issues] };
   const candidates = parsed.docs.filter((d) => isCandidate(d.value));
-  if (candidates.length === 0 && parsed.issues.length === 0) {
+  const configMaps = parsed.docs.filter((d) => isDescriptorConfigMap(d.value));
+  for (const cm of configMaps) {
+    const one = loadFromConfigMap(cm.value as ConfigMapLike, sourceName);
+    result.descriptors.push(...one.descriptors);
+    result.issues.push(...one.issues);
+  }
+  if (candidates.length === 0 && configMaps.length === 0 && parsed.issues.length === 0) {
     result.issues.push({
       ...issue("no-descriptor", [], "no ProviderDescriptor document found"),
       file: sourceName,
@@ -147,9 +159,13 @@ export interface ConfigMapLike {
   data?: Record<string, string>;
 }
 
-/** Loads descriptors from a ConfigMap; keys are files, `$ref: ./x.yaml` names another key. */
-export function loadFromConfigMap(cm: ConfigMapLike): LoadResult {
-  const prefix = `configmap:${cm.metadata.namespace ?? ""}/${cm.metadata.name ?? ""}`;
+/**
+ * Loads descriptors from a ConfigMap; keys are files, `$ref: ./x.yaml` names another key.
+ * Issues are located as `<file>#configmap/<ns>/<name>/<key>:line:col` (lines within the key).
+ */
+export function loadFromConfigMap(cm: ConfigMapLike, file?: string): LoadResult {
+  const id = `${cm.metadata.namespace ?? ""}/${cm.metadata.name ?? ""}`;
+  const prefix = file === undefined ? `configmap:${id}` : `${file}#configmap/${id}`;
   const data = cm.data ?? {};
   const reader = configMapReader(data, prefix);
   const result: LoadResult = { descriptors: [], issues: [] };
