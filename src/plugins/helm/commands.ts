@@ -10,6 +10,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { HelmUnitPlan } from "../../descriptor/plan.js";
 import type { HelmBinary } from "./binary.js";
 import { chartArgs } from "./chart.js";
+import { kubeconfigForHelm } from "./kubeconfig-file.js";
 import type { HelmErrorReason } from "./errors.js";
 
 export const CHART_DIGEST_LABEL = "spe.dev/chart-digest";
@@ -64,7 +65,7 @@ export function upgradeInstall(
       "--namespace",
       namespace,
       "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), inv.kubeconfig.exportConfig()),
+      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
       "--values",
       await writePrivate(join(dir, "values.json"), JSON.stringify(values)),
       "--reset-values",
@@ -97,7 +98,7 @@ export function uninstall(inv: Invocation, unit: HelmUnitPlan): Promise<string> 
       "--namespace",
       namespace,
       "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), inv.kubeconfig.exportConfig()),
+      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
       "--ignore-not-found",
     ];
     return inv.helm.run(args, {
@@ -140,7 +141,7 @@ export function rollback(inv: Invocation, unit: HelmUnitPlan, revision: number):
       "--namespace",
       namespace,
       "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), inv.kubeconfig.exportConfig()),
+      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
       "--server-side=true",
       "--force-conflicts",
       "--wait=hookOnly",
