@@ -182,6 +182,19 @@ describe("helm plugin", () => {
     expect(await latestRelease(mcp(), ns, "broken")).toBeUndefined();
   });
 
+  it("a failed upgrade gives UpgradeFailed and rolls back to the last good revision", async () => {
+    const good = unit({ message: "good" }, { release: "flaky" });
+    await plugin.create(good, scope());
+    const bad = unit({}, { chart: "broken-chart", release: "flaky" });
+    const err: unknown = await plugin.update(bad, scope()).catch((e: unknown) => e);
+    expect(isHelmError(err, "UpgradeFailed")).toBe(true);
+    const release = await latestRelease(mcp(), ns, "flaky");
+    expect(release).toMatchObject({ status: "deployed", chartName: "demo-service", revision: 3 });
+    expect((await plugin.observe(good, scope())).exists).toBe(true);
+    expect((await plugin.observe(bad, scope())).upToDate).toBe(false);
+    await plugin.delete(good, scope());
+  });
+
   it("a missing chart is ChartNotFound", async () => {
     const err: unknown = await plugin
       .create(unit({}, { chart: "no-such-chart", release: "none" }), scope())
