@@ -61,7 +61,12 @@ export class KubeClient {
       cached = this.send({ method: "GET", path: basePath(apiVersion) }).then(
         (body) =>
           ((body as { resources?: ApiResource[] }).resources ?? []).filter((r) => !r.name.includes("/")),
-        () => [],
+        (err: unknown) => {
+          // An unknown group/version is an answer (no such kinds); anything else is not, and is not cached.
+          this.discovery.delete(apiVersion);
+          if (isNotFound(err)) return [];
+          throw err;
+        },
       );
       this.discovery.set(apiVersion, cached);
     }

@@ -80,7 +80,11 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     const ready = unit.readiness.kind === "none" || objects.every((o) => o.phase === "Current");
     return {
       exists: recorded !== undefined || seen.some((s) => s.live !== undefined),
-      upToDate: recorded !== undefined && stale.length === 0 && seen.every((s) => s.ownershipMatches),
+      upToDate:
+        recorded !== undefined &&
+        stale.length === 0 &&
+        drift.length === 0 &&
+        seen.every((s) => s.ownershipMatches),
       drift,
       ready,
       objects,
