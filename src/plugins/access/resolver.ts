@@ -90,9 +90,12 @@ export class ClusterAccess {
   private async fromSecret(namespace: string, name: string, key: string): Promise<KubeConfig> {
     const where = `Secret ${namespace}/${name}`;
     const secret = await this.read({ apiVersion: "v1", kind: "Secret", name, namespace });
-    if (!secret) throw new AccessError("SecretNotFound", `${where} not found`);
-    const version = `${String(secret.metadata.uid)}/${String(secret.metadata.resourceVersion)}`;
     const cacheKey = `${namespace}/${name}/${key}`;
+    if (!secret) {
+      this.cache.delete(cacheKey);
+      throw new AccessError("SecretNotFound", `${where} not found`);
+    }
+    const version = `${String(secret.metadata.uid)}/${String(secret.metadata.resourceVersion)}`;
     const cached = this.cache.get(cacheKey);
     if (cached?.version === version) return cached.kc;
     const encoded = (secret.data as Record<string, string> | undefined)?.[key];
