@@ -4,6 +4,7 @@ import { registerCrds } from "./crds.js";
 import { EXIT } from "./io.js";
 import { registerLint } from "./lint.js";
 import { registerRender } from "./render.js";
+import { registerRun } from "./run.js";
 import { packageVersion, registerVersion } from "./version.js";
 
 export function buildProgram(): Command {
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerLint(program);
   registerRender(program);
   registerCrds(program);
+  registerRun(program);
   return program;
 }

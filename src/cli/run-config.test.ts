@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { levelFromVerbosity, parseAddress, runConfig } from "./run-config.js";
+
+const base = { env: { SPE_PLATFORM_KUBECONFIG: "/k/platform" } };
+
+describe("runConfig", () => {
+  it("applies the defaults: onboarding = platform, 4 workers, one ops port 8080, no leader election", () => {
+    const config = runConfig({ descriptors: ["providers"] }, base);
+    expect(config).toEqual({
+      platformKubeconfig: "/k/platform",
+      descriptors: ["providers"],
+      workers: 4,
+      metricsAddr: { host: "0.0.0.0", port: 8080 },
+      healthAddr: { host: "0.0.0.0", port: 8080 },
+      leaderElect: false,
+      leaderNamespace: "default",
+      logLevel: "info",
+      logFormat: "json",
+    });
+  });
+
+  it("prefers flags over environment variables and reads repeatable flags from comma lists", () => {
+    const env = {
+      SPE_PLATFORM_KUBECONFIG: "/env",
+      SPE_DESCRIPTORS: "a, b",
+      SPE_WORKERS: "2",
+      SPE_LEADER_ELECT: "true",
+      SPE_HELM: "/bin/helm4",
+      SPE_LOG_FORMAT: "pretty",
+    };
+    const fromEnv = runConfig({}, { env, podNamespace: "spe-system" });
+    expect(fromEnv).toMatchObject({
+      descriptors: ["a", "b"],
+      workers: 2,
+      leaderElect: true,
+      leaderNamespace: "spe-system",
+      helmBinary: "/bin/helm4",
+      logFormat: "pretty",
+    });
+    const fromFlags = runConfig({ platformKubeconfig: "/flag", workers: "8", leaderElect: "false" }, { env });
+    expect(fromFlags).toMatchObject({ platformKubeconfig: "/flag", workers: 8, leaderElect: false });
+  });
+
+  it("uses in-cluster access when running in a pod and no kubeconfig is named", () => {
+    const config = runConfig(
+      { descriptorNamespace: "spe" },
+      { env: { KUBERNETES_SERVICE_HOST: "10.0.0.1" } },
+    );
+    expect(config.platformKubeconfig).toBeUndefined();
+    expect(config.descriptorNamespace).toBe("spe");
+  });
+
+  it("splits metrics and health addresses when asked", () => {
+    const config = runConfig({ descriptors: ["d"], opsPort: "9000", metricsAddr: "127.0.0.1:9090" }, base);
+    expect(config.healthAddr).toEqual({ host: "0.0.0.0", port: 9000 });
+    expect(config.metricsAddr).toEqual({ host: "127.0.0.1", port: 9090 });
+  });
+
+  it("maps openMCP's --verbosity to the log level; --log-level wins", () => {
+    expect(runConfig({ descriptors: ["d"], verbosity: "DEBUG" }, base).logLevel).toBe("debug");
+    expect(runConfig({ descriptors: ["d"], verbosity: "debug", logLevel: "warn" }, base).logLevel).toBe(
+      "warn",
+    );
+    expect(levelFromVerbosity("0")).toBe("info");
+    expect(levelFromVerbosity("2")).toBe("trace");
+    expect(levelFromVerbosity("WARNING")).toBe("warn");
+  });
+
+  it("keeps --provider-name and --environment", () => {
+    const config = runConfig({ descriptors: ["d"], providerName: "flux", environment: "prod" }, base);
+    expect(config).toMatchObject({ providerName: "flux", environment: "prod" });
+  });
+
+  it.each([
+    [{ descriptors: ["d"], workers: "0" }, "--workers 0: expected a whole number ≥ 1"],
+    [{ descriptors: ["d"], logFormat: "xml" }, "--log-format xml: expected json or pretty"],
+    [{ descriptors: ["d"], logLevel: "loud" }, "--log-level loud: expected one of"],
+    [{ descriptors: ["d"], verbosity: "chatty" }, "--verbosity chatty: expected one of"],
+    [{ descriptors: ["d"], leaderElect: "maybe" }, "--leader-elect maybe: expected true or false"],
+    [{ descriptors: ["d"], metricsAddr: "host:port" }, "--metrics-addr host:port: expected [host]:port"],
+    [{}, "nothing to serve: pass --descriptors"],
+  ])("rejects %o with a precise message", (raw, message) => {
+    expect(() => runConfig(raw, base)).toThrow(message);
+  });
+
+  it("asks for a platform cluster outside a pod", () => {
+    expect(() => runConfig({ descriptors: ["d"] }, { env: {} })).toThrow(
+      /no platform cluster: pass --platform-kubeconfig/,
+    );
+  });
+});
+
+describe("parseAddress", () => {
+  it.each([
+    [":8080", { host: "0.0.0.0", port: 8080 }],
+    ["8081", { host: "0.0.0.0", port: 8081 }],
+    ["127.0.0.1:0", { host: "127.0.0.1", port: 0 }],
+    ["[::1]:9090", { host: "::1", port: 9090 }],
+  ])("%s", (value, address) => {
+    expect(parseAddress("--x", value)).toEqual(address);
+  });
+});

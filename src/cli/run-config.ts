@@ -1,0 +1,190 @@
+/**
+ * The configuration of `spe run` and `spe init`: flags with environment
+ * fallbacks, parsed once here into a typed object. Nothing below the CLI
+ * reads process.env. Bad values fail with the flag, the value and what is
+ * expected.
+ */
+import { UsageError } from "./io.js";
+
+export type LogFormat = "json" | "pretty";
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface RunConfig {
+  /** Kubeconfig file of the platform cluster; undefined means in-cluster. */
+  platformKubeconfig?: string;
+  /** Kubeconfig file of the onboarding cluster; undefined means the platform cluster. */
+  onboardingKubeconfig?: string;
+  descriptors: string[];
+  descriptorNamespace?: string;
+  providerName?: string;
+  environment?: string;
+  workers: number;
+  metricsAddr: Address;
+  healthAddr: Address;
+  leaderElect: boolean;
+  leaderNamespace: string;
+  helmBinary?: string;
+  logLevel: string;
+  logFormat: LogFormat;
+}
+
+/** What commander hands over (every value a string; repeatable flags arrays). */
+export interface RawRunOptions {
+  platformKubeconfig?: string;
+  onboardingKubeconfig?: string;
+  descriptors?: string[];
+  descriptorNamespace?: string;
+  providerName?: string;
+  environment?: string;
+  verbosity?: string;
+  workers?: string;
+  opsPort?: string;
+  metricsAddr?: string;
+  healthAddr?: string;
+  leaderElect?: boolean | string;
+  leaderNamespace?: string;
+  helmBinary?: string;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+/** Facts about where the process runs, read by the caller. */
+export interface RunEnvironment {
+  env: Readonly<Record<string, string | undefined>>;
+  /** The pod's namespace from the service account mount, if there is one. */
+  podNamespace?: string;
+}
+
+const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** openMCP's --verbosity (names like DEBUG, or controller-runtime style numbers) as a pino level. */
+export function levelFromVerbosity(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (/^\d+$/.test(v)) return Number(v) === 0 ? "info" : Number(v) === 1 ? "debug" : "trace";
+  if (v === "warning") return "warn";
+  if (LEVELS.includes(v)) return v;
+  throw new UsageError(`--verbosity ${value}: expected one of ${LEVELS.join(", ")} or a number`);
+}
+
+function level(raw: RawRunOptions, env: RunEnvironment["env"]): string {
+  if (raw.logLevel !== undefined) {
+    if (!LEVELS.includes(raw.logLevel)) {
+      throw new UsageError(`--log-level ${raw.logLevel}: expected one of ${LEVELS.join(", ")}`);
+    }
+    return raw.logLevel;
+  }
+  const verbosity = raw.verbosity ?? env.SPE_VERBOSITY;
+  if (verbosity !== undefined) return levelFromVerbosity(verbosity);
+  return level({ logLevel: env.SPE_LOG_LEVEL ?? "info" }, {});
+}
+
+/** `:8080`, `8080`, `127.0.0.1:8080` or `[::1]:8080`. */
+export function parseAddress(flag: string, value: string): Address {
+  const m = /^(?:(\[[^\]]*\]|[^:]*):)?(\d+)$/.exec(value.trim());
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    throw new UsageError(`${flag} ${value}: expected [host]:port with a port from 0 to 65535, e.g. :8080`);
+  }
+  const host = (m[1] ?? "").replace(/^\[|\]$/g, "");
+  return { host: host || "0.0.0.0", port };
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1)
+    throw new UsageError(`${flag} ${value}: expected a whole number ≥ 1`);
+  return n;
+}
+
+function bool(flag: string, value: boolean | string | undefined): boolean {
+  if (value === undefined || typeof value === "boolean") return value ?? false;
+  if (["true", "1", "yes"].includes(value.toLowerCase())) return true;
+  if (["false", "0", "no", ""].includes(value.toLowerCase())) return false;
+  throw new UsageError(`${flag} ${value}: expected true or false`);
+}
+
+function logFormat(value: string): LogFormat {
+  if (value === "json" || value === "pretty") return value;
+  throw new UsageError(`--log-format ${value}: expected json or pretty`);
+}
+
+/** A comma-separated list, as environment variables carry repeatable flags. */
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function addresses(
+  raw: RawRunOptions,
+  env: RunEnvironment["env"],
+): Pick<RunConfig, "metricsAddr" | "healthAddr"> {
+  const port = raw.opsPort ?? env.SPE_OPS_PORT ?? "8080";
+  const ops = parseAddress("--ops-port", `:${port}`);
+  const metrics = raw.metricsAddr ?? env.SPE_METRICS_ADDR;
+  const health = raw.healthAddr ?? env.SPE_HEALTH_ADDR;
+  return {
+    metricsAddr: metrics === undefined ? ops : parseAddress("--metrics-addr", metrics),
+    healthAddr: health === undefined ? ops : parseAddress("--health-addr", health),
+  };
+}
+
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+type Env = RunEnvironment["env"];
+
+function clusters(raw: RawRunOptions, env: Env): Partial<RunConfig> {
+  const platformKubeconfig = raw.platformKubeconfig ?? env.SPE_PLATFORM_KUBECONFIG;
+  if (platformKubeconfig === undefined && env.KUBERNETES_SERVICE_HOST === undefined) {
+    throw new UsageError(
+      "no platform cluster: pass --platform-kubeconfig <file> (or SPE_PLATFORM_KUBECONFIG), or run in a pod",
+    );
+  }
+  return {
+    platformKubeconfig,
+    onboardingKubeconfig: raw.onboardingKubeconfig ?? env.SPE_ONBOARDING_KUBECONFIG,
+  };
+}
+
+function sources(
+  raw: RawRunOptions,
+  env: Env,
+): Pick<RunConfig, "descriptors" | "descriptorNamespace" | "providerName"> {
+  const descriptors = raw.descriptors?.length ? raw.descriptors : list(env.SPE_DESCRIPTORS);
+  const descriptorNamespace = raw.descriptorNamespace ?? env.SPE_DESCRIPTOR_NAMESPACE;
+  if (descriptors.length === 0 && descriptorNamespace === undefined) {
+    throw new UsageError(
+      "nothing to serve: pass --descriptors <dir|file> (repeatable) and/or --descriptor-namespace <namespace>",
+    );
+  }
+  return { descriptors, descriptorNamespace, providerName: raw.providerName ?? env.SPE_PROVIDER_NAME };
+}
+
+function operations(raw: RawRunOptions, where: RunEnvironment): Partial<RunConfig> {
+  const { env } = where;
+  return {
+    environment: raw.environment ?? env.SPE_ENVIRONMENT,
+    workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? "4"),
+    leaderElect: bool("--leader-elect", raw.leaderElect ?? env.SPE_LEADER_ELECT),
+    leaderNamespace: raw.leaderNamespace ?? env.SPE_LEADER_NAMESPACE ?? where.podNamespace ?? "default",
+    helmBinary: raw.helmBinary ?? env.SPE_HELM,
+    logLevel: level(raw, env),
+    logFormat: logFormat(raw.logFormat ?? env.SPE_LOG_FORMAT ?? "json"),
+  };
+}
+
+export function runConfig(raw: RawRunOptions, where: RunEnvironment): RunConfig {
+  return defined({
+    ...clusters(raw, where.env),
+    ...sources(raw, where.env),
+    ...operations(raw, where),
+    ...addresses(raw, where.env),
+  } as RunConfig);
+}

@@ -1,0 +1,106 @@
+/**
+ * `spe run`: the operator. Parses flags once, starts the runtime, and turns
+ * signals into a graceful shutdown (exit 0); a second signal exits at once.
+ * Losing leadership exits 1, as controller-runtime does.
+ */
+import type { Command } from "commander";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Logger } from "../engine/logger.js";
+import { startRuntime, type Runtime, type RuntimeConfig } from "../engine/runtime.js";
+import { registerInit } from "./init.js";
+import { EXIT, processIO, UsageError } from "./io.js";
+import { addRunFlags, clustersFrom, configFrom, loggerFrom } from "./run-common.js";
+import type { RawRunOptions, RunConfig } from "./run-config.js";
+
+export const LEADER_LEASE = "spe-leader";
+
+/** The runtime's configuration for a parsed RunConfig; clusters and logger already made. */
+export function runtimeConfig(
+  config: RunConfig,
+  made: { platform: RuntimeConfig["platform"]; onboarding: RuntimeConfig["onboarding"]; logger: Logger },
+): RuntimeConfig {
+  const instance = hostname();
+  const sameAddr =
+    config.metricsAddr.host === config.healthAddr.host && config.metricsAddr.port === config.healthAddr.port;
+  return {
+    ...made,
+    descriptors: config.descriptors,
+    ...(config.descriptorNamespace === undefined ? {} : { descriptorNamespace: config.descriptorNamespace }),
+    ...(config.providerName === undefined ? {} : { providerName: config.providerName }),
+    workers: config.workers,
+    ops: sameAddr ? [config.healthAddr] : [config.healthAddr, config.metricsAddr],
+    ...(config.leaderElect
+      ? {
+          leaderElection: {
+            namespace: config.leaderNamespace,
+            name: LEADER_LEASE,
+            // Unique per process: a restarted pod must not inherit its predecessor's lease.
+            identity: `${instance}_${randomBytes(4).toString("hex")}`,
+          },
+        }
+      : {}),
+    ...(config.helmBinary === undefined ? {} : { helm: { path: config.helmBinary } }),
+    instance,
+  };
+}
+
+function handleSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(EXIT.findings);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down: draining in-flight reconciles");
+    stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(EXIT.ok);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(EXIT.findings);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+export async function runOperator(raw: RawRunOptions): Promise<void> {
+  const config = configFrom(raw);
+  const logger = loggerFrom(config);
+  // Signals during start-up wait for it, then stop what was started.
+  let runtime: Promise<Runtime | undefined> = Promise.resolve(undefined);
+  handleSignals(logger, async () => {
+    await (await runtime.catch(() => undefined))?.stop();
+  });
+  logger.info({ descriptors: config.descriptors, namespace: config.descriptorNamespace }, "starting spe");
+  runtime = startRuntime(runtimeConfig(config, { ...clustersFrom(config), logger }));
+  const started = await runtime.catch((err: unknown) => {
+    logger.error({ err }, "spe failed to start");
+    process.exit(EXIT.findings);
+  });
+  if (!started) return;
+  logger.info({ ops: started.opsPorts }, "spe running");
+  const exit = await started.exited;
+  logger.error({ reason: exit.reason }, "exiting");
+  process.exit(exit.code);
+}
+
+export function registerRun(program: Command): void {
+  addRunFlags(program.command("run").description("run the operator: serve every loaded descriptor")).action(
+    async (opts: RawRunOptions) => {
+      try {
+        await runOperator(opts);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        processIO.err(`spe run: ${err.message}\n`);
+        process.exit(EXIT.usage);
+      }
+    },
+  );
+  registerInit(program);
+}
