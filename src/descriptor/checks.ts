@@ -13,7 +13,14 @@ import type { DeployUnit } from "./types.gen.js";
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const KIND = /^[A-Z][A-Za-z0-9]{0,62}$/;
 const VERSION = /^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/;
-export const RESERVED_STATUS_KEYS = ["observedGeneration", "phase", "conditions", "resources", "drift"];
+export const RESERVED_STATUS_KEYS = [
+  "observedGeneration",
+  "phase",
+  "conditions",
+  "resources",
+  "drift",
+  "units",
+];
 
 function isDnsSubdomain(s: string): boolean {
   return s.length <= 253 && s.includes(".") && s.split(".").every((l) => DNS_LABEL.test(l));

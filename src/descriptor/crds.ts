@@ -67,6 +67,19 @@ const DRIFT: JsonSchema = {
     field: STR("JSON path of the field; empty when the object is missing."),
     reason: STR("missing or changed."),
     manager: STR("Field manager that last wrote the field, when known."),
+    correctedAt: { type: "string", format: "date-time", description: "When spe corrected the drift." },
+  },
+};
+
+const UNIT: JsonSchema = {
+  type: "object",
+  description:
+    "A deploy unit applied for this request, kept so it can be removed even when the plan no longer renders.",
+  properties: {
+    name: STR("Name of the unit in the descriptor."),
+    type: STR("helm or manifests."),
+    releaseName: STR("Helm release name (helm units)."),
+    namespace: STR("Namespace of the release (helm units)."),
   },
 };
 
@@ -133,8 +146,13 @@ export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
       },
       drift: {
         type: "array",
-        description: "Deployed fields that differ from the rendered plan.",
+        description: "Deployed fields that differed from the rendered plan and were corrected, newest first.",
         items: DRIFT,
+      },
+      units: {
+        type: "array",
+        description: "Deploy units applied for this request.",
+        items: UNIT,
       },
     },
   };

@@ -11,13 +11,19 @@ export interface ResourceEntry {
 }
 
 export interface DriftRecord {
-  kind: string;
-  name: string;
-  namespace?: string;
+  object: { apiVersion: string; kind: string; name: string; namespace?: string };
   field: string;
   reason: string;
   manager?: string;
   correctedAt: string;
+}
+
+/** What a unit deployed, enough to remove it without rendering (see teardown). */
+export interface UnitRecord {
+  name: string;
+  type: "helm" | "manifests";
+  releaseName?: string;
+  namespace?: string;
 }
 
 export interface ApiStatus {
@@ -26,6 +32,7 @@ export interface ApiStatus {
   conditions?: Condition[];
   resources?: ResourceEntry[];
   drift?: DriftRecord[];
+  units?: UnitRecord[];
   [key: string]: unknown;
 }
 

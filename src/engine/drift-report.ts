@@ -10,9 +10,7 @@ function objectName(entry: DriftEntry): string {
 
 export function driftRecords(entries: readonly DriftEntry[], now: Date): DriftRecord[] {
   return entries.map((e) => ({
-    kind: e.object.kind,
-    name: e.object.name,
-    ...(e.object.namespace ? { namespace: e.object.namespace } : {}),
+    object: { ...e.object },
     field: e.field,
     reason: e.reason,
     ...(e.manager ? { manager: e.manager } : {}),

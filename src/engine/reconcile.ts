@@ -25,10 +25,7 @@ import {
   configResolved,
   deletionBlocked,
   deletionNotBlocked,
-  deployed,
   deployFailed,
-  resourcesNotReady,
-  resourcesReady,
   targetReachable,
 } from "./conditions.js";
 import { deployUnits, type DeployReport, type PluginSet } from "./deploy.js";
@@ -38,6 +35,7 @@ import { classifyDeployFailure } from "./failures.js";
 import { addFinalizer, clearOperation, hasFinalizer, removeFinalizer } from "./metadata.js";
 import type { SpeMetrics } from "./metrics.js";
 import type { Provider } from "./provider.js";
+import { deployedCondition, readinessCondition, resourceEntries, unitRecords } from "./report-status.js";
 import { StatusDraft } from "./status.js";
 import { teardown } from "./teardown.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "./types.js";
@@ -215,43 +213,11 @@ export class ProviderReconciler implements Reconciler {
   }
 
   private summarize(obj: ApiObject, draft: StatusDraft, report: DeployReport, ctx: RenderContext): void {
-    const waiting = report.units.filter((u) => u.action === "waiting");
-    draft.set(
-      deployed(
-        waiting.length === 0
-          ? "All deploy units applied"
-          : `Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`,
-      ),
-    );
-    const notReady = report.objects.filter((o) => o.phase !== "Current");
-    if (report.ready) draft.set(resourcesReady());
-    else if (notReady.length > 0)
-      draft.set(
-        resourcesNotReady(
-          notReady
-            .slice(0, 5)
-            .map(
-              (o) =>
-                `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.phase}${o.message ? ` (${o.message})` : ""}`,
-            )
-            .join("; "),
-        ),
-      );
-    else
-      draft.set(
-        resourcesNotReady(
-          waiting.length > 0 ? `waiting for ${waiting.map((u) => u.name).join(", ")}` : "not ready yet",
-        ),
-      );
-    draft.setResources(
-      report.objects.map((o) => ({
-        kind: o.kind,
-        name: o.name,
-        ...(o.namespace ? { namespace: o.namespace } : {}),
-        phase: o.phase,
-        ...(o.message ? { message: o.message } : {}),
-      })),
-    );
+    draft
+      .set(deployedCondition(report))
+      .set(readinessCondition(report))
+      .setResources(resourceEntries(report))
+      .setUnits(unitRecords(report));
     draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
     if (report.corrected.length > 0) {
       draft.recordDrift(driftRecords(report.corrected, this.now()));
@@ -276,7 +242,13 @@ export class ProviderReconciler implements Reconciler {
     let result;
     try {
       const scope = await this.scopeFor(obj, ctx);
-      result = await teardown(this.compiled, ctx, this.deps.plugins, scope);
+      result = await teardown({
+        compiled: this.compiled,
+        ctx,
+        plugins: this.deps.plugins,
+        scope,
+        records: obj.status?.units ?? [],
+      });
     } catch (err) {
       return this.failed(draft, err);
     }

@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from "../plugins/kube/client.js";
 import { refOf } from "../plugins/drift.js";
-import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry } from "./api-object.js";
+import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry, UnitRecord } from "./api-object.js";
 import {
   conditionTransitions,
   setCondition,
@@ -25,6 +25,7 @@ export class StatusDraft {
   private resources: ResourceEntry[] | undefined;
   private projection: Record<string, unknown> = {};
   private drift: DriftRecord[];
+  private units: UnitRecord[] | undefined;
 
   constructor(
     private readonly obj: ApiObject,
@@ -33,6 +34,16 @@ export class StatusDraft {
     this.conditions = [...(obj.status?.conditions ?? [])];
     this.resources = obj.status?.resources;
     this.drift = [...(obj.status?.drift ?? [])];
+    this.units = obj.status?.units;
+  }
+
+  /** Records the units applied; units that only wait keep their earlier record. */
+  setUnits(units: UnitRecord[]): this {
+    const applied = new Map(units.map((u) => [u.name, u]));
+    for (const earlier of this.units ?? [])
+      if (!applied.has(earlier.name)) applied.set(earlier.name, earlier);
+    this.units = [...applied.values()];
+    return this;
   }
 
   set(condition: ConditionInput): this {
@@ -70,6 +81,7 @@ export class StatusDraft {
     if (generation !== undefined) status.observedGeneration = generation;
     if (this.resources) status.resources = this.resources;
     if (this.drift.length > 0) status.drift = this.drift;
+    if (this.units && this.units.length > 0) status.units = this.units;
     return status;
   }
 

@@ -3,8 +3,15 @@
  * on the target (openMCP), then delete units in reverse dependency order, one
  * unit at a time until it is gone, then the DomainService's CRDs.
  */
-import type { CompiledDescriptor, RenderContext, UnitOutputs, UnitPlan } from "../descriptor/index.js";
-import { renderUnit } from "../descriptor/index.js";
+import type {
+  CompiledDescriptor,
+  CompiledUnit,
+  RenderContext,
+  UnitOutputs,
+  UnitPlan,
+} from "../descriptor/index.js";
+import { RenderError, renderUnit } from "../descriptor/index.js";
+import type { UnitRecord } from "./api-object.js";
 import { KubeApiError, type KubeClient } from "../plugins/kube/client.js";
 import type { DeployPlugin, UnitScope } from "../plugins/types.js";
 import type { PluginSet } from "./deploy.js";
@@ -63,20 +70,62 @@ export async function blockingObjects(
   return found.length > 0 ? `user resources still exist on the target: ${found.join("; ")}` : undefined;
 }
 
-/** Renders and observes units in apply order, so that outputs feed later units as during apply. */
-async function plansForDeletion(
-  compiled: CompiledDescriptor,
-  ctx: RenderContext,
-  plugins: PluginSet,
-  scope: UnitScope,
-): Promise<UnitPlan[]> {
+/** A plan that only names what a unit deployed: enough for plugins to delete it. */
+function recordedPlan(unit: CompiledUnit, record: UnitRecord | undefined): UnitPlan | undefined {
+  if (!record) return undefined;
+  const base = {
+    name: unit.name,
+    dependsOn: unit.dependsOn,
+    deletionPolicy: unit.deletionPolicy,
+    readiness: unit.readiness,
+  };
+  if (record.type === "manifests") return { ...base, type: "manifests", manifests: [] };
+  if (!record.releaseName || !record.namespace) return undefined;
+  return {
+    ...base,
+    type: "helm",
+    helm: {
+      releaseName: record.releaseName,
+      namespace: record.namespace,
+      chart: {},
+      values: {},
+      createNamespace: false,
+    },
+  };
+}
+
+interface DeletionPlan {
+  plan: UnitPlan;
+  /** Rendered from the current inputs (observable), or rebuilt from the status record only. */
+  rendered: boolean;
+}
+
+/**
+ * Plans for deletion in apply order, so outputs feed later units as during
+ * apply. A unit that no longer renders (its config is gone, say) falls back
+ * to what the status recorded it deployed.
+ */
+async function plansForDeletion(input: TeardownInput): Promise<DeletionPlan[]> {
+  const { compiled, ctx, plugins, scope, records } = input;
   const outputs: Record<string, UnitOutputs> = {};
-  const plans: UnitPlan[] = [];
+  const plans: DeletionPlan[] = [];
   for (const unit of compiled.units) {
-    const plan = renderUnit(compiled, unit.name, { ...ctx, deploy: outputs });
+    let plan: UnitPlan;
+    try {
+      plan = renderUnit(compiled, unit.name, { ...ctx, deploy: outputs });
+    } catch (err) {
+      const fallback = recordedPlan(
+        unit,
+        records.find((r) => r.name === unit.name),
+      );
+      // Never deployed (no record) and not renderable: nothing of it can exist.
+      if (fallback) plans.push({ plan: fallback, rendered: false });
+      else if (!(err instanceof RenderError)) throw err;
+      continue;
+    }
     const seen = await (plugins[plan.type] as DeployPlugin).observe(plan, scope);
-    outputs[unit.name] = seen.outputs;
-    plans.push(plan);
+    if (seen.exists) outputs[unit.name] = seen.outputs;
+    plans.push({ plan, rendered: true });
   }
   return plans;
 }
@@ -87,20 +136,29 @@ async function deleteCrds(compiled: CompiledDescriptor, target: KubeClient): Pro
   }
 }
 
-export async function teardown(
-  compiled: CompiledDescriptor,
-  ctx: RenderContext,
-  plugins: PluginSet,
-  scope: UnitScope & { client: KubeClient },
-): Promise<TeardownResult> {
+export interface TeardownInput {
+  compiled: CompiledDescriptor;
+  ctx: RenderContext;
+  plugins: PluginSet;
+  scope: UnitScope & { client: KubeClient };
+  /** What the status recorded as deployed, for units that no longer render. */
+  records: readonly UnitRecord[];
+}
+
+export async function teardown(input: TeardownInput): Promise<TeardownResult> {
+  const { compiled, plugins, scope } = input;
   if (compiled.deletion.policy === "orphan")
     return { state: "done", message: "DomainService orphaned (deletion policy orphan)" };
   const blocked = await blockingObjects(compiled, scope.client);
   if (blocked !== undefined) return { state: "blocked", message: blocked };
-  const plans = await plansForDeletion(compiled, ctx, plugins, scope);
-  for (const plan of plans.reverse()) {
+  const plans = await plansForDeletion(input);
+  for (const { plan, rendered } of plans.reverse()) {
     if (plan.deletionPolicy === "orphan") continue;
     const plugin = plugins[plan.type] as DeployPlugin;
+    if (!rendered) {
+      await plugin.delete(plan, scope);
+      continue;
+    }
     const seen = await plugin.observe(plan, scope);
     if (!seen.exists) continue;
     await plugin.delete(plan, scope);

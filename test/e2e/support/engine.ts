@@ -1,0 +1,52 @@
+/** Runs the real engine in-process against the test clusters. */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { createLogger } from "../../../src/engine/logger.js";
+import { Engine } from "../../../src/engine/engine.js";
+import type { Provider } from "../../../src/engine/provider.js";
+import { loadDescriptors, safeCompileDescriptor, formatIssue } from "../../../src/descriptor/index.js";
+import { kubeConfigFor, testEnv } from "./env.js";
+import { apply } from "./kube.js";
+
+export const repoRoot = resolve(import.meta.dirname, "../../..");
+
+export async function loadProvider(file: string): Promise<Provider> {
+  const path = resolve(repoRoot, file);
+  const loaded = await loadDescriptors([path]);
+  const descriptor = loaded.descriptors[0];
+  if (!descriptor) throw new Error(`no descriptor in ${file}: ${loaded.issues.map(formatIssue).join("; ")}`);
+  const compiled = safeCompileDescriptor(descriptor);
+  if (!compiled.ok) throw new Error(compiled.issues.map(formatIssue).join("; "));
+  return { compiled: compiled.value, baseDir: descriptor.source.dir ?? dirname(path), source: path };
+}
+
+export async function startEngine(providers: Provider[]): Promise<Engine> {
+  const engine = new Engine({
+    platform: kubeConfigFor("platform"),
+    onboarding: kubeConfigFor("onboarding"),
+    logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
+    helm: { path: testEnv().binaries.helm },
+    workers: 4,
+  });
+  await engine.start();
+  const failures = await engine.setProviders(providers);
+  if (failures.size > 0) throw new Error([...failures.values()].map((e) => e.message).join("; "));
+  return engine;
+}
+
+/** The kubeconfig Secret on the platform cluster through which spe reaches a target cluster. */
+export async function grantTarget(
+  namespace: string,
+  name: string,
+  target: "mcp" | "workload",
+): Promise<void> {
+  const platform = kubeConfigFor("platform");
+  await apply(platform, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+  const kubeconfig = await readFile(testEnv().clusters[target].kubeconfigPath, "utf8");
+  await apply(platform, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace },
+    stringData: { kubeconfig },
+  });
+}
