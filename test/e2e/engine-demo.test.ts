@@ -191,8 +191,7 @@ describe("demo provider on the mcp cluster", () => {
       /Deployment demo-system\/demo: .*\.spec\.replicas changed by kubectl/,
     );
     const drift = await eventually("drift recorded in status", async () => {
-      const s = (await apiStatus()) as
-        (Status & { drift?: { field: string; manager?: string }[] }) | undefined;
+      const s = (await apiStatus());
       return s?.drift?.[0];
     });
     expect(drift).toMatchObject({ field: ".spec.replicas", object: { kind: "Deployment", name: "demo" } });
