@@ -44,6 +44,7 @@ const deployment = {
 type Status = {
   phase?: string;
   version?: string;
+  drift?: { field: string; manager?: string; object: { kind: string; name: string } }[];
   conditions?: { type: string; status: string; reason: string; message: string }[];
 };
 type Obj = { status?: Status; metadata: { name: string } };
@@ -190,10 +191,7 @@ describe("demo provider on the mcp cluster", () => {
     expect(messages.join("\n")).toMatch(
       /Deployment demo-system\/demo: .*\.spec\.replicas changed by kubectl/,
     );
-    const drift = await eventually("drift recorded in status", async () => {
-      const s = (await apiStatus());
-      return s?.drift?.[0];
-    });
+    const drift = await eventually("drift recorded in status", async () => (await apiStatus())?.drift?.[0]);
     expect(drift).toMatchObject({ field: ".spec.replicas", object: { kind: "Deployment", name: "demo" } });
     expect(drift.manager).toMatch(/kubectl/);
   });
