@@ -11,13 +11,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/plugins/kube/client.js";
-import { smallDescriptor } from "../fixtures/small-descriptor.js";
+import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
 const NAME = `rcli${id}`;
 const NS = `spe-cli-${id}`;
+const CRDS = crdNamesOf(smallDescriptor({ name: NAME }));
 const repoRoot = resolve(import.meta.dirname, "../..");
 
 let dir: string;
@@ -37,8 +38,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   const onboarding = KubeClient.for(kubeConfigFor("onboarding"));
   const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  await onboarding.delete({ ...crd, name: `${NAME}s.${NAME}.tests.spe.dev` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${NAME}.tests.spe.dev` });
+  await onboarding.delete({ ...crd, name: CRDS.api });
+  await KubeClient.for(platform).delete({ ...crd, name: CRDS.config });
   await KubeClient.for(platform).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
 });
 
@@ -97,7 +98,7 @@ describe("spe run (the process)", () => {
     expect(
       await read(kubeConfigFor("onboarding"), {
         ...crd,
-        metadata: { name: `${NAME}s.${NAME}.tests.spe.dev` },
+        metadata: { name: CRDS.api },
       }),
     ).toBeDefined();
     const leases = platform.makeApiClient(CoordinationV1Api);
