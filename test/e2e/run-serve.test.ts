@@ -136,7 +136,7 @@ describe("spe run serving a descriptor directory", () => {
     const text = await readFile(file, "utf8");
     await writeFile(file, text.replace("          data:\n", '          data:\n            edited: "yes"\n'));
     // Today this lands at the periodic resync (pollInterval 1m), not on the provider's restart:
-    // the engine drops keys reconciled while a provider is between stop and start. Tighten to
+    // probably keys reconciled while the provider is between stop and start are dropped. Tighten to
     // a few seconds once the engine requeues every object of a restarted provider.
     await eventually(
       "the edited note on mcp",
