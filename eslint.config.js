@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["bin/*.js"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       // The complexity budget (see docs/adr/0001): small functions, shallow nesting.
@@ -26,6 +29,10 @@ export default tseslint.config(
       ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["bin/*.js"],
+    languageOptions: { globals: { URL: "readonly", process: "readonly" } },
   },
   {
     files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts"],

@@ -6,7 +6,7 @@ import { describeIssues, isDataPending, RenderError } from "../descriptor/index.
 import { AccessError } from "../plugins/access/errors.js";
 import { HelmError } from "../plugins/helm/errors.js";
 import { KubeApiError } from "../plugins/kube/client.js";
-import { ConditionType, deployFailed, targetUnreachable, type ConditionInput } from "./conditions.js";
+import { deployFailed, targetUnreachable, type ConditionInput } from "./conditions.js";
 import { UnitError } from "./deploy.js";
 
 const NETWORK_CODES = new Set([
@@ -67,9 +67,4 @@ export function classifyDeployFailure(err: unknown): Classified {
   }
   const message = inner instanceof Error ? inner.message : String(inner);
   return { condition: deployFailed(`${unit}${message}`), terminal: false };
-}
-
-/** Whether a condition type is one a failure classification sets (others are left as they were). */
-export function isFailureCondition(type: string): boolean {
-  return type === ConditionType.Deployed || type === ConditionType.TargetReachable;
 }
