@@ -43,6 +43,8 @@ export class Engine implements Reconciler {
   private readonly plugins: PluginSet;
   private readonly served = new Map<string, Served>();
   private readonly watches: TargetWatches;
+  /** Platform objects requests depend on (kubeconfig Secrets, config references), watched per namespace. */
+  private readonly references: TargetWatches;
   private readonly access: ClusterAccess;
   private readonly recorder: EventRecorder;
   private readonly abort = new AbortController();
@@ -57,6 +59,13 @@ export class Engine implements Reconciler {
         this.queue.add(key);
       },
       options.logger.child({ component: "target-watch" }),
+    );
+    this.references = new TargetWatches(
+      (key) => {
+        this.queue.add(key);
+      },
+      options.logger.child({ component: "reference-watch" }),
+      true,
     );
     this.access = new ClusterAccess({ source: options.platform });
     this.recorder = new EventRecorder({
@@ -139,12 +148,23 @@ export class Engine implements Reconciler {
       watchTargets: (key, target, objects) => {
         this.watches.track(key, target, objects);
       },
+      watchReferences: (key, refs) => {
+        this.references.track(key, platform, refs);
+      },
       forget: (key) => {
         this.watches.untrack(key);
+        this.references.untrack(key);
       },
     });
-    await controller.start();
+    // Served before its informers start: their first adds are reconciled, not dropped as unknown.
     this.served.set(name, { controller, reconciler, fingerprint: fingerprint(provider) });
+    try {
+      await controller.start();
+    } catch (err) {
+      this.served.delete(name);
+      await controller.stop();
+      throw err;
+    }
     logger.info({ provider: name, source: provider.source }, "serving provider");
   }
 
@@ -176,7 +196,7 @@ export class Engine implements Reconciler {
     this.abort.abort();
     await this.workers;
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
-    await this.watches.stop();
+    await Promise.all([this.watches.stop(), this.references.stop()]);
   }
 }
 

@@ -36,6 +36,7 @@ import { addFinalizer, clearOperation, hasFinalizer, removeFinalizer } from "./m
 import type { SpeMetrics } from "./metrics.js";
 import type { Provider } from "./provider.js";
 import { deployedCondition, readinessCondition, resourceEntries, unitRecords } from "./report-status.js";
+import { accessReference, configReferences } from "./references.js";
 import { StatusDraft } from "./status.js";
 import { teardown } from "./teardown.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "./types.js";
@@ -55,6 +56,8 @@ export interface ReconcilerDeps {
   metrics?: SpeMetrics;
   /** Called with the objects deployed for an API object (by queue key), so their changes wake it. */
   watchTargets?: (key: string, target: KubeConfig, objects: ObjectRef[]) => void;
+  /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
+  watchReferences?: (key: string, refs: ObjectRef[]) => void;
   /** Called when an API object is gone, to drop its watches. */
   forget?: (key: string) => void;
   now?: () => Date;
@@ -145,12 +148,15 @@ export class ProviderReconciler implements Reconciler {
   }
 
   private async scopeFor(
+    key: string,
     obj: ApiObject,
     ctx: RenderContext,
-    signal?: AbortSignal,
   ): Promise<UnitScope & { client: KubeClient }> {
     const access = resolveTargetAccess(this.compiled, ctx);
     const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
+    // Watch before resolving: a Secret that does not exist yet heals the request when it appears.
+    const refs = [accessReference(access, namespace), ...configReferences(ctx.config.spec)];
+    this.deps.watchReferences?.(key, refs);
     const kubeconfig = await this.deps.access.resolve(
       access.kind === "openmcp"
         ? { kind: "accessRequest", namespace, name: access.name }
@@ -170,7 +176,6 @@ export class ProviderReconciler implements Reconciler {
       owner,
       baseDir: this.deps.provider.baseDir,
       client: KubeClient.for(kubeconfig),
-      ...(signal ? { signal } : {}),
     };
   }
 
@@ -192,7 +197,7 @@ export class ProviderReconciler implements Reconciler {
     const poll = pollIntervalMs(this.compiled, resolved.config);
     let report: DeployReport;
     try {
-      const scope = await this.scopeFor(obj, resolved.ctx);
+      const scope = await this.scopeFor(key, obj, resolved.ctx);
       draft.set(targetReachable());
       report = await deployUnits(this.compiled, resolved.ctx, this.deps.plugins, scope);
       this.deps.watchTargets?.(key, scope.kubeconfig, report.objects);
@@ -241,7 +246,7 @@ export class ProviderReconciler implements Reconciler {
     const ctx: RenderContext = { api: obj, config };
     let result;
     try {
-      const scope = await this.scopeFor(obj, ctx);
+      const scope = await this.scopeFor(key, obj, ctx);
       result = await teardown({
         compiled: this.compiled,
         ctx,

@@ -25,9 +25,14 @@ export class TargetWatches {
   /** owner key → deployed object ids */
   private readonly owned = new Map<string, Set<string>>();
 
+  /**
+   * `perNamespace`: one informer per namespace instead of per cluster, for
+   * kinds spe must not hold cluster-wide (Secrets a request references).
+   */
   constructor(
     private readonly wake: (owner: string) => void,
     private readonly logger?: Logger,
+    private readonly perNamespace = false,
   ) {}
 
   /** Records what `owner` deployed on `target`; starts watching kinds not watched yet there. */
@@ -41,7 +46,7 @@ export class TargetWatches {
       set.add(owner);
       this.owners.set(id, set);
     }
-    for (const o of objects) this.ensureInformer(target, cluster, o.apiVersion, o.kind);
+    for (const o of objects) this.ensureInformer(target, cluster, o);
   }
 
   untrack(owner: string): void {
@@ -53,11 +58,15 @@ export class TargetWatches {
     this.owned.delete(owner);
   }
 
-  private ensureInformer(target: KubeConfig, cluster: string, apiVersion: string, kind: string): void {
-    const key = `${cluster}|${apiVersion}|${kind}`;
+  private ensureInformer(target: KubeConfig, cluster: string, ref: ObjectRef): void {
+    const namespace = this.perNamespace ? ref.namespace : undefined;
+    const key = `${cluster}|${ref.apiVersion}|${ref.kind}|${namespace ?? ""}`;
     if (this.informers.has(key)) return;
-    const started = this.startInformer(target, cluster, apiVersion, kind).catch((err: unknown) => {
-      this.logger?.warn({ err, cluster, kind }, "cannot watch deployed kind; drift is found by resync only");
+    const started = this.startInformer(target, cluster, ref, namespace).catch((err: unknown) => {
+      this.logger?.warn(
+        { err, cluster, kind: ref.kind, namespace },
+        "cannot watch kind; changes are found by resync only",
+      );
       this.informers.delete(key);
       return undefined;
     });
@@ -67,18 +76,19 @@ export class TargetWatches {
   private async startInformer(
     target: KubeConfig,
     cluster: string,
-    apiVersion: string,
-    kind: string,
+    ref: ObjectRef,
+    namespace: string | undefined,
   ): Promise<Informer<KubernetesObject>> {
+    const { apiVersion, kind } = ref;
     const informer = await informerFor<KubernetesObject>(
       target,
       { apiVersion, kind },
-      this.logger ? { logger: this.logger } : {},
+      { ...(this.logger ? { logger: this.logger } : {}), ...(namespace ? { namespace } : {}) },
     );
     const notify = (obj: KubernetesObject): void => {
-      const namespace = obj.metadata?.namespace;
+      const ns = obj.metadata?.namespace;
       const name = obj.metadata?.name ?? "";
-      const id = objectId(cluster, { apiVersion, kind, name, ...(namespace ? { namespace } : {}) });
+      const id = objectId(cluster, { apiVersion, kind, name, ...(ns ? { namespace: ns } : {}) });
       for (const owner of this.owners.get(id) ?? []) this.wake(owner);
     };
     informer.addHandlers({ add: notify, update: notify, delete: notify });

@@ -135,16 +135,14 @@ describe("spe run serving a descriptor directory", () => {
   it("redeploys after an edited manifest in the descriptor", async () => {
     const text = await readFile(file, "utf8");
     await writeFile(file, text.replace("          data:\n", '          data:\n            edited: "yes"\n'));
-    // Today this lands at the periodic resync (pollInterval 1m), not on the provider's restart:
-    // probably keys reconciled while the provider is between stop and start are dropped. Tighten to
-    // a few seconds once the engine requeues every object of a restarted provider.
+    // Well inside the poll interval (1m): a restarted provider reconciles every object at once.
     await eventually(
       "the edited note on mcp",
       async () => {
         const cm = (await read(mcp, note)) as Note;
         return cm?.data?.edited === "yes" ? true : undefined;
       },
-      100_000,
+      15_000,
     );
   });
 
