@@ -1,6 +1,7 @@
 /** The `spe` command tree; each command registers itself so others can add `run`, `dev`, … */
 import { Command } from "commander";
 import { registerCrds } from "./crds.js";
+import { registerDev } from "./dev.js";
 import { EXIT } from "./io.js";
 import { registerLint } from "./lint.js";
 import { registerRender } from "./render.js";
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerRender(program);
   registerCrds(program);
   registerRun(program);
+  registerDev(program);
   return program;
 }
