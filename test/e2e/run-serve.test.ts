@@ -129,7 +129,10 @@ describe("spe run serving a descriptor directory", () => {
       const props = live?.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties;
       return props && "extra" in props ? true : undefined;
     });
-    expect(runtime.engine()?.providers()).toEqual([NAME]);
+    // The CRD is applied before the restarted provider is served again: wait for both.
+    await eventually("the provider served again", () =>
+      Promise.resolve(runtime.engine()?.providers().includes(NAME) ? true : undefined),
+    );
   });
 
   it("redeploys after an edited manifest in the descriptor", async () => {
