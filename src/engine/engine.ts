@@ -18,7 +18,7 @@ import type { Provider } from "./provider.js";
 import { ProviderReconciler } from "./reconcile.js";
 import { TargetWatches } from "./target-watch.js";
 import type { Reconciler, Request, Result } from "./types.js";
-import { runWorkers, WorkQueue } from "./workqueue.js";
+import { runWorkers, WorkQueue, type ReconcileMetrics } from "./workqueue.js";
 
 export interface EngineOptions {
   platform: KubeConfig;
@@ -82,7 +82,7 @@ export class Engine implements Reconciler {
     this.workers = runWorkers(this.queue, this.options.workers ?? 4, this, {
       logger: this.options.logger,
       signal: this.abort.signal,
-      ...(this.options.metrics ? { metrics: this.options.metrics.reconcileMetrics("spe") } : {}),
+      ...(this.options.metrics ? { metrics: perProviderMetrics(this.options.metrics) } : {}),
     });
   }
 
@@ -198,6 +198,22 @@ export class Engine implements Reconciler {
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
     await Promise.all([this.watches.stop(), this.references.stop()]);
   }
+}
+
+/** controller-runtime labels reconcile metrics by controller: here, the provider the key belongs to. */
+function perProviderMetrics(metrics: SpeMetrics): ReconcileMetrics {
+  const byProvider = new Map<string, ReconcileMetrics>();
+  return {
+    reconciled(outcome, seconds, key = "") {
+      const provider = key.split("/", 1)[0] || "unknown";
+      let m = byProvider.get(provider);
+      if (!m) {
+        m = metrics.reconcileMetrics(provider);
+        byProvider.set(provider, m);
+      }
+      m.reconciled(outcome, seconds, key);
+    },
+  };
 }
 
 function fingerprint(provider: Provider): string {

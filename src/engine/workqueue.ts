@@ -168,7 +168,8 @@ export class WorkQueue {
 export type ReconcileOutcome = "success" | "error" | "requeue_after" | "terminal_error";
 
 export interface ReconcileMetrics {
-  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+  /** `key` is the queue key (`provider/namespace/name`), so one worker pool can report per controller. */
+  reconciled(outcome: ReconcileOutcome, seconds: number, key?: string): void;
 }
 
 export interface WorkerOptions {
@@ -210,7 +211,7 @@ async function processItem(
   const now = options.now ?? Date.now;
   const started = now();
   const outcome = await reconcileOnce(queue, key, reconciler, options);
-  options.metrics?.reconciled(outcome, (now() - started) / 1000);
+  options.metrics?.reconciled(outcome, (now() - started) / 1000, key);
 }
 
 async function reconcileOnce(
