@@ -310,6 +310,33 @@ describe("charts/spe", () => {
     only(objects, "ClusterRoleBinding", `${NAMESPACE}-spe-onboarding`);
   });
 
+  it("takes a descriptor with separate schema files as a map, and grants AccessRequests for openMCP access", async () => {
+    const files = ["descriptor.yaml", "api.schema.yaml", "config.schema.yaml"];
+    const text = (file: string): string => readFileSync(join(root, "providers/crossplane", file), "utf8");
+    const values = writeValues("crossplane", {
+      descriptors: { crossplane: Object.fromEntries(files.map((f) => [f, text(f)])) },
+    });
+    const objects = await render("-f", values);
+    const cm = only(objects, "ConfigMap", "spe-descriptor-crossplane") as KubeObject & { data: object };
+    expect(cm.data).toEqual(Object.fromEntries(files.map((f) => [f, text(f)])));
+    const rules = clusterWideRules(objects);
+    expect(rules).toContainEqual({
+      apiGroups: ["crossplane.services.openmcp.cloud"],
+      resources: ["*"],
+      verbs: ["get", "list", "watch"],
+    });
+    expect(rules).toContainEqual({
+      apiGroups: ["clusters.openmcp.cloud"],
+      resources: ["accessrequests"],
+      verbs: ["get", "list", "watch"],
+    });
+    expectLeastPrivilege(objects, ["crossplane.services.openmcp.cloud"]);
+    const client = KubeClient.for(kubeConfigFor("platform"));
+    for (const obj of objects) await client.apply(obj, { manager: MANAGER, dryRun: true, force: true });
+    // Without openMCP access, AccessRequests stay out of reach.
+    expect(JSON.stringify(await render())).not.toContain("accessrequests");
+  });
+
   it("ships an onboarding RBAC example the onboarding apiserver accepts", async () => {
     const text = readFileSync(join(chart, "onboarding-rbac.yaml"), "utf8");
     const objects = parseAllDocuments(text).map((d) => d.toJS() as KubeObject);

@@ -89,3 +89,19 @@ every descriptor given in .Values.descriptors. A sorted, de-duplicated list, as 
 {{- end }}
 {{- toYaml (dict "groups" ($groups | uniq | sortAlpha)) }}
 {{- end }}
+
+{{/* "true" when AccessRequests must be readable: asked for, or a descriptor in values uses openMCP access. */}}
+{{- define "spe.accessRequests" -}}
+{{- $on := .Values.rbac.accessRequests }}
+{{- range $name, $d := .Values.descriptors }}
+{{- $text := $d }}
+{{- if kindIs "map" $d }}
+{{- $text = get $d "descriptor.yaml" }}
+{{- end }}
+{{- $doc := fromYaml (toString $text) }}
+{{- if hasKey (dig "spec" "target" "access" (dict) $doc) "openmcp" }}
+{{- $on = true }}
+{{- end }}
+{{- end }}
+{{- if $on }}true{{ end }}
+{{- end }}
