@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../../src/descriptor/plan.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
@@ -138,6 +138,17 @@ describe("charts/spe", () => {
     await eventually("ServiceMonitor CRD Established", async () => {
       const live = await read(kc, crd);
       return hasCondition(live, "Established") ? live : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    const client = KubeClient.for(kubeConfigFor("platform"));
+    for (const name of [NAMESPACE, ...TENANTS])
+      await client.delete({ apiVersion: "v1", kind: "Namespace", name });
+    await client.delete({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      name: "servicemonitors.monitoring.coreos.com",
     });
   });
 
