@@ -1,0 +1,54 @@
+/** The scale benchmark's configuration, parsed once from the environment at the edge. */
+import { fileURLToPath } from "node:url";
+
+export const SYSTEMS = ["spe-helm", "spe-manifests", "ssa", "helm-operator"] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+export interface BenchConfig {
+  /** API object counts, one scenario set each (BENCH_N, default "100,500,1000"). */
+  sizes: number[];
+  /** Systems measured per size (BENCH_SYSTEMS, default all). */
+  systems: SystemName[];
+  /** Length of the steady-state window after Ready (BENCH_STEADY_SECONDS, default 120). */
+  steadySeconds: number;
+  /** Objects changed or deleted out of band (BENCH_DRIFT, default 50; half edited, half deleted). */
+  driftCount: number;
+  /** Give up waiting for Ready after this long (BENCH_READY_TIMEOUT_SECONDS, default 900). */
+  readyTimeoutSeconds: number;
+  /** Where results go (BENCH_OUT, default bench/results). */
+  outDir: string;
+  /** Engine worker count passed to `spe run --workers` (BENCH_SPE_WORKERS, default: spe's default). */
+  speWorkers: number | undefined;
+}
+
+export const BENCH_ROOT = fileURLToPath(new URL("../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+function ints(text: string, name: string): number[] {
+  const values = text.split(",").map((s) => Number(s.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new Error(`${name}: expected positive integers, got "${text}"`);
+  return values;
+}
+
+function systems(text: string): SystemName[] {
+  const names = text.split(",").map((s) => s.trim());
+  for (const n of names) {
+    if (!(SYSTEMS as readonly string[]).includes(n))
+      throw new Error(`BENCH_SYSTEMS: unknown system "${n}" (known: ${SYSTEMS.join(", ")})`);
+  }
+  return names as SystemName[];
+}
+
+export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const workers = env.BENCH_SPE_WORKERS;
+  return {
+    sizes: ints(env.BENCH_N ?? "100,500,1000", "BENCH_N"),
+    systems: systems(env.BENCH_SYSTEMS ?? SYSTEMS.join(",")),
+    steadySeconds: Number(env.BENCH_STEADY_SECONDS ?? 120),
+    driftCount: Number(env.BENCH_DRIFT ?? 50),
+    readyTimeoutSeconds: Number(env.BENCH_READY_TIMEOUT_SECONDS ?? 900),
+    outDir: env.BENCH_OUT ?? `${BENCH_ROOT}results`,
+    speWorkers: workers === undefined ? undefined : ints(workers, "BENCH_SPE_WORKERS")[0],
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * One scenario: one system, N API objects, on a fresh private environment. Phases: create
+ * and wait until the system reports all N done and all N Deployments are Available; a quiet
+ * steady-state window; then drift. The controller's RSS and CPU come from /proc.
+ */
+import { requestCounts, rate, type RequestCounts } from "./apiserver.js";
+import type { BenchConfig, SystemName } from "./config.js";
+import { measureDrift, type DriftResult } from "./drift.js";
+import { availableDeployments } from "./kube.js";
+import { MiB, sampleProc, type ProcSample } from "./proc.js";
+import type { BenchContext, Role, System } from "./types.js";
+import { round, sleep } from "./util.js";
+
+export interface ReadyResult {
+  /** Seconds from the first create until the system reported all N and all N Deployments were Available. */
+  seconds: number | null;
+  reportedSeconds: number | null;
+  availableSeconds: number | null;
+  reported: number;
+  available: number;
+  cpuSeconds: number | null;
+  helmProcesses: number | null;
+  rssMiB: number | null;
+}
+
+export interface SteadyResult {
+  seconds: number;
+  cpuSeconds: number | null;
+  /** CPU as percent of one core over the window. */
+  cpuPercentOfCore: number | null;
+  helmProcesses: number | null;
+  /** Requests per second each apiserver served in the window (all clients, by verb and total). */
+  apiRequestsPerSecond: Record<Role, Record<string, number>>;
+}
+
+export interface ScenarioResult {
+  system: SystemName;
+  description: string;
+  n: number;
+  ok: boolean;
+  error?: string;
+  ready?: ReadyResult;
+  steady?: SteadyResult;
+  drift?: DriftResult;
+  /** Kernel high-water mark of the controller's RSS over the whole scenario. */
+  peakRssMiB?: number | null;
+  endRssMiB?: number | null;
+}
+
+const ROLES: Role[] = ["platform", "onboarding", "mcp"];
+
+async function sample(system: System): Promise<ProcSample | undefined> {
+  const pid = system.pid();
+  return pid === undefined ? undefined : sampleProc(pid);
+}
+
+const cpuDelta = (a?: ProcSample, b?: ProcSample): number | null =>
+  a && b ? round(b.cpuSeconds - a.cpuSeconds) : null;
+
+async function helmDelta(system: System, before: number | undefined): Promise<number | null> {
+  const now = await system.helmProcesses();
+  return now === undefined || before === undefined ? null : now - before;
+}
+
+interface Progress {
+  reported: number;
+  available: number;
+  reportedAt?: number;
+  availableAt?: number;
+}
+
+/** Polls once a second until the system reports all N and all N Deployments are Available. */
+async function poll(
+  ctx: BenchContext,
+  system: System,
+  deadline: { t0: number; timeoutMs: number },
+  state: { failure?: Error },
+): Promise<Progress> {
+  const { t0, timeoutMs } = deadline;
+  const n = ctx.names.length;
+  const p: Progress = { reported: 0, available: 0 };
+  while (Date.now() - t0 < timeoutMs && (p.reportedAt === undefined || p.availableAt === undefined)) {
+    if (state.failure) throw state.failure;
+    await sleep(1000);
+    [p.reported, p.available] = await Promise.all([system.reportedReady(), availableDeployments(ctx.kc.mcp)]);
+    if (p.reportedAt === undefined && p.reported >= n) p.reportedAt = Date.now();
+    if (p.availableAt === undefined && p.available >= n) p.availableAt = Date.now();
+    ctx.progress(
+      `  ${system.name} N=${n}: reported ${p.reported}, available ${p.available} (${Math.round((Date.now() - t0) / 1000)} s)`,
+    );
+  }
+  return p;
+}
+
+async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): Promise<ReadyResult> {
+  const t0 = Date.now();
+  const cpu0 = await sample(system);
+  const helm0 = await system.helmProcesses();
+  const state: { failure?: Error } = {};
+  const creating = system.create().catch((err: unknown) => {
+    state.failure = err instanceof Error ? err : new Error(String(err));
+  });
+  const { reported, available, reportedAt, availableAt } = await poll(ctx, system, { t0, timeoutMs }, state);
+  await creating;
+  const cpu1 = await sample(system);
+  const secs = (t?: number): number | null => (t === undefined ? null : round((t - t0) / 1000, 1));
+  return {
+    seconds:
+      reportedAt !== undefined && availableAt !== undefined ? secs(Math.max(reportedAt, availableAt)) : null,
+    reportedSeconds: secs(reportedAt),
+    availableSeconds: secs(availableAt),
+    reported,
+    available,
+    cpuSeconds: cpuDelta(cpu0, cpu1),
+    helmProcesses: await helmDelta(system, helm0),
+    rssMiB: cpu1 ? MiB(cpu1.rssBytes) : null,
+  };
+}
+
+async function allCounts(ctx: BenchContext): Promise<Record<Role, RequestCounts>> {
+  const counts = await Promise.all(ROLES.map((r) => requestCounts(ctx.kc[r])));
+  return Object.fromEntries(ROLES.map((r, i) => [r, counts[i]])) as Record<Role, RequestCounts>;
+}
+
+async function steady(ctx: BenchContext, system: System, seconds: number): Promise<SteadyResult> {
+  const [cpu0, helm0, req0] = [await sample(system), await system.helmProcesses(), await allCounts(ctx)];
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const [cpu1, helm1, req1] = [await sample(system), await system.helmProcesses(), await allCounts(ctx)];
+  const elapsed = (Date.now() - t0) / 1000;
+  const cpu = cpuDelta(cpu0, cpu1);
+  return {
+    seconds: round(elapsed, 1),
+    cpuSeconds: cpu,
+    cpuPercentOfCore: cpu === null ? null : round((cpu / elapsed) * 100),
+    helmProcesses: helm1 === undefined || helm0 === undefined ? null : helm1 - helm0,
+    apiRequestsPerSecond: Object.fromEntries(
+      ROLES.map((r) => [r, rate(req0[r], req1[r], elapsed)]),
+    ) as Record<Role, Record<string, number>>,
+  };
+}
+
+export async function runScenario(
+  cfg: BenchConfig,
+  ctx: BenchContext,
+  system: System,
+): Promise<ScenarioResult> {
+  const n = ctx.names.length;
+  const result: ScenarioResult = { system: system.name, description: system.description, n, ok: false };
+  try {
+    await system.start();
+    ctx.progress(`bench: ${system.name} N=${n} started`);
+    result.ready = await waitReady(ctx, system, cfg.readyTimeoutSeconds * 1000);
+    if (result.ready.seconds === null)
+      throw new Error(`not all ${n} Ready within ${cfg.readyTimeoutSeconds} s`);
+    ctx.progress(
+      `bench: ${system.name} N=${n} Ready in ${result.ready.seconds} s; steady state ${cfg.steadySeconds} s…`,
+    );
+    result.steady = await steady(ctx, system, cfg.steadySeconds);
+    if (system.correctsDrift && cfg.driftCount > 0) result.drift = await measureDrift(ctx, cfg.driftCount);
+    result.ok = true;
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    ctx.progress(`bench: ${system.name} N=${n} failed: ${result.error}`);
+  } finally {
+    const last = await sample(system).catch(() => undefined);
+    result.peakRssMiB = last ? MiB(last.peakRssBytes) : null;
+    result.endRssMiB = last ? MiB(last.rssBytes) : null;
+    await system.stop();
+  }
+  return result;
+}
