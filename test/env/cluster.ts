@@ -116,6 +116,9 @@ async function startWorkloadControllers(
       `--config=${kwokStagesFile(deps.binaries)}`,
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      // The heartbeat-with-lease stage refreshes node status rarely; kwok must renew the node Lease,
+      // or the node lifecycle controller marks the node NotReady and every pod unready after ~40 s.
+      "--node-lease-duration-seconds=40",
       `--server-address=127.0.0.1:${kwokPort}`,
     ],
     join(dir, "kwok.log"),
