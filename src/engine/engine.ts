@@ -52,7 +52,17 @@ export class Engine implements Reconciler {
 
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
-    this.helm = new HelmPlugin(options.helm);
+    const metrics = options.metrics;
+    this.helm = new HelmPlugin({
+      ...options.helm,
+      ...(metrics
+        ? {
+            onOperation: (op, seconds, ok) => {
+              metrics.helmOperation(op, seconds, ok);
+            },
+          }
+        : {}),
+    });
     this.plugins = { helm: this.helm, manifests: new ManifestsPlugin() };
     this.watches = new TargetWatches(
       (key) => {

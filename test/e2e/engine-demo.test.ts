@@ -10,6 +10,7 @@ import { execa } from "execa";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Engine } from "../../src/engine/engine.js";
 import { helmProcessCount } from "../../src/plugins/helm/index.js";
+import { createMetrics } from "../../src/engine/metrics.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
@@ -50,6 +51,21 @@ type Status = {
 type Obj = { status?: Status; metadata: { name: string } };
 
 let engine: Engine;
+const metrics = createMetrics({ processMetrics: false });
+
+/** The sum of a metric's samples whose labels contain every given label. */
+async function metricSum(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as {
+    value: number;
+    labels: Record<string, unknown>;
+    metricName?: string;
+  }[];
+  return values
+    .filter((v) => (v.metricName ?? name) === (name.endsWith("_seconds") ? `${name}_count` : name))
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
 let onboarding: KubeConfig;
 let platform: KubeConfig;
 let mcp: KubeConfig;
@@ -81,7 +97,7 @@ beforeAll(async () => {
   onboarding = kubeConfigFor("onboarding");
   platform = kubeConfigFor("platform");
   mcp = kubeConfigFor("mcp");
-  engine = await startEngine([await loadProvider("providers/demo/descriptor.yaml")]);
+  engine = await startEngine([await loadProvider("providers/demo/descriptor.yaml")], { metrics });
   // Clusters may be reused across runs (SPE_TESTENV): start without a config.
   await KubeClient.for(platform).delete({ apiVersion: config.apiVersion, kind: config.kind, name: "demo" });
   await apply(onboarding, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
@@ -145,6 +161,10 @@ describe("demo provider on the mcp cluster", () => {
       metadata: { name: "welcome", namespace: "demo-system" },
     })) as { data?: Record<string, string> } | undefined;
     expect(welcome?.data).toMatchObject({ owner: `${NS}/${NAME}`, chartVersion: "1.0.0" });
+    expect(await metricSum("spe_helm_operation_duration_seconds", { operation: "upgrade" })).toBeGreaterThan(
+      0,
+    );
+    expect(await metricSum("controller_runtime_reconcile_total", { controller: "demo" })).toBeGreaterThan(0);
   });
 
   it("lets end users create DomainServiceAPI objects on the mcp", async () => {

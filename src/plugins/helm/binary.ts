@@ -25,6 +25,8 @@ export interface HelmBinaryOptions {
   home?: string;
   /** Upper bound for one helm process (default 10 minutes). */
   timeoutMs?: number;
+  /** Told of every helm process: its subcommand, duration and outcome (metrics). */
+  onOperation?: (operation: string, seconds: number, succeeded: boolean) => void;
 }
 
 export interface RunOptions {
@@ -38,8 +40,10 @@ export class HelmBinary {
   readonly path: string;
   private readonly home: string;
   private readonly timeoutMs: number;
+  private readonly onOperation: HelmBinaryOptions["onOperation"];
 
   constructor(options: HelmBinaryOptions = {}) {
+    this.onOperation = options.onOperation;
     this.path = options.path ?? process.env.SPE_HELM ?? "helm";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
     this.timeoutMs = options.timeoutMs ?? 600_000;
@@ -60,6 +64,8 @@ export class HelmBinary {
   async run(args: string[], opts: RunOptions): Promise<string> {
     await mkdir(this.home, { recursive: true, mode: 0o700 });
     started++;
+    const begin = performance.now();
+    const operation = args[0] ?? "unknown";
     try {
       const result = await execa(this.path, args, {
         env: this.env(),
@@ -68,8 +74,10 @@ export class HelmBinary {
         stdin: "ignore",
         ...(opts.signal ? { cancelSignal: opts.signal } : {}),
       });
+      this.onOperation?.(operation, (performance.now() - begin) / 1000, true);
       return result.stdout;
     } catch (err) {
+      this.onOperation?.(operation, (performance.now() - begin) / 1000, false);
       throw this.failure(err, opts);
     }
   }

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { createLogger } from "../../../src/engine/logger.js";
 import { Engine } from "../../../src/engine/engine.js";
+import type { SpeMetrics } from "../../../src/engine/metrics.js";
 import type { Provider } from "../../../src/engine/provider.js";
 import { loadDescriptors, safeCompileDescriptor, formatIssue } from "../../../src/descriptor/index.js";
 import { kubeConfigFor, testEnv } from "./env.js";
@@ -20,8 +21,12 @@ export async function loadProvider(file: string): Promise<Provider> {
   return { compiled: compiled.value, baseDir: descriptor.source.dir ?? dirname(path), source: path };
 }
 
-export async function startEngine(providers: Provider[]): Promise<Engine> {
+export async function startEngine(
+  providers: Provider[],
+  options: { metrics?: SpeMetrics } = {},
+): Promise<Engine> {
   const engine = new Engine({
+    ...options,
     platform: kubeConfigFor("platform"),
     onboarding: kubeConfigFor("onboarding"),
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
