@@ -43,8 +43,11 @@ let onboarding: KubeConfig;
 let platform: KubeConfig;
 let mcp: KubeConfig;
 
+/** The status, once it reports on the object's current generation. */
 async function status(): Promise<Status | undefined> {
-  return ((await read(onboarding, api([]))) as { status?: Status } | undefined)?.status;
+  const obj = (await read(onboarding, api([]))) as
+    { metadata: { generation?: number }; status?: Status & { observedGeneration?: number } } | undefined;
+  return obj?.status?.observedGeneration === obj?.metadata.generation ? obj?.status : undefined;
 }
 
 /** Names of the objects of a kind that spe manages in the tenant namespace on mcp. */
