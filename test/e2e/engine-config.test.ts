@@ -104,6 +104,10 @@ describe("a ProviderConfig change", () => {
       30_000,
       100,
     );
+    // helm records the revision as deployed just after applying the objects.
+    await eventually("revision 2 deployed", async () =>
+      (await revisions()).includes("2:deployed") ? true : undefined,
+    );
     expect(await revisions()).toEqual(["1:superseded", "2:deployed"]);
     const after = (await read(onboarding, api)) as {
       metadata: Meta;
