@@ -117,6 +117,7 @@ afterAll(async () => {
 
 describe("spe run killed with SIGKILL while helm installs", () => {
   it("leaves a pending release behind when killed mid-install", async () => {
+    await killSpe("SIGKILL"); // a process left by a failed earlier test
     spe = startSpe();
     await eventually("API CRD established", async () => {
       const c = await read(onboarding, { ...crd, metadata: { name: `slowinstalls.${GROUP}` } });
@@ -143,6 +144,7 @@ describe("spe run killed with SIGKILL while helm installs", () => {
   });
 
   it("converges after a restart: Ready, one deployed revision, no orphan objects", async () => {
+    await killSpe("SIGKILL"); // a process left by a failed earlier test
     spe = startSpe();
     await eventually("Ready", async () => ((await phase()) === "Ready" ? true : undefined), 120_000);
     const statuses = await releaseStatuses();
