@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
 import { HelmPlugin, helmProcessCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
+import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
 import type { UnitScope } from "../../src/plugins/types.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import type { ClusterRole } from "../env/types.js";
@@ -237,6 +238,32 @@ describe("helm plugin", () => {
     expect(await latestRelease(platform, ns, "stuck")).toMatchObject({ status: "deployed" });
     expect((await plugin.observe(plan, target)).upToDate).toBe(true);
     await plugin.delete(plan, target);
+  });
+
+  it("does not take a release left uninstalling for gone: delete finishes the uninstall", async () => {
+    const plan = unit({ message: "halfway" }, { release: "halfway" });
+    await plugin.create(plan, scope());
+    const release = await latestRelease(mcp(), ns, "halfway");
+    expect(release?.status).toBe("deployed");
+    // What an uninstall killed half-way leaves: the stored release says uninstalling, objects remain.
+    const secretRef = { apiVersion: "v1", kind: "Secret", namespace: ns, name: release!.secretName };
+    const secret = await mcp().get(secretRef);
+    const stored = decodeRelease((secret!.data as Record<string, string>).release!);
+    stored.info = { ...stored.info, status: "uninstalling" };
+    await mcp().send({
+      method: "PATCH",
+      path: await mcp().path(secretRef),
+      body: { metadata: { labels: { status: "uninstalling" } }, data: { release: encodeRelease(stored) } },
+      contentType: "application/merge-patch+json",
+    });
+    const halfwayDeployment = { ...deploymentRef, name: "halfway" };
+    expect(await mcp().get(halfwayDeployment)).toBeDefined();
+    expect((await plugin.observe(plan, scope())).exists).toBe(true);
+
+    await plugin.delete(plan, scope());
+    expect(await latestRelease(mcp(), ns, "halfway")).toBeUndefined();
+    expect(await mcp().get(halfwayDeployment)).toBeUndefined();
+    expect((await plugin.observe(plan, scope())).exists).toBe(false);
   });
 
   it("delete uninstalls the release and its objects", async () => {

@@ -42,8 +42,12 @@ const ABSENT: Observation = {
   outputs: { objects: [], ready: false },
 };
 
+/**
+ * Uninstalled, or never there. A release still `uninstalling` is not gone: its
+ * uninstall was interrupted (or still runs), and its objects may still exist.
+ */
 function gone(release: HelmRelease | undefined): boolean {
-  return !release || release.status === "uninstalled" || release.status === "uninstalling";
+  return !release || release.status === "uninstalled";
 }
 
 function madeFrom(release: HelmRelease, key: RenderKey): boolean {
@@ -150,7 +154,10 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
       const client = KubeClient.for(scope.kubeconfig);
       const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
       if (gone(release)) return;
-      if (release && isPending(release.status)) await unlockRelease(client, release);
+      // Left pending or uninstalling by a process that died: helm refuses to act on it until unlocked.
+      if (release && (isPending(release.status) || release.status === "uninstalling")) {
+        await unlockRelease(client, release);
+      }
       await uninstall(this.invocation(scope), unit);
     });
   }

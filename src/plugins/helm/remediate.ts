@@ -26,7 +26,13 @@ export async function recoverRelease(
 ): Promise<HelmRelease | undefined> {
   const { namespace, releaseName } = unit.helm;
   const release = await latestRelease(client, namespace, releaseName);
-  if (!release || gone(release) || release.status === "deployed") return release;
+  if (!release || release.status === "uninstalled" || release.status === "deployed") return release;
+  // An interrupted uninstall: finish it, then install from scratch.
+  if (release.status === "uninstalling") {
+    await unlockRelease(client, release);
+    await uninstall(inv, unit);
+    return undefined;
+  }
   if (isPending(release.status)) await unlockRelease(client, release);
   if ((await lastGoodRevision(client, namespace, releaseName)) !== undefined) return release;
   await uninstall(inv, unit);
