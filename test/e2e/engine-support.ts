@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { type Server, type Socket, connect, createServer } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import { eventually as pollUntil } from "./support/kube.js";
 
 /** A TCP proxy to the apiserver that can be cut (connections destroyed, port closed) and restored. */
 export class CuttableProxy {
@@ -56,25 +56,12 @@ export class CuttableProxy {
   }
 }
 
-/** Polls `check` until it returns a value other than undefined (errors count as "not yet"). */
-export async function eventually<T>(
+/** support/kube's eventually with the tighter defaults these engine tests use (30 s, every 100 ms). */
+export function eventually<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
   intervalMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
-  );
+  return pollUntil(what, check, timeoutMs, intervalMs);
 }

@@ -26,7 +26,7 @@ export async function read<T extends KubernetesObject>(kc: KubeConfig, ref: T): 
 /** Polls until `check` returns a value other than undefined; fails with the last observation. */
 export async function eventually<T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 60_000,
   intervalMs = 250,
 ): Promise<T> {
