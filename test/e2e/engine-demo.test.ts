@@ -192,6 +192,7 @@ describe("demo provider on the mcp cluster", () => {
   });
 
   it("corrects an out-of-band edit within seconds and names the field in an event", async () => {
+    const helmBefore = helmProcessCount();
     await kubectl("scale", "deployment/demo", "-n", "demo-system", "--replicas=3");
     const started = Date.now();
     await eventually(
@@ -204,6 +205,8 @@ describe("demo provider on the mcp cluster", () => {
       100,
     );
     expect(Date.now() - started).toBeLessThan(15_000);
+    // Drift of an unchanged plan is put back by server-side apply, without a helm upgrade.
+    expect(helmProcessCount() - helmBefore).toBe(0);
     const messages = await eventually("DriftCorrected event", async () => {
       const m = await events("DriftCorrected");
       return m.some((x) => x.includes(".spec.replicas")) ? m : undefined;

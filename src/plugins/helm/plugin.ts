@@ -143,9 +143,28 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     return this.exclusive(unit, scope, () => this.deploy(unit, scope));
   }
 
-  /** Upgrades to the plan; with an unchanged plan this corrects drift (SSA with forced conflicts). */
+  /** Upgrades to a changed plan; with an unchanged plan only live objects moved, and they are put back. */
   update(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
-    return this.exclusive(unit, scope, () => this.deploy(unit, scope));
+    return this.exclusive(unit, scope, async () => {
+      if (await this.correctDrift(unit, scope)) return;
+      await this.deploy(unit, scope);
+    });
+  }
+
+  /**
+   * Flux's correct-cluster-drift: the release is deployed from this very plan,
+   * so its stored manifest is what helm would apply again. Server-side apply
+   * those objects as helm's own field manager: no helm process, no new
+   * revision, deleted objects re-created. False when a real upgrade is needed.
+   */
+  private async correctDrift(unit: HelmUnitPlan, scope: UnitScope): Promise<boolean> {
+    const client = KubeClient.for(scope.kubeconfig);
+    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
+    if (release?.status !== "deployed" || !madeFrom(release, await this.renderKey(unit, scope))) return false;
+    for (const obj of await this.objectsOf(client, release, release.manifest)) {
+      await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
+    }
+    return true;
   }
 
   async delete(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
