@@ -19,6 +19,8 @@ export interface ReadyResult {
   reported: number;
   available: number;
   cpuSeconds: number | null;
+  /** CPU seconds of the controller's reaped children (spe: the helm processes). */
+  childCpuSeconds: number | null;
   helmProcesses: number | null;
   rssMiB: number | null;
 }
@@ -56,6 +58,9 @@ async function sample(system: System): Promise<ProcSample | undefined> {
 
 const cpuDelta = (a?: ProcSample, b?: ProcSample): number | null =>
   a && b ? round(b.cpuSeconds - a.cpuSeconds) : null;
+
+const childCpuDelta = (a?: ProcSample, b?: ProcSample): number | null =>
+  a && b ? round(b.childCpuSeconds - a.childCpuSeconds) : null;
 
 async function helmDelta(system: System, before: number | undefined): Promise<number | null> {
   const now = await system.helmProcesses();
@@ -112,6 +117,7 @@ async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): 
     reported,
     available,
     cpuSeconds: cpuDelta(cpu0, cpu1),
+    childCpuSeconds: childCpuDelta(cpu0, cpu1),
     helmProcesses: await helmDelta(system, helm0),
     rssMiB: cpu1 ? MiB(cpu1.rssBytes) : null,
   };
