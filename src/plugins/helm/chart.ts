@@ -30,16 +30,30 @@ async function filesOf(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Every object of a provider observes the same chart, so a resync of N objects
+ * would read and hash its files N times. The digest is reused while no file
+ * was added, removed, resized or touched (stat only; contents are read again
+ * once anything moved).
+ */
+const digests = new Map<string, { fingerprint: string; digest: string }>();
+
 async function localDigest(path: string): Promise<string> {
-  const hash = createHash("sha256");
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new HelmError("ChartNotFound", `chart path ${path} does not exist`);
   const files = info.isDirectory() ? (await filesOf(path)).sort() : [path];
+  const stats = await Promise.all(files.map((f) => stat(f)));
+  const fingerprint = files.map((f, i) => `${f}:${stats[i]?.size ?? 0}:${stats[i]?.mtimeMs ?? 0}`).join("|");
+  const known = digests.get(path);
+  if (known?.fingerprint === fingerprint) return known.digest;
+  const hash = createHash("sha256");
   for (const file of files) {
     hash.update(relative(path, file)).update("\0");
     hash.update(await readFile(file)).update("\0");
   }
-  return hash.digest("hex");
+  const digest = hash.digest("hex");
+  digests.set(path, { fingerprint, digest });
+  return digest;
 }
 
 /** Short enough for a label value (63 characters). */
