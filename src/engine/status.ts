@@ -4,6 +4,7 @@
  * Ready, server-side applies the status subresource as `spe` and turns
  * condition transitions into Events.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { KubeClient } from "../plugins/kube/client.js";
 import { refOf } from "../plugins/drift.js";
 import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry, UnitRecord } from "./api-object.js";
@@ -96,7 +97,10 @@ export class StatusDraft {
       metadata: { name: metadata.name, namespace: metadata.namespace },
       status,
     };
-    await client.send({ method: "PATCH", path, body, contentType: "application/apply-patch+yaml" });
+    // A resync that changes nothing writes nothing: no request, no new resourceVersion, no watch event.
+    const unchanged = isDeepStrictEqual(JSON.parse(JSON.stringify(status)), this.obj.status ?? {});
+    if (!unchanged)
+      await client.send({ method: "PATCH", path, body, contentType: "application/apply-patch+yaml" });
     for (const change of conditionTransitions(this.obj.status?.conditions ?? [], status.conditions ?? [])) {
       const event = transitionEvent(change);
       void recorder.event(this.obj, event.type, event.reason, event.message);

@@ -186,8 +186,14 @@ describe("demo provider on the mcp cluster", () => {
 
   it("starts no helm process in steady state", async () => {
     const before = helmProcessCount();
+    const reconcilesBefore = await metricSum("controller_runtime_reconcile_total", { controller: "demo" });
     engine.enqueueAll();
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventually("a resync", async () =>
+      (await metricSum("controller_runtime_reconcile_total", { controller: "demo" })) > reconcilesBefore
+        ? true
+        : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
     expect(helmProcessCount() - before).toBe(0);
   });
 
