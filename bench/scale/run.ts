@@ -3,7 +3,7 @@
  * onboarding, mcp from test/env), one scenario, results appended as they come.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -109,6 +109,8 @@ export async function runBench(
       await onResult(results);
     }
   }
+  // The compiled engine only; its links to node_modules etc. are removed, not followed.
+  await rm(spe.dir, { recursive: true, force: true });
   results.finishedAt = new Date().toISOString();
   results.machine.atEnd = machineFacts();
   await onResult(results);
