@@ -13,6 +13,7 @@ import { serveChartRepo, type ChartRepo } from "./support/chart-repo.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, repoRoot, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
+import { ACCESS_REQUEST_CRD } from "../fixtures/crds/accessrequest.js";
 
 const id = Date.now().toString(36);
 const NS = `spe-xp-${id}`;
@@ -30,37 +31,6 @@ const crossplane = {
 };
 const configRef = { apiVersion: `${GROUP}/v1alpha1`, kind: "ProviderConfig", name: "crossplane" };
 const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-const ACCESS_REQUEST_CRD = {
-  ...crd,
-  metadata: { name: "accessrequests.clusters.openmcp.cloud" },
-  spec: {
-    group: "clusters.openmcp.cloud",
-    scope: "Namespaced",
-    names: {
-      plural: "accessrequests",
-      singular: "accessrequest",
-      kind: "AccessRequest",
-      listKind: "AccessRequestList",
-    },
-    versions: [
-      {
-        name: "v1alpha1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-              status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-            },
-          },
-        },
-      },
-    ],
-  },
-};
 const deployment = {
   apiVersion: "apps/v1",
   kind: "Deployment",

@@ -5,6 +5,7 @@ import type { KubeObject } from "../../src/descriptor/plan.js";
 import { AccessError, ClusterAccess, parseKubeconfig, verifyAccess } from "../../src/plugins/access/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
+import { ACCESS_REQUEST_CRD } from "../fixtures/crds/accessrequest.js";
 
 const ns = `access-${randomBytes(3).toString("hex")}`;
 const platform = (): KubeClient => KubeClient.for(kubeConfigFor("platform"));
@@ -25,31 +26,6 @@ async function reasonOf(p: Promise<unknown>): Promise<string> {
   }
   return "resolved";
 }
-
-const accessRequestCrd: KubeObject = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "accessrequests.clusters.openmcp.cloud" },
-  spec: {
-    group: "clusters.openmcp.cloud",
-    scope: "Namespaced",
-    names: {
-      plural: "accessrequests",
-      singular: "accessrequest",
-      kind: "AccessRequest",
-      listKind: "AccessRequestList",
-    },
-    versions: [
-      {
-        name: "v1alpha1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-};
 
 describe("cluster access", () => {
   let mcpKubeconfig = "";
@@ -119,7 +95,7 @@ describe("cluster access", () => {
 
   it("an openMCP AccessRequest is pending until granted, then resolves through its secretRef", async () => {
     const client = platform();
-    await client.apply(accessRequestCrd, { manager: "e2e" });
+    await client.apply(ACCESS_REQUEST_CRD, { manager: "e2e" });
     const request: KubeObject = {
       apiVersion: "clusters.openmcp.cloud/v1alpha1",
       kind: "AccessRequest",
@@ -151,7 +127,7 @@ describe("cluster access", () => {
     await client.delete({
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
-      name: accessRequestCrd.metadata.name,
+      name: ACCESS_REQUEST_CRD.metadata.name,
     });
   });
 });
