@@ -28,17 +28,7 @@ const NS = `spe-rbac-${id}`;
 const TENANT = `spe-rbac-tenant-${id}`;
 const OTHER = `spe-rbac-other-${id}`;
 const MCP = "mcp-a";
-const TEXT = smallDescriptor({ name: NAME, kind: KIND }).replace(
-  "  deploy:\n",
-  `  target:
-    cluster: mcp
-    access:
-      kubeconfigSecret:
-        namespace: "\${api.metadata.namespace}"
-        name: "\${api.metadata.name}-kubeconfig"
-  deploy:
-`,
-);
+const TEXT = smallDescriptor({ name: NAME, kind: KIND, kubeconfigTarget: true });
 const CRDS = crdNamesOf(TEXT);
 const repoRoot = resolve(import.meta.dirname, "../..");
 const SERVICE_ACCOUNT = "spe";

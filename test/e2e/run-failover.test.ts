@@ -19,17 +19,7 @@ const NAME = `rfail${id}`;
 const KIND = `Rfail${id}`;
 const NS = `spe-failover-${id}`;
 const TENANT = `tenant-${id}`;
-const TEXT = smallDescriptor({ name: NAME, kind: KIND }).replace(
-  "  deploy:\n",
-  `  target:
-    cluster: mcp
-    access:
-      kubeconfigSecret:
-        namespace: "\${api.metadata.namespace}"
-        name: "\${api.metadata.name}-kubeconfig"
-  deploy:
-`,
-);
+const TEXT = smallDescriptor({ name: NAME, kind: KIND, kubeconfigTarget: true });
 const CRDS = crdNamesOf(TEXT);
 const LEASE_DURATION_MS = 15_000;
 const RETRY_PERIOD_MS = 2_000;

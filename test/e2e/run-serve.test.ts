@@ -21,16 +21,8 @@ const GROUP = `${NAME}.tests.spe.dev`;
 const KIND = `Rserve${id}`;
 const TENANT = `tenant-${id}`;
 const MCP = "mcp-a";
-const TARGET = `  target:
-    cluster: mcp
-    access:
-      kubeconfigSecret:
-        namespace: "\${api.metadata.namespace}"
-        name: "\${api.metadata.name}-kubeconfig"
-  deploy:
-`;
 
-const TEXT = smallDescriptor({ name: NAME, kind: KIND }).replace("  deploy:\n", TARGET);
+const TEXT = smallDescriptor({ name: NAME, kind: KIND, kubeconfigTarget: true });
 const CRDS = crdNamesOf(TEXT);
 
 let dir: string;
