@@ -1,17 +1,16 @@
 # syntax=docker/dockerfile:1
-# The spe image: `spe run` (the operator) with the helm v4 binary it drives.
+# The spe image: `spe run` (the operator) with spe-helm-worker, the Helm v4 SDK it drives.
 #
 #   docker build -t ghcr.io/spe-dev/spe:0.1.0 .
 #   docker run --rm ghcr.io/spe-dev/spe:0.1.0 version
 #
-# Stages: build (npm ci + tsc into dist/), helm (helm v4.3.1 built from its Go
-# module with the same version ldflags as test/env/build.ts), runtime
+# Stages: build (npm ci + tsc into dist/), helm-worker (src/plugins/helm/worker,
+# built from its Go module, which pins the Helm SDK; see docs/adr/0004), runtime
 # (production dependencies only, non-root user 65532, read-only root
 # filesystem friendly: helm's cache and temp files go to /tmp, which the chart
 # mounts as an emptyDir). Installed by charts/spe.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
-ARG HELM_VERSION=v4.3.1
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -22,13 +21,12 @@ COPY src/ src/
 COPY schemas/ schemas/
 RUN npm run build
 
-FROM golang:1.26 AS helm
-ARG HELM_VERSION
-ENV CGO_ENABLED=0 GOBIN=/out
-RUN go install -trimpath \
-      -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
-      "helm.sh/helm/v4/cmd/helm@${HELM_VERSION}" \
- && /out/helm version
+FROM golang:1.26 AS helm-worker
+WORKDIR /src
+COPY src/plugins/helm/worker/ ./
+ENV CGO_ENABLED=0 GOFLAGS=-mod=readonly
+RUN go build -trimpath -ldflags "-s -w" -o /out/spe-helm-worker . \
+ && echo '{"id":1,"op":"version"}' | /out/spe-helm-worker
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -43,7 +41,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/ dist/
 COPY schemas/ schemas/
 COPY providers/ providers/
-COPY --from=helm /out/helm /usr/local/bin/helm
+COPY --from=helm-worker /out/spe-helm-worker /usr/local/bin/spe-helm-worker
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["node", "dist/cli/main.js"]

@@ -156,6 +156,11 @@ export class PeerSystem implements System {
     return Promise.resolve(0);
   }
 
+  /** It links the Helm library and exports no count of its operations. */
+  helmOperations(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   async stop(): Promise<void> {
     await this.controller?.stop();
   }

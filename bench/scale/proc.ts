@@ -1,14 +1,22 @@
-/** Resource use of one process from /proc: RSS, kernel-tracked peak RSS, CPU seconds. */
-import { readFile } from "node:fs/promises";
+/**
+ * Resource use of a controller from /proc: the process and its live descendants (spe's helm
+ * worker), so a system is charged for every process it runs. RSS, kernel-tracked peak RSS,
+ * CPU seconds.
+ */
+import { readdir, readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 
 export interface ProcSample {
+  /** VmRSS of the process and its live descendants. */
   rssBytes: number;
-  /** VmHWM: the kernel's high-water mark of RSS since the process started. */
+  /**
+   * VmHWM (the kernel's high-water mark of RSS) of the process plus that of each live
+   * descendant: an upper bound of the tree's peak, since the peaks need not coincide.
+   */
   peakRssBytes: number;
   /** utime + stime of the process itself. */
   cpuSeconds: number;
-  /** cutime + cstime: CPU of reaped children (helm processes). */
+  /** CPU of its children: live descendants (spe's helm worker) and reaped ones (helm processes). */
   childCpuSeconds: number;
 }
 
@@ -19,7 +27,14 @@ function kib(status: string, field: string): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-export async function sampleProc(pid: number): Promise<ProcSample> {
+interface OneProcess {
+  rss: number;
+  peakRss: number;
+  cpu: number;
+  reapedChildrenCpu: number;
+}
+
+async function sampleOne(pid: number): Promise<OneProcess> {
   const [status, stat] = await Promise.all([
     readFile(`/proc/${pid}/status`, "utf8"),
     readFile(`/proc/${pid}/stat`, "utf8"),
@@ -28,11 +43,43 @@ export async function sampleProc(pid: number): Promise<ProcSample> {
   const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const field = (n: number): number => Number(rest[n - 3]);
   return {
-    rssBytes: kib(status, "VmRSS"),
-    peakRssBytes: kib(status, "VmHWM"),
-    cpuSeconds: (field(14) + field(15)) / CLK_TCK,
-    childCpuSeconds: (field(16) + field(17)) / CLK_TCK,
+    rss: kib(status, "VmRSS"),
+    peakRss: kib(status, "VmHWM"),
+    cpu: (field(14) + field(15)) / CLK_TCK,
+    reapedChildrenCpu: (field(16) + field(17)) / CLK_TCK,
   };
+}
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const lists = await Promise.all(
+    tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, "utf8").catch(() => "")),
+  );
+  return lists.flatMap((l) => l.split(" ").filter(Boolean).map(Number));
+}
+
+async function descendantsOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const child of await childrenOf(pid)) out.push(child, ...(await descendantsOf(child)));
+  return out;
+}
+
+export async function sampleProc(pid: number): Promise<ProcSample> {
+  const root = await sampleOne(pid);
+  const live = await Promise.all((await descendantsOf(pid)).map((p) => sampleOne(p).catch(() => undefined)));
+  const sample: ProcSample = {
+    rssBytes: root.rss,
+    peakRssBytes: root.peakRss,
+    cpuSeconds: root.cpu,
+    childCpuSeconds: root.reapedChildrenCpu,
+  };
+  for (const p of live) {
+    if (!p) continue;
+    sample.rssBytes += p.rss;
+    sample.peakRssBytes += p.peakRss;
+    sample.childCpuSeconds += p.cpu + p.reapedChildrenCpu;
+  }
+  return sample;
 }
 
 export const MiB = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;

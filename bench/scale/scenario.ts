@@ -19,18 +19,21 @@ export interface ReadyResult {
   reported: number;
   available: number;
   cpuSeconds: number | null;
-  /** CPU seconds of the controller's reaped children (spe: the helm processes). */
+  /** CPU seconds of the controller's children (spe: its helm worker; reaped ones included). */
   childCpuSeconds: number | null;
   helmProcesses: number | null;
+  helmOperations: number | null;
   rssMiB: number | null;
 }
 
 export interface SteadyResult {
   seconds: number;
+  /** CPU seconds of the controller and its children over the window. */
   cpuSeconds: number | null;
   /** CPU as percent of one core over the window. */
   cpuPercentOfCore: number | null;
   helmProcesses: number | null;
+  helmOperations: number | null;
   /** Requests per second each apiserver served in the window (all clients, by verb and total). */
   apiRequestsPerSecond: Record<Role, Record<string, number>>;
 }
@@ -62,10 +65,17 @@ const cpuDelta = (a?: ProcSample, b?: ProcSample): number | null =>
 const childCpuDelta = (a?: ProcSample, b?: ProcSample): number | null =>
   a && b ? round(b.childCpuSeconds - a.childCpuSeconds) : null;
 
-async function helmDelta(system: System, before: number | undefined): Promise<number | null> {
-  const now = await system.helmProcesses();
-  return now === undefined || before === undefined ? null : now - before;
+interface HelmCounts {
+  processes: number | undefined;
+  operations: number | undefined;
 }
+
+async function helmCounts(system: System): Promise<HelmCounts> {
+  return { processes: await system.helmProcesses(), operations: await system.helmOperations() };
+}
+
+const delta = (a: number | undefined, b: number | undefined): number | null =>
+  a === undefined || b === undefined ? null : b - a;
 
 interface Progress {
   reported: number;
@@ -100,7 +110,7 @@ async function poll(
 async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): Promise<ReadyResult> {
   const t0 = Date.now();
   const cpu0 = await sample(system);
-  const helm0 = await system.helmProcesses();
+  const helm0 = await helmCounts(system);
   const state: { failure?: Error } = {};
   const creating = system.create().catch((err: unknown) => {
     state.failure = err instanceof Error ? err : new Error(String(err));
@@ -118,7 +128,10 @@ async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): 
     available,
     cpuSeconds: cpuDelta(cpu0, cpu1),
     childCpuSeconds: childCpuDelta(cpu0, cpu1),
-    helmProcesses: await helmDelta(system, helm0),
+    ...(await helmCounts(system).then((helm1) => ({
+      helmProcesses: delta(helm0.processes, helm1.processes),
+      helmOperations: delta(helm0.operations, helm1.operations),
+    }))),
     rssMiB: cpu1 ? MiB(cpu1.rssBytes) : null,
   };
 }
@@ -129,17 +142,21 @@ async function allCounts(ctx: BenchContext): Promise<Record<Role, RequestCounts>
 }
 
 async function steady(ctx: BenchContext, system: System, seconds: number): Promise<SteadyResult> {
-  const [cpu0, helm0, req0] = [await sample(system), await system.helmProcesses(), await allCounts(ctx)];
+  const [cpu0, helm0, req0] = [await sample(system), await helmCounts(system), await allCounts(ctx)];
   const t0 = Date.now();
   await sleep(seconds * 1000);
-  const [cpu1, helm1, req1] = [await sample(system), await system.helmProcesses(), await allCounts(ctx)];
+  const [cpu1, helm1, req1] = [await sample(system), await helmCounts(system), await allCounts(ctx)];
   const elapsed = (Date.now() - t0) / 1000;
-  const cpu = cpuDelta(cpu0, cpu1);
+  // The controller and its children (spe's helm worker): every process the system runs.
+  const own = cpuDelta(cpu0, cpu1);
+  const children = childCpuDelta(cpu0, cpu1);
+  const cpu = own === null ? null : round(own + (children ?? 0));
   return {
     seconds: round(elapsed, 1),
     cpuSeconds: cpu,
     cpuPercentOfCore: cpu === null ? null : round((cpu / elapsed) * 100),
-    helmProcesses: helm1 === undefined || helm0 === undefined ? null : helm1 - helm0,
+    helmProcesses: delta(helm0.processes, helm1.processes),
+    helmOperations: delta(helm0.operations, helm1.operations),
     apiRequestsPerSecond: Object.fromEntries(
       ROLES.map((r) => [r, rate(req0[r], req1[r], elapsed)]),
     ) as Record<Role, Record<string, number>>,

@@ -1,7 +1,8 @@
 /**
  * spe as a separate process (`spe run`, compiled JS) serving one bench descriptor: the Helm
- * one (a release of bench-app per API object) or its manifests-only twin. Helm processes are
- * counted exactly by a wrapper script that appends a line per start before exec'ing helm.
+ * one (a release of bench-app per API object) or its manifests-only twin. Helm processes (its
+ * helm worker) are counted exactly by a wrapper script that appends a line per start before
+ * exec'ing the worker; helm operations come from the engine's own metrics.
  */
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -50,6 +51,7 @@ export class SpeSystem implements System {
   private controller: Controller | undefined;
   private readonly flavor: Flavor;
   private readonly helmLog: string;
+  private opsPort = 0;
 
   constructor(
     private readonly ctx: BenchContext,
@@ -79,11 +81,13 @@ export class SpeSystem implements System {
       metadata: { name: "mcp-kubeconfig", namespace: NS },
       stringData: { kubeconfig: await readFile(env.clusters.mcp.kubeconfigPath, "utf8") },
     });
-    const wrapper = join(dir, "helm-counting");
-    await writeFile(wrapper, `#!/bin/sh\necho "$1" >> '${this.helmLog}'\nexec '${env.binaries.helm}' "$@"\n`);
+    const wrapper = join(dir, "helm-worker-counting");
+    const worker = env.binaries["spe-helm-worker"];
+    await writeFile(wrapper, `#!/bin/sh\necho start >> '${this.helmLog}'\nexec '${worker}' "$@"\n`);
     await chmod(wrapper, 0o755);
     await writeFile(this.helmLog, "");
     const port = await freePort();
+    this.opsPort = port;
     const args = [
       this.ctx.spe.main,
       "run",
@@ -97,7 +101,7 @@ export class SpeSystem implements System {
       String(port),
       "--log-level",
       "warn",
-      "--helm-binary",
+      "--helm-worker",
       wrapper,
       ...(this.workers === undefined ? [] : ["--workers", String(this.workers)]),
     ];
@@ -160,6 +164,18 @@ export class SpeSystem implements System {
   async helmProcesses(): Promise<number> {
     const text = await readFile(this.helmLog, "utf8");
     return text.split("\n").filter(Boolean).length;
+  }
+
+  /** Sum of spe_helm_operation_duration_seconds_count over operations, from the engine's /metrics. */
+  async helmOperations(): Promise<number | undefined> {
+    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`).catch(() => undefined);
+    if (!res?.ok) return undefined;
+    let total = 0;
+    for (const line of (await res.text()).split("\n")) {
+      if (line.startsWith("spe_helm_operation_duration_seconds_count"))
+        total += Number(line.split(" ").at(-1));
+    }
+    return total;
   }
 
   async stop(): Promise<void> {

@@ -70,6 +70,10 @@ export class SsaSystem implements System {
     return Promise.resolve(undefined);
   }
 
+  helmOperations(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   stop(): Promise<void> {
     return Promise.resolve();
   }

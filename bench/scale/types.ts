@@ -33,8 +33,10 @@ export interface System {
   reportedReady(): Promise<number>;
   /** The controller process, if there is one. */
   pid(): number | undefined;
-  /** Helm processes started so far, if the system starts any. */
+  /** Helm processes started so far, if the system starts any (spe: its helm worker). */
   helmProcesses(): Promise<number | undefined>;
+  /** Helm operations (install, upgrade, uninstall…) run so far, if the system reports them. */
+  helmOperations(): Promise<number | undefined>;
   /** Whether the system corrects out-of-band changes (drift is measured only then). */
   readonly correctsDrift: boolean;
   stop(): Promise<void>;

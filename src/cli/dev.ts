@@ -23,7 +23,7 @@ interface DevCluster {
 }
 interface DevEnvironment {
   clusters: Record<"platform" | "onboarding" | "mcp", DevCluster>;
-  binaries: { helm: string; kubectl: string };
+  binaries: { helm: string; kubectl: string; "spe-helm-worker": string };
   stop(): Promise<void>;
 }
 type StartEnvironment = (options: {
@@ -112,7 +112,7 @@ export async function runDev(options: { opsPort: string; logLevel: string }): Pr
       logger,
       descriptors: [resolve(repo, "providers")],
       ops: [{ host: "127.0.0.1", port: Number(options.opsPort) }],
-      helm: { path: env.binaries.helm },
+      helm: { path: env.binaries["spe-helm-worker"] },
     });
     await waitForEngine(() => runtime.engine());
     await seedDemo(env);

@@ -52,7 +52,10 @@ export function addRunFlags(command: Command): Command {
       "--leader-namespace <ns>",
       "namespace of the Lease [SPE_LEADER_NAMESPACE; default the pod's, else default]",
     )
-    .option("--helm-binary <path>", "helm v4 binary [SPE_HELM; default helm on PATH]")
+    .option(
+      "--helm-worker <path>",
+      "spe-helm-worker binary (Helm v4 SDK) [SPE_HELM_WORKER; default spe-helm-worker on PATH]",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error [SPE_LOG_LEVEL; default info]")
     .option("--log-format <format>", "json or pretty [SPE_LOG_FORMAT; default json]");
 }

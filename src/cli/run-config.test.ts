@@ -25,7 +25,7 @@ describe("runConfig", () => {
       SPE_DESCRIPTORS: "a, b",
       SPE_WORKERS: "2",
       SPE_LEADER_ELECT: "true",
-      SPE_HELM: "/bin/helm4",
+      SPE_HELM_WORKER: "/bin/spe-helm-worker",
       SPE_LOG_FORMAT: "pretty",
     };
     const fromEnv = runConfig({}, { env, podNamespace: "spe-system" });
@@ -34,7 +34,7 @@ describe("runConfig", () => {
       workers: 2,
       leaderElect: true,
       leaderNamespace: "spe-system",
-      helmBinary: "/bin/helm4",
+      helmWorker: "/bin/spe-helm-worker",
       logFormat: "pretty",
     });
     const fromFlags = runConfig({ platformKubeconfig: "/flag", workers: "8", leaderElect: "false" }, { env });

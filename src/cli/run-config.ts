@@ -27,7 +27,7 @@ export interface RunConfig {
   healthAddr: Address;
   leaderElect: boolean;
   leaderNamespace: string;
-  helmBinary?: string;
+  helmWorker?: string;
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -47,7 +47,7 @@ export interface RawRunOptions {
   healthAddr?: string;
   leaderElect?: boolean | string;
   leaderNamespace?: string;
-  helmBinary?: string;
+  helmWorker?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -174,7 +174,7 @@ function operations(raw: RawRunOptions, where: RunEnvironment): Partial<RunConfi
     workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? "4"),
     leaderElect: bool("--leader-elect", raw.leaderElect ?? env.SPE_LEADER_ELECT),
     leaderNamespace: raw.leaderNamespace ?? env.SPE_LEADER_NAMESPACE ?? where.podNamespace ?? "default",
-    helmBinary: raw.helmBinary ?? env.SPE_HELM,
+    helmWorker: raw.helmWorker ?? env.SPE_HELM_WORKER,
     logLevel: level(raw, env),
     logFormat: logFormat(raw.logFormat ?? env.SPE_LOG_FORMAT ?? "json"),
   };

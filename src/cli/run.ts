@@ -40,7 +40,7 @@ export function runtimeConfig(
           },
         }
       : {}),
-    ...(config.helmBinary === undefined ? {} : { helm: { path: config.helmBinary } }),
+    ...(config.helmWorker === undefined ? {} : { helm: { path: config.helmWorker } }),
     instance,
   };
 }

@@ -49,16 +49,25 @@ export class Engine implements Reconciler {
   private readonly recorder: EventRecorder;
   private readonly abort = new AbortController();
   private workers: Promise<void> | undefined;
+  /** The helm worker's start, once a provider with helm units is served. */
+  private helmStarted: Promise<void> | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
     const metrics = options.metrics;
+    const workerLog = options.logger.child({ component: "helm-worker" });
     this.helm = new HelmPlugin({
+      onLog: (line) => {
+        workerLog.warn({ line }, "helm worker says");
+      },
       ...options.helm,
       ...(metrics
         ? {
             onOperation: (op, seconds, ok) => {
               metrics.helmOperation(op, seconds, ok);
+            },
+            onStart: () => {
+              metrics.helmWorkerStarted();
             },
           }
         : {}),
@@ -85,15 +94,33 @@ export class Engine implements Reconciler {
     });
   }
 
-  /** Checks the helm binary and starts the workers. Providers are added with setProviders. */
-  async start(): Promise<void> {
-    const version = await this.helm.start();
-    this.options.logger.info({ helm: version }, "helm binary checked");
+  /** Starts the reconcile workers. Providers are added with setProviders. */
+  start(): Promise<void> {
     this.workers = runWorkers(this.queue, this.options.workers ?? 4, this, {
       logger: this.options.logger,
       signal: this.abort.signal,
       ...(this.options.metrics ? { metrics: perProviderMetrics(this.options.metrics) } : {}),
     });
+    return Promise.resolve();
+  }
+
+  /**
+   * The helm worker starts with the first provider that has helm units, and its version is
+   * checked then: a missing or wrong worker fails those providers (reported on their
+   * descriptors) and leaves manifests-only providers alone; installations without helm
+   * units never run it.
+   */
+  private ensureHelm(): Promise<void> {
+    this.helmStarted ??= this.helm.start().then(
+      (version) => {
+        this.options.logger.info({ helm: version, worker: this.helm.helm.path }, "helm worker started");
+      },
+      (err: unknown) => {
+        this.helmStarted = undefined;
+        throw err;
+      },
+    );
+    return this.helmStarted;
   }
 
   reconcile(request: Request, signal: AbortSignal): Promise<Result> {
@@ -134,6 +161,7 @@ export class Engine implements Reconciler {
   private async serve(provider: Provider): Promise<void> {
     const { platform, onboarding, logger } = this.options;
     const name = provider.compiled.name;
+    if (provider.compiled.units.some((u) => u.type === "helm")) await this.ensureHelm();
     await installCrds(provider.compiled, {
       onboarding: KubeClient.for(onboarding),
       platform: KubeClient.for(platform),
@@ -206,7 +234,7 @@ export class Engine implements Reconciler {
     this.abort.abort();
     await this.workers;
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
-    await Promise.all([this.watches.stop(), this.references.stop()]);
+    await Promise.all([this.watches.stop(), this.references.stop(), this.helm.stop()]);
   }
 }
 

@@ -76,11 +76,13 @@ describe("createMetrics", () => {
     m.driftCorrected("crossplane");
     m.helmOperation("upgrade", 3, true);
     m.helmOperation("upgrade", 1, false);
+    m.helmWorkerStarted();
     const text = m.registry.metrics();
     expect(await sample(text, 'spe_drift_detected_total{provider="crossplane"}')).toBe(2);
     expect(await sample(text, 'spe_drift_corrected_total{provider="crossplane"}')).toBe(1);
     expect(await sample(text, 'spe_helm_operation_duration_seconds_count{operation="upgrade"}')).toBe(2);
     expect(await sample(text, 'spe_helm_operation_failures_total{operation="upgrade"}')).toBe(1);
+    expect(await sample(text, "spe_helm_worker_starts_total")).toBe(1);
   });
 
   it("keeps engines apart and includes process metrics by default", async () => {

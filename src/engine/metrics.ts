@@ -31,6 +31,8 @@ export interface SpeMetrics {
   driftDetected(provider: string): void;
   driftCorrected(provider: string): void;
   helmOperation(operation: string, seconds: number, succeeded: boolean): void;
+  /** A helm worker process was started (one at start; more mean it crashed). */
+  helmWorkerStarted(): void;
 }
 
 export interface MetricsOptions {
@@ -115,15 +117,20 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
   });
   const helmDuration = new Histogram({
     name: "spe_helm_operation_duration_seconds",
-    help: "Duration of helm invocations",
+    help: "Duration of helm operations (upgrade, uninstall, rollback, template) run by the helm worker",
     labelNames: ["operation"],
     buckets: HELM_BUCKETS,
     registers,
   });
   const helmFailures = new Counter({
     name: "spe_helm_operation_failures_total",
-    help: "Failed helm invocations",
+    help: "Failed helm operations",
     labelNames: ["operation"],
+    registers,
+  });
+  const helmWorkerStarts = new Counter({
+    name: "spe_helm_worker_starts_total",
+    help: "Helm worker processes started; more than one means a worker exited and was replaced",
     registers,
   });
 
@@ -173,6 +180,9 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
     helmOperation(operation, seconds, succeeded) {
       helmDuration.observe({ operation }, seconds);
       if (!succeeded) helmFailures.inc({ operation });
+    },
+    helmWorkerStarted: () => {
+      helmWorkerStarts.inc();
     },
   };
 }

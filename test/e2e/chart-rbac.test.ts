@@ -168,7 +168,7 @@ describe("the chart's RBAC", () => {
     const args = [
       ...deploymentArgs().map((a) => (a.startsWith("--ops-port=") ? "--ops-port=0" : a)),
       `--platform-kubeconfig=${await serviceAccountKubeconfig()}`,
-      `--helm-binary=${testEnv().binaries.helm}`,
+      `--helm-worker=${testEnv().binaries["spe-helm-worker"]}`,
     ];
     expect(args).toEqual(
       expect.arrayContaining(["run", `--descriptor-namespace=${NS}`, "--leader-elect=true"]),
@@ -177,7 +177,7 @@ describe("the chart's RBAC", () => {
       cwd: repoRoot,
       reject: false,
       all: true,
-      env: { SPE_HELM: "", KUBERNETES_SERVICE_HOST: "" },
+      env: { SPE_HELM_WORKER: "", KUBERNETES_SERVICE_HOST: "" },
     });
     child.all.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
 

@@ -64,7 +64,7 @@ beforeAll(async () => {
     platform: kc("platform"),
     onboarding: kc("onboarding"),
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
-    helm: { path: env.binaries.helm },
+    helm: { path: env.binaries["spe-helm-worker"] },
     workers: 4,
   });
   await engine.start();

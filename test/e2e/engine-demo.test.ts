@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Engine } from "../../src/engine/engine.js";
-import { helmProcessCount } from "../../src/plugins/helm/index.js";
+import { helmOperationCount } from "../../src/plugins/helm/index.js";
 import { createMetrics } from "../../src/engine/metrics.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
@@ -184,8 +184,8 @@ describe("demo provider on the mcp cluster", () => {
     ).toBeDefined();
   });
 
-  it("starts no helm process in steady state", async () => {
-    const before = helmProcessCount();
+  it("runs no helm operation in steady state", async () => {
+    const before = helmOperationCount();
     const reconcilesBefore = await metricSum("controller_runtime_reconcile_total", { controller: "demo" });
     engine.enqueueAll();
     await eventually("a resync", async () =>
@@ -194,11 +194,11 @@ describe("demo provider on the mcp cluster", () => {
         : undefined,
     );
     await new Promise((r) => setTimeout(r, 1000));
-    expect(helmProcessCount() - before).toBe(0);
+    expect(helmOperationCount() - before).toBe(0);
   });
 
   it("corrects an out-of-band edit within seconds and names the field in an event", async () => {
-    const helmBefore = helmProcessCount();
+    const helmBefore = helmOperationCount();
     await kubectl("scale", "deployment/demo", "-n", "demo-system", "--replicas=3");
     const started = Date.now();
     await eventually(
@@ -212,7 +212,7 @@ describe("demo provider on the mcp cluster", () => {
     );
     expect(Date.now() - started).toBeLessThan(15_000);
     // Drift of an unchanged plan is put back by server-side apply, without a helm upgrade.
-    expect(helmProcessCount() - helmBefore).toBe(0);
+    expect(helmOperationCount() - helmBefore).toBe(0);
     const messages = await eventually("DriftCorrected event", async () => {
       const m = await events("DriftCorrected");
       return m.some((x) => x.includes(".spec.replicas")) ? m : undefined;

@@ -49,12 +49,12 @@ function startSpe(): Spe {
       join(repoRoot, "test/fixtures/descriptors/restart"),
       "--ops-port",
       "0",
-      "--helm-binary",
-      env.binaries.helm,
+      "--helm-worker",
+      env.binaries["spe-helm-worker"],
       "--log-level",
       "warn",
     ],
-    { cwd: repoRoot, detached: true, reject: false, stdio: "ignore", env: { SPE_HELM: "" } },
+    { cwd: repoRoot, detached: true, reject: false, stdio: "ignore", env: { SPE_HELM_WORKER: "" } },
   );
   return child;
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
-import { HelmPlugin, helmProcessCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
+import { HelmPlugin, helmOperationCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
 import type { UnitScope } from "../../src/plugins/types.js";
@@ -65,7 +65,7 @@ async function patchAs(manager: string, ref: typeof deploymentRef, body: object)
 }
 
 describe("helm plugin", () => {
-  const plugin = new HelmPlugin({ path: testEnv().binaries.helm });
+  const plugin = new HelmPlugin({ path: testEnv().binaries["spe-helm-worker"] });
 
   beforeAll(async () => {
     baseDir = await mkdtemp(join(tmpdir(), "spe-e2e-charts-"));
@@ -74,6 +74,7 @@ describe("helm plugin", () => {
   });
 
   afterAll(async () => {
+    await plugin.stop();
     for (const role of ["mcp", "platform"] as const) {
       await KubeClient.for(kubeConfigFor(role)).delete({ apiVersion: "v1", kind: "Namespace", name: ns });
     }
@@ -111,13 +112,13 @@ describe("helm plugin", () => {
     expect(await mcp().get(crd)).toBeDefined();
   });
 
-  it("observes a release in steady state without starting any helm process", async () => {
+  it("observes a release in steady state without running any helm operation", async () => {
     const plan = unit({ message: "hello" });
-    const fresh = new HelmPlugin({ path: testEnv().binaries.helm });
-    const before = helmProcessCount();
+    const fresh = new HelmPlugin({ path: testEnv().binaries["spe-helm-worker"] });
+    const before = helmOperationCount();
     for (let i = 0; i < 3; i++) expect((await fresh.observe(plan, scope())).upToDate).toBe(true);
     expect(await plugin.deployedObjects(plan, scope())).toHaveLength(3);
-    expect(helmProcessCount()).toBe(before);
+    expect(helmOperationCount()).toBe(before);
   });
 
   it("reports out-of-band edits with field path and manager; update takes them back", async () => {
@@ -179,7 +180,7 @@ describe("helm plugin", () => {
     const plan = unit({}, { chart: "broken-chart", release: "broken" });
     const err: unknown = await plugin.create(plan, scope()).catch((e: unknown) => e);
     expect(isHelmError(err, "InstallFailed")).toBe(true);
-    expect(isHelmError(err) && err.stderrTail).toMatch(/INVALID_NAME|invalid/i);
+    expect(isHelmError(err) && err.detail).toMatch(/INVALID_NAME|invalid/i);
     expect(await latestRelease(mcp(), ns, "broken")).toBeUndefined();
   });
 
@@ -272,8 +273,8 @@ describe("helm plugin", () => {
     expect(await latestRelease(mcp(), ns, "demo")).toBeUndefined();
     expect(await mcp().get(deploymentRef)).toBeUndefined();
     expect((await plugin.observe(plan, scope())).exists).toBe(false);
-    const before = helmProcessCount();
+    const before = helmOperationCount();
     await plugin.delete(plan, scope());
-    expect(helmProcessCount()).toBe(before);
+    expect(helmOperationCount()).toBe(before);
   });
 });

@@ -67,12 +67,12 @@ describe("spe run (the process)", () => {
         "--leader-elect",
         "--leader-namespace",
         NS,
-        "--helm-binary",
-        env.binaries.helm,
+        "--helm-worker",
+        env.binaries["spe-helm-worker"],
         "--verbosity",
         "debug",
       ],
-      { cwd: repoRoot, reject: false, all: true, env: { SPE_HELM: "" } },
+      { cwd: repoRoot, reject: false, all: true, env: { SPE_HELM_WORKER: "" } },
     );
     child.all.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
 

@@ -104,7 +104,7 @@ beforeAll(async () => {
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
     descriptorNamespace: NS,
     ops: [{ host: "127.0.0.1", port: 0 }],
-    helm: { path: testEnv().binaries.helm },
+    helm: { path: testEnv().binaries["spe-helm-worker"] },
     workers: 2,
     processMetrics: false,
   });

@@ -40,7 +40,14 @@ function startEngine(name: string): Engine {
   const args = ["src/cli/main.ts", "run", "--descriptors", dir, "--ops-port", "0", "--leader-elect"];
   args.push("--platform-kubeconfig", env.clusters.platform.kubeconfigPath);
   args.push("--onboarding-kubeconfig", env.clusters.onboarding.kubeconfigPath);
-  args.push("--leader-namespace", NS, "--helm-binary", env.binaries.helm, "--log-level", "info");
+  args.push(
+    "--leader-namespace",
+    NS,
+    "--helm-worker",
+    env.binaries["spe-helm-worker"],
+    "--log-level",
+    "info",
+  );
   // node with tsx's loader, not the tsx launcher: SIGKILL must hit the engine itself, not a wrapper
   // whose orphaned child would keep renewing the Lease.
   const child = execa(process.execPath, ["--import", "tsx", ...args], {

@@ -63,7 +63,7 @@ beforeAll(async () => {
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
     descriptors: [dir],
     ops: [{ host: "127.0.0.1", port: 0 }],
-    helm: { path: testEnv().binaries.helm },
+    helm: { path: testEnv().binaries["spe-helm-worker"] },
     pollIntervalMs: 100,
     processMetrics: false,
   });

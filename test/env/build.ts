@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -15,6 +15,8 @@ import { cacheRoot, VERSIONS } from "./versions.js";
 import { withLock } from "./lock.js";
 
 const goModules = join(dirname(fileURLToPath(import.meta.url)), "go");
+/** spe's own Go program: the helm worker, built from the repository's source. */
+export const helmWorkerSource = fileURLToPath(new URL("../../src/plugins/helm/worker/", import.meta.url));
 
 export class BuildError extends Error {
   constructor(
@@ -35,6 +37,8 @@ interface Component {
   binaries: (keyof BinaryPaths)[];
   /** Wrapper module folder under test/env/go, hashed into the cache key. */
   module?: string;
+  /** A source folder of the repository whose files are hashed into the cache key. */
+  source?: string;
   build(outDir: string, progress: Progress): Promise<void>;
 }
 
@@ -101,6 +105,18 @@ const components: Component[] = [
         progress,
       ),
   },
+  {
+    name: "spe-helm-worker",
+    version: `helm-${VERSIONS.helm}`,
+    binaries: ["spe-helm-worker"],
+    source: helmWorkerSource,
+    build: (out, progress) =>
+      goRun(
+        "spe-helm-worker",
+        ["build", "-trimpath", "-ldflags", "-s -w", "-o", join(out, "spe-helm-worker"), "."],
+        { cwd: helmWorkerSource, progress },
+      ),
+  },
 ];
 
 function kubeCommands(): string[] {
@@ -130,9 +146,19 @@ export function kwokStagesFile(binaries: BinaryPaths): string {
 }
 
 async function componentDir(root: string, component: Component): Promise<string> {
-  if (!component.module) return join(root, `${component.name}-${component.version}`);
   const hash = createHash("sha256");
-  for (const f of ["go.mod", "go.sum"]) hash.update(await readFile(join(goModules, component.module, f)));
+  if (component.module) {
+    for (const f of ["go.mod", "go.sum"]) hash.update(await readFile(join(goModules, component.module, f)));
+  } else if (component.source) {
+    const files = (await readdir(component.source)).filter((f) => /\.(go|mod|sum)$/.test(f)).sort();
+    for (const f of files)
+      hash
+        .update(f)
+        .update("\0")
+        .update(await readFile(join(component.source, f)));
+  } else {
+    return join(root, `${component.name}-${component.version}`);
+  }
   return join(root, `${component.name}-${component.version}-${hash.digest("hex").slice(0, 12)}`);
 }
 

@@ -86,6 +86,11 @@ async function startWorkloadControllers(
     `--authorization-kubeconfig=${kubeconfig}`,
     "--leader-elect=false",
     "--bind-address=127.0.0.1",
+    // kwokctl's --disable-qps-limits: with client-side limits of 20 (controller-manager) and 50
+    // (scheduler) requests per second, these clusters themselves needed 110 s to make 500
+    // Deployments Available, however fast the controller creating them; they are test clusters.
+    "--kube-api-qps=5000",
+    "--kube-api-burst=10000",
   ];
   const [kcmPort, schedPort, kwokPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const kcm = startProcess(

@@ -13,9 +13,19 @@ export interface ClusterInfo {
   workloads: boolean;
 }
 
-/** Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, helm). */
+/**
+ * Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, kubectl, kwok, helm, and spe's own spe-helm-worker).
+ */
 export type BinaryPaths = Record<
-  "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kubectl" | "kwok" | "helm",
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kubectl"
+  | "kwok"
+  | "helm"
+  | "spe-helm-worker",
   string
 >;
 

@@ -4,19 +4,20 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type { ChartRef, JsonValue } from "../../descriptor/plan.js";
 import { HelmError } from "./errors.js";
+import type { WorkerChart } from "./worker-client.js";
 
 export function localChartPath(chart: ChartRef, baseDir: string): string | undefined {
   if (!chart.path) return undefined;
   return isAbsolute(chart.path) ? chart.path : resolve(baseDir, chart.path);
 }
 
-/** The chart arguments of install/upgrade/template: `<chart> [--repo url] [--version v]`. */
-export function chartArgs(chart: ChartRef, baseDir: string): string[] {
-  const version = chart.version ? ["--version", chart.version] : [];
+/** The chart of a helm worker request: what `<chart> [--repo url] [--version v]` names on helm's command line. */
+export function workerChart(chart: ChartRef, baseDir: string): WorkerChart {
+  const version = chart.version ? { version: chart.version } : {};
   const local = localChartPath(chart, baseDir);
-  if (local) return [local, ...version];
-  if (chart.oci) return [chart.oci, ...version];
-  if (chart.repo && chart.name) return [chart.name, "--repo", chart.repo, ...version];
+  if (local) return { path: local, ...version };
+  if (chart.oci) return { oci: chart.oci, ...version };
+  if (chart.repo && chart.name) return { repo: chart.repo, name: chart.name, ...version };
   throw new HelmError("ChartNotFound", "chart reference names neither path, oci nor repo+name");
 }
 

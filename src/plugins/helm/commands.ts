@@ -1,44 +1,54 @@
 /**
- * The helm invocations spe makes. Each gets a private temp directory (0700) holding the
- * target's kubeconfig and the values (files 0600), removed afterwards: credentials and
- * values, which can hold secrets, never appear on a command line.
+ * The helm operations spe runs, each one request to the helm worker (worker-client.ts) with
+ * the same settings the helm binary would get from these command lines.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kubeconfig.js";
 import type { HelmUnitPlan } from "../../descriptor/plan.js";
-import type { HelmBinary } from "./binary.js";
-import { chartArgs } from "./chart.js";
+import { workerChart } from "./chart.js";
 import { kubeconfigForHelm } from "./kubeconfig-file.js";
 import type { HelmErrorReason } from "./errors.js";
+import type { HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
 
 export const CHART_DIGEST_LABEL = "spe.dev/chart-digest";
 export const VALUES_HASH_LABEL = "spe.dev/values-hash";
 
+/** Revisions helm keeps per release (`--history-max`). */
+const HISTORY_MAX = 10;
+
 export interface Invocation {
-  helm: HelmBinary;
+  helm: HelmWorker;
   kubeconfig: KubeConfig;
   baseDir: string;
   signal?: AbortSignal;
 }
 
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "spe-helm-"));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+/** The kubeconfig text of a KubeConfig, built once per instance (instances are cached per Secret version). */
+const kubeconfigTexts = new WeakMap<KubeConfig, string>();
+
+function kubeconfigText(kc: KubeConfig): string {
+  let text = kubeconfigTexts.get(kc);
+  if (text === undefined) {
+    text = kubeconfigForHelm(kc);
+    kubeconfigTexts.set(kc, text);
   }
+  return text;
 }
 
-async function writePrivate(path: string, content: string): Promise<string> {
-  await writeFile(path, content, { mode: 0o600 });
-  return path;
+function target(inv: Invocation, unit: HelmUnitPlan): WorkerRequest {
+  return {
+    kubeconfig: kubeconfigText(inv.kubeconfig),
+    release: unit.helm.releaseName,
+    namespace: unit.helm.namespace,
+  };
 }
 
-function signalOf(inv: Invocation): { signal?: AbortSignal } {
+function signalOf(inv: { signal?: AbortSignal }): { signal?: AbortSignal } {
   return inv.signal ? { signal: inv.signal } : {};
+}
+
+function releaseOf(res: { release?: WorkerRelease }, what: string): WorkerRelease {
+  if (!res.release) throw new Error(`${what}: the helm worker answered without a release`);
+  return res.release;
 }
 
 /**
@@ -49,107 +59,69 @@ function signalOf(inv: Invocation): { signal?: AbortSignal } {
  * block a worker until every object is ready; spe remediates a failure itself (remediate.ts).
  * The labels record which chart and values the release was made from.
  */
-export function upgradeInstall(
+export async function upgradeInstall(
   inv: Invocation,
   unit: HelmUnitPlan,
-  opts: { labels: { chartDigest: string; valuesHash: string }; timeout: string; failure: HelmErrorReason },
-): Promise<string> {
-  const { labels, timeout, failure } = opts;
-  const { releaseName, namespace, chart, values, createNamespace } = unit.helm;
-  return withTempDir(async (dir) => {
-    const args = [
-      "upgrade",
-      "--install",
-      releaseName,
-      ...chartArgs(chart, inv.baseDir),
-      "--namespace",
-      namespace,
-      "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
-      "--values",
-      await writePrivate(join(dir, "values.json"), JSON.stringify(values)),
-      "--reset-values",
-      "--server-side=true",
-      "--force-conflicts",
-      "--wait=hookOnly",
-      "--history-max",
-      "10",
-      "--timeout",
-      timeout,
-      "--labels",
-      `${CHART_DIGEST_LABEL}=${labels.chartDigest},${VALUES_HASH_LABEL}=${labels.valuesHash}`,
-      ...(createNamespace ? ["--create-namespace"] : []),
-    ];
-    return inv.helm.run(args, {
-      ...signalOf(inv),
-      failure,
-      what: `helm upgrade --install ${releaseName}`,
-    });
+  opts: {
+    labels: { chartDigest: string; valuesHash: string };
+    timeoutSeconds: number;
+    failure: HelmErrorReason;
+  },
+): Promise<WorkerRelease> {
+  const { chart, values, createNamespace, releaseName } = unit.helm;
+  const what = `helm upgrade --install ${releaseName}`;
+  const res = await inv.helm.call(
+    "upgradeInstall",
+    {
+      ...target(inv, unit),
+      chart: workerChart(chart, inv.baseDir),
+      values: JSON.stringify(values),
+      labels: { [CHART_DIGEST_LABEL]: opts.labels.chartDigest, [VALUES_HASH_LABEL]: opts.labels.valuesHash },
+      createNamespace,
+      timeoutSeconds: opts.timeoutSeconds,
+      historyMax: HISTORY_MAX,
+    },
+    { ...signalOf(inv), failure: opts.failure, what },
+  );
+  return releaseOf(res, what);
+}
+
+/** `helm uninstall --ignore-not-found` without waiting; a missing release is fine. */
+export async function uninstall(inv: Invocation, unit: HelmUnitPlan): Promise<void> {
+  await inv.helm.call("uninstall", target(inv, unit), {
+    ...signalOf(inv),
+    failure: "UninstallFailed",
+    what: `helm uninstall ${unit.helm.releaseName}`,
   });
 }
 
-/** `helm uninstall` without waiting; a missing release is fine. */
-export function uninstall(inv: Invocation, unit: HelmUnitPlan): Promise<string> {
-  const { releaseName, namespace } = unit.helm;
-  return withTempDir(async (dir) => {
-    const args = [
-      "uninstall",
-      releaseName,
-      "--namespace",
-      namespace,
-      "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
-      "--ignore-not-found",
-    ];
-    return inv.helm.run(args, {
-      ...signalOf(inv),
-      failure: "UninstallFailed",
-      what: `helm uninstall ${releaseName}`,
-    });
-  });
-}
-
-/** `helm template`: the manifest the chart renders for these values, client-side only. */
-export function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUnitPlan): Promise<string> {
+/** `helm template`: the manifest the chart renders for these values, client-side only (hooks left out). */
+export async function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUnitPlan): Promise<string> {
   const { releaseName, namespace, chart, values } = unit.helm;
-  return withTempDir(async (dir) => {
-    const args = [
-      "template",
-      releaseName,
-      ...chartArgs(chart, inv.baseDir),
-      "--namespace",
+  const res = await inv.helm.call(
+    "template",
+    {
+      release: releaseName,
       namespace,
-      "--values",
-      await writePrivate(join(dir, "values.json"), JSON.stringify(values)),
-    ];
-    return inv.helm.run(args, {
-      ...(inv.signal ? { signal: inv.signal } : {}),
-      failure: "RenderFailed",
-      what: `helm template ${releaseName}`,
-    });
-  });
+      chart: workerChart(chart, inv.baseDir),
+      values: JSON.stringify(values),
+    },
+    { ...signalOf(inv), failure: "RenderFailed", what: `helm template ${releaseName}` },
+  );
+  return res.manifest ?? "";
 }
 
 /** `helm rollback` to a known good revision, server-side, without waiting for readiness. */
-export function rollback(inv: Invocation, unit: HelmUnitPlan, revision: number): Promise<string> {
-  const { releaseName, namespace } = unit.helm;
-  return withTempDir(async (dir) => {
-    const args = [
-      "rollback",
-      releaseName,
-      String(revision),
-      "--namespace",
-      namespace,
-      "--kubeconfig",
-      await writePrivate(join(dir, "kubeconfig"), kubeconfigForHelm(inv.kubeconfig)),
-      "--server-side=true",
-      "--force-conflicts",
-      "--wait=hookOnly",
-    ];
-    return inv.helm.run(args, {
-      ...signalOf(inv),
-      failure: "RecoveryFailed",
-      what: `helm rollback ${releaseName}`,
-    });
-  });
+export async function rollback(
+  inv: Invocation,
+  unit: HelmUnitPlan,
+  revision: number,
+): Promise<WorkerRelease> {
+  const what = `helm rollback ${unit.helm.releaseName}`;
+  const res = await inv.helm.call(
+    "rollback",
+    { ...target(inv, unit), revision, historyMax: HISTORY_MAX },
+    { ...signalOf(inv), failure: "RecoveryFailed", what },
+  );
+  return releaseOf(res, what);
 }

@@ -1,8 +1,8 @@
 /** Why a helm operation failed; the engine turns the reason into a condition. */
 export type HelmErrorReason =
-  /** The helm binary is missing or not executable. */
+  /** The helm worker binary is missing or not executable. */
   | "BinaryNotFound"
-  /** The helm binary is not v4. */
+  /** The helm worker does not run Helm v4. */
   | "VersionUnsupported"
   /** The chart (path, repository entry or OCI reference) could not be found or fetched. */
   | "ChartNotFound"
@@ -20,25 +20,29 @@ export type HelmErrorReason =
   /** Another operation of this plugin on the same release is still running. */
   | "OperationInProgress";
 
-/** At most this much of helm's stderr is kept: enough for the error, bounded for conditions. */
+/** At most this much of helm's error text is kept: enough for the error, bounded for conditions. */
 const TAIL_LINES = 20;
 const TAIL_CHARS = 2000;
 
-export function tail(stderr: string): string {
-  const lines = stderr.trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
+export function tail(text: string): string {
+  const lines = text.trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
   return lines.length > TAIL_CHARS ? lines.slice(-TAIL_CHARS) : lines;
 }
 
 export class HelmError extends Error {
+  readonly detail: string;
+
   constructor(
     readonly reason: HelmErrorReason,
-    /** What failed, without stderr. */
+    /** What failed, without helm's words. */
     readonly summary: string,
-    /** The last lines of helm's stderr, when a helm process failed. */
-    readonly stderrTail = "",
+    /** The end of helm's own error text, when a helm operation failed. */
+    detail = "",
     options?: { cause?: unknown },
   ) {
-    super(stderrTail ? `${summary}: ${stderrTail}` : summary, options);
+    const kept = tail(detail);
+    super(kept ? `${summary}: ${kept}` : summary, options);
+    this.detail = kept;
     this.name = "HelmError";
   }
 }
@@ -62,6 +66,6 @@ const CHART_MISSING = [
  * Helm reports chart lookup failures only as text; these patterns are the ones helm v4 prints.
  * Everything else keeps the operation's own reason.
  */
-export function classify(stderr: string, fallback: HelmErrorReason): HelmErrorReason {
-  return CHART_MISSING.some((re) => re.test(stderr)) ? "ChartNotFound" : fallback;
+export function classify(text: string, fallback: HelmErrorReason): HelmErrorReason {
+  return CHART_MISSING.some((re) => re.test(text)) ? "ChartNotFound" : fallback;
 }

@@ -7,7 +7,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { kubeconfigForHelm } from "./kubeconfig-file.js";
-import { chartArgs, chartDigest, valuesHash } from "./chart.js";
+import { chartDigest, valuesHash, workerChart } from "./chart.js";
 import { classify, HelmError, tail } from "./errors.js";
 import { helmOwnership, parseManifest } from "./manifest.js";
 import { decodeRelease, encodeRelease } from "./release.js";
@@ -57,16 +57,18 @@ describe("chart digest and values hash", () => {
   });
 });
 
-describe("chartArgs", () => {
-  it("names local, repository and OCI charts the way helm expects", () => {
-    expect(chartArgs({ path: "charts/x", version: "1.0.0" }, "/base")).toEqual([
-      "/base/charts/x",
-      "--version",
-      "1.0.0",
-    ]);
-    expect(chartArgs({ repo: "https://r", name: "x" }, "/")).toEqual(["x", "--repo", "https://r"]);
-    expect(chartArgs({ oci: "oci://reg/x", version: "2" }, "/")).toEqual(["oci://reg/x", "--version", "2"]);
-    expect(() => chartArgs({}, "/")).toThrow(HelmError);
+describe("workerChart", () => {
+  it("names local (absolute), repository and OCI charts for the helm worker", () => {
+    expect(workerChart({ path: "charts/x", version: "1.0.0" }, "/base")).toEqual({
+      path: "/base/charts/x",
+      version: "1.0.0",
+    });
+    expect(workerChart({ repo: "https://r", name: "x" }, "/")).toEqual({ repo: "https://r", name: "x" });
+    expect(workerChart({ oci: "oci://reg/x", version: "2" }, "/")).toEqual({
+      oci: "oci://reg/x",
+      version: "2",
+    });
+    expect(() => workerChart({}, "/")).toThrow(HelmError);
   });
 });
 
@@ -81,9 +83,9 @@ describe("helm errors", () => {
     );
   });
 
-  it("keeps only the tail of stderr", () => {
-    const stderr = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n");
-    const t = tail(stderr);
+  it("keeps only the tail of helm's error text", () => {
+    const text = Array.from({ length: 100 }, (_, i) => `line ${i}`).join("\n");
+    const t = tail(text);
     expect(t.split("\n")).toHaveLength(20);
     expect(t.endsWith("line 99")).toBe(true);
   });

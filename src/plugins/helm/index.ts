@@ -1,5 +1,5 @@
 export { HelmPlugin, HELM_FIELD_MANAGER, type HelmPluginOptions } from "./plugin.js";
-export { HelmBinary, helmProcessCount, type HelmBinaryOptions } from "./binary.js";
+export { HelmWorker, helmOperationCount, helmWorkerStarts, type HelmWorkerOptions } from "./worker-client.js";
 export { HelmError, isHelmError, type HelmErrorReason } from "./errors.js";
 export { RenderCache, type RenderKey } from "./render-cache.js";
 export { CHART_DIGEST_LABEL, VALUES_HASH_LABEL } from "./commands.js";

@@ -1,14 +1,14 @@
 /**
- * The helm plugin: one helm release per unit, driven through the helm v4 binary for
- * changes (install, upgrade, uninstall) and read through the Kubernetes API for observe,
- * so that observing a release in steady state starts no helm process.
+ * The helm plugin: one helm release per unit, driven through the helm worker (the Helm v4
+ * SDK in one long-lived process) for changes (install, upgrade, uninstall) and read through
+ * the Kubernetes API for observe, so that observing a release in steady state runs no helm
+ * operation at all.
  */
 import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
 import { refOf } from "../drift.js";
 import { KubeClient } from "../kube/client.js";
 import { observeObjects } from "../observe-objects.js";
 import type { DeployPlugin, Observation, UnitScope } from "../types.js";
-import { HelmBinary, type HelmBinaryOptions } from "./binary.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import {
   CHART_DIGEST_LABEL,
@@ -23,13 +23,14 @@ import { recoverRelease, remediate } from "./remediate.js";
 import { helmOwnership, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
+import { HelmWorker, type HelmWorkerOptions } from "./worker-client.js";
 
 /** The field manager helm v4 applies with (server-side apply). */
 export const HELM_FIELD_MANAGER = "helm";
 
-export interface HelmPluginOptions extends HelmBinaryOptions {
-  /** `--timeout` of install/upgrade; bounds hooks only, since spe never waits for readiness (default 5m). */
-  timeout?: string;
+export interface HelmPluginOptions extends HelmWorkerOptions {
+  /** helm's `--timeout` of install/upgrade in seconds; bounds hooks only, since spe never waits for readiness (default 300). */
+  timeoutSeconds?: number;
   renderCache?: RenderCache;
 }
 
@@ -68,21 +69,26 @@ function outputsOf(release: HelmRelease, objects: KubeObject[], ready: boolean):
 
 export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   readonly type = "helm" as const;
-  readonly helm: HelmBinary;
-  private readonly timeout: string;
+  readonly helm: HelmWorker;
+  private readonly timeoutSeconds: number;
   private readonly cache: RenderCache;
   /** Releases a helm process of this plugin is working on; a pending release not in here is stuck. */
   private readonly active = new Set<string>();
 
   constructor(options: HelmPluginOptions = {}) {
-    this.helm = new HelmBinary(options);
-    this.timeout = options.timeout ?? "5m";
+    this.helm = new HelmWorker(options);
+    this.timeoutSeconds = options.timeoutSeconds ?? 300;
     this.cache = options.renderCache ?? new RenderCache();
   }
 
-  /** Checks the binary (must be helm v4); call once at start. Resolves with its version. */
+  /** Starts the helm worker and checks it runs Helm v4; call once at start. Resolves with the version. */
   start(): Promise<string> {
-    return this.helm.checkVersion();
+    return this.helm.start();
+  }
+
+  /** Stops the helm worker (operations still running are cancelled). */
+  stop(): Promise<void> {
+    return this.helm.stop();
   }
 
   private async renderKey(unit: HelmUnitPlan, scope: UnitScope): Promise<RenderKey> {
@@ -214,7 +220,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const before = await recoverRelease(client, inv, unit);
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
     try {
-      await upgradeInstall(inv, unit, { labels: key, timeout: this.timeout, failure });
+      await upgradeInstall(inv, unit, { labels: key, timeoutSeconds: this.timeoutSeconds, failure });
     } catch (err) {
       if (!isHelmError(err, failure) && !isHelmError(err, "Cancelled")) throw err;
       await remediate(client, inv, unit, err);

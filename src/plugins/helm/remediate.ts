@@ -59,7 +59,7 @@ export async function remediate(
     throw new HelmError(
       failure.reason,
       `${failure.summary}; remediation failed too (${note})`,
-      failure.stderrTail,
+      failure.detail,
       {
         cause: failure,
       },

@@ -30,7 +30,7 @@ export async function startEngine(
     platform: kubeConfigFor("platform"),
     onboarding: kubeConfigFor("onboarding"),
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
-    helm: { path: testEnv().binaries.helm },
+    helm: { path: testEnv().binaries["spe-helm-worker"] },
     workers: 4,
   });
   await engine.start();

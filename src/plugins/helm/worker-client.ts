@@ -1,0 +1,303 @@
+/**
+ * spe-helm-worker (./worker, Go): the Helm v4 SDK in one long-lived child process, spoken
+ * to with JSON lines over stdin/stdout. A release then costs a function call in a process
+ * that already holds the target's clients, instead of a helm process that loads kubeconfig
+ * and discovery again (docs/adr/0004). Every operation goes through `HelmWorker.call`,
+ * which counts it (`helmOperationCount`), so tests and metrics can assert that steady state
+ * runs none. Values and kubeconfigs travel over the pipe, never on a command line or disk.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { classify, HelmError, type HelmErrorReason } from "./errors.js";
+import { LineReader } from "./lines.js";
+
+/** Operations that fetch a chart, so whose failure may be a missing chart. */
+const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
+
+let operations = 0;
+let starts = 0;
+
+/** How many helm operations (install, upgrade, uninstall, rollback, template) this process ran. */
+export function helmOperationCount(): number {
+  return operations;
+}
+
+/** How many worker processes this process has started (1 while nothing crashed). */
+export function helmWorkerStarts(): number {
+  return starts;
+}
+
+export interface HelmWorkerOptions {
+  /** Path of spe-helm-worker; default `$SPE_HELM_WORKER`, else `spe-helm-worker` from PATH. Read once, here, at the edge. */
+  path?: string;
+  /** Private HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME root, so spe never shares repository state with users. */
+  home?: string;
+  /** Upper bound for one operation (default 10 minutes); the operation is cancelled after it. */
+  timeoutMs?: number;
+  /** Told of every operation: its name, duration and outcome (metrics). */
+  onOperation?: (operation: string, seconds: number, succeeded: boolean) => void;
+  /** Told of every line the worker logs (JSON from Go's slog). */
+  onLog?: (line: string) => void;
+  /** Told of every worker process started (metrics). */
+  onStart?: () => void;
+}
+
+/** The chart of a request: an absolute local path, a repository entry or an OCI reference. */
+export interface WorkerChart {
+  path?: string;
+  repo?: string;
+  name?: string;
+  oci?: string;
+  version?: string;
+}
+
+/** The fields of a request besides id and op (src/plugins/helm/worker/protocol.go). */
+export interface WorkerRequest {
+  kubeconfig?: string;
+  release?: string;
+  namespace?: string;
+  chart?: WorkerChart;
+  /** JSON text, parsed by the worker as `helm --values` parses a file. */
+  values?: string;
+  labels?: Record<string, string>;
+  createNamespace?: boolean;
+  timeoutSeconds?: number;
+  historyMax?: number;
+  revision?: number;
+}
+
+export interface WorkerRelease {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  manifest: string;
+}
+
+interface WorkerResponse {
+  id: number;
+  ok: boolean;
+  error?: string;
+  version?: string;
+  release?: WorkerRelease;
+  manifest?: string;
+}
+
+export type WorkerOp = "version" | "upgradeInstall" | "uninstall" | "rollback" | "template";
+
+/** The helm subcommand an operation stands for: the `operation` label of the helm metrics. */
+const SUBCOMMAND: Record<Exclude<WorkerOp, "version">, string> = {
+  upgradeInstall: "upgrade",
+  uninstall: "uninstall",
+  rollback: "rollback",
+  template: "template",
+};
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** The reason a failure is reported with (the caller may refine it from the message). */
+  failure: HelmErrorReason;
+  what: string;
+}
+
+interface Pending {
+  resolve: (res: WorkerResponse) => void;
+  reject: (err: Error) => void;
+}
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  pending: Map<number, Pending>;
+}
+
+export class HelmWorker {
+  readonly path: string;
+  private readonly home: string;
+  private readonly timeoutMs: number;
+  /** The worker process, or its start in flight (concurrent first calls share one process). */
+  private running: Promise<Running> | undefined;
+  private nextId = 0;
+
+  constructor(private readonly options: HelmWorkerOptions = {}) {
+    this.path = options.path ?? process.env.SPE_HELM_WORKER ?? "spe-helm-worker";
+    this.home = options.home ?? join(tmpdir(), "spe-helm");
+    this.timeoutMs = options.timeoutMs ?? 600_000;
+  }
+
+  /** Starts the worker and checks its Helm SDK is v4; call once at start. Resolves with the version. */
+  async start(): Promise<string> {
+    const res = await this.send(
+      "version",
+      {},
+      { failure: "VersionUnsupported", what: "helm worker version" },
+    );
+    const version = res.version ?? "";
+    if (!/^v4\./.test(version)) {
+      throw new HelmError(
+        "VersionUnsupported",
+        `helm worker ${this.path} runs Helm ${version || "of unknown version"}, spe needs v4.x`,
+      );
+    }
+    return version;
+  }
+
+  /** Runs one operation; resolves with the worker's answer, or throws HelmError with its message. */
+  async call(
+    op: Exclude<WorkerOp, "version">,
+    req: WorkerRequest,
+    opts: CallOptions,
+  ): Promise<WorkerResponse> {
+    operations++;
+    const begin = performance.now();
+    try {
+      const res = await this.send(op, req, opts);
+      this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, true);
+      return res;
+    } catch (err) {
+      this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, false);
+      throw err;
+    }
+  }
+
+  /** The running worker's process id, if one runs (tests, diagnostics). */
+  async pid(): Promise<number | undefined> {
+    const running = await this.running?.catch(() => undefined);
+    return running?.child.pid;
+  }
+
+  /** Closes the worker's stdin; it cancels what still runs and exits. */
+  async stop(): Promise<void> {
+    const starting = this.running;
+    this.running = undefined;
+    const running = await starting?.catch(() => undefined);
+    if (!running || running.child.exitCode !== null || running.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => {
+      running.child.once("exit", () => {
+        resolve();
+      });
+    });
+    running.child.stdin.end();
+    const timer = setTimeout(() => {
+      running.child.kill("SIGKILL");
+    }, 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async send(op: WorkerOp, req: WorkerRequest, opts: CallOptions): Promise<WorkerResponse> {
+    if (opts.signal?.aborted) throw new HelmError("Cancelled", `${opts.what} was cancelled`);
+    const running = await this.ensureRunning();
+    const id = ++this.nextId;
+    const answer = new Promise<WorkerResponse>((resolve, reject) => {
+      running.pending.set(id, { resolve, reject });
+    });
+    const cancel = (why: string): void => {
+      const pending = running.pending.get(id);
+      if (!pending) return;
+      running.pending.delete(id);
+      this.write(running, { id: ++this.nextId, op: "cancel", target: id });
+      pending.reject(new HelmError("Cancelled", `${opts.what} was ${why}`));
+    };
+    const timer = setTimeout(() => {
+      cancel("timed out");
+    }, this.timeoutMs);
+    const onAbort = (): void => {
+      cancel("cancelled");
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    this.write(running, { id, op, ...req });
+    try {
+      const res = await answer;
+      if (!res.ok) {
+        const detail = res.error ?? "";
+        const reason = CLASSIFIED.includes(opts.failure) ? classify(detail, opts.failure) : opts.failure;
+        throw new HelmError(reason, `${opts.what} failed`, detail);
+      }
+      return res;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private write(running: Running, message: Record<string, unknown>): void {
+    running.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private ensureRunning(): Promise<Running> {
+    if (this.running) return this.running;
+    // A worker that could not start, or that exited, is not kept: the next call starts another.
+    const drop = (): void => {
+      if (this.running === starting) this.running = undefined;
+    };
+    const starting = mkdir(this.home, { recursive: true, mode: 0o700 }).then(() => this.spawnWorker(drop));
+    starting.catch(drop);
+    this.running = starting;
+    return starting;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      HELM_CACHE_HOME: join(this.home, "cache"),
+      HELM_CONFIG_HOME: join(this.home, "config"),
+      HELM_DATA_HOME: join(this.home, "data"),
+      HELM_DRIVER: "secret",
+      // Never fall back to a kubeconfig of the environment: each request names its own.
+      KUBECONFIG: "",
+    };
+  }
+
+  private spawnWorker(onExit: () => void): Promise<Running> {
+    const child = spawn(this.path, [], { stdio: ["pipe", "pipe", "pipe"], env: this.env() });
+    const running: Running = { child, pending: new Map() };
+    const started = new Promise<Running>((resolve, reject) => {
+      child.once("spawn", () => {
+        starts++;
+        this.options.onStart?.();
+        resolve(running);
+      });
+      child.once("error", (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === "ENOENT" || err.code === "EACCES"
+            ? new HelmError("BinaryNotFound", `helm worker ${this.path} cannot be run (${err.code})`)
+            : err,
+        );
+      });
+    });
+    new LineReader(child.stdout, (line) => {
+      this.answer(running, line);
+    });
+    new LineReader(child.stderr, (line) => {
+      this.options.onLog?.(line);
+    });
+    child.once("exit", (code, signal) => {
+      // What a crashed worker was doing fails (and is remediated by the caller).
+      onExit();
+      const why = `helm worker exited (${signal ?? `code ${String(code)}`})`;
+      for (const pending of running.pending.values()) pending.reject(new HelmError("Cancelled", why));
+      running.pending.clear();
+    });
+    // A broken pipe is reported by the exit that follows; it must not crash the engine.
+    child.stdin.on("error", () => undefined);
+    return started;
+  }
+
+  private answer(running: Running, line: string): void {
+    let res: WorkerResponse;
+    try {
+      res = JSON.parse(line) as WorkerResponse;
+    } catch {
+      this.options.onLog?.(line);
+      return;
+    }
+    const pending = running.pending.get(res.id);
+    if (!pending) return; // cancelled or timed out before the answer came
+    running.pending.delete(res.id);
+    pending.resolve(res);
+  }
+}

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/kube"
+	ri "helm.sh/helm/v4/pkg/release"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+)
+
+const defaultTimeout = 300 * time.Second
+
+// handle runs one request; a panic inside the Helm SDK becomes an error response, not a crash.
+func (w *worker) handle(ctx context.Context, req *request) (res *response) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.logger.Error("action panicked", "id", req.ID, "op", req.Op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res = failure(req, fmt.Errorf("helm worker: %s panicked: %v", req.Op, p))
+		}
+	}()
+	switch req.Op {
+	case opVersion:
+		return &response{ID: req.ID, OK: true, Version: helmVersion()}
+	case opUpgradeInstall:
+		return w.withRelease(req, func() (ri.Releaser, error) { return w.upgradeInstall(ctx, req) })
+	case opRollback:
+		return w.withRelease(req, func() (ri.Releaser, error) { return w.rollback(ctx, req) })
+	case opUninstall:
+		if err := w.uninstall(ctx, req); err != nil {
+			return failure(req, err)
+		}
+		return &response{ID: req.ID, OK: true}
+	case opTemplate:
+		manifest, err := w.template(ctx, req)
+		if err != nil {
+			return failure(req, err)
+		}
+		return &response{ID: req.ID, OK: true, Manifest: manifest}
+	}
+	return failure(req, fmt.Errorf("unknown op %q", req.Op))
+}
+
+func failure(req *request, err error) *response {
+	return &response{ID: req.ID, OK: false, Error: err.Error()}
+}
+
+func (w *worker) withRelease(req *request, run func() (ri.Releaser, error)) *response {
+	rel, err := run()
+	if err != nil {
+		return failure(req, err)
+	}
+	info, err := infoOf(rel)
+	if err != nil {
+		return failure(req, err)
+	}
+	return &response{ID: req.ID, OK: true, Release: info}
+}
+
+func infoOf(rel ri.Releaser) (*releaseInfo, error) {
+	var r *release.Release
+	switch v := rel.(type) {
+	case *release.Release:
+		r = v
+	case release.Release:
+		r = &v
+	default:
+		return nil, fmt.Errorf("unsupported release type %T", rel)
+	}
+	info := &releaseInfo{Name: r.Name, Namespace: r.Namespace, Revision: r.Version, Manifest: r.Manifest}
+	if r.Info != nil {
+		info.Status = string(r.Info.Status)
+	}
+	if r.Chart != nil && r.Chart.Metadata != nil {
+		info.ChartName = r.Chart.Metadata.Name
+		info.ChartVersion = r.Chart.Metadata.Version
+	}
+	return info, nil
+}
+
+// helmVersion is the version of the Helm SDK module this binary was built with.
+func helmVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range bi.Deps {
+			if dep.Path == "helm.sh/helm/v4" {
+				return dep.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+// configuration is helm's action configuration for one request: the cluster's shared clients,
+// release storage in Secrets of the release namespace (as HELM_DRIVER=secret), fresh capabilities.
+func (w *worker) configuration(req *request) (*action.Configuration, error) {
+	if req.Namespace == "" {
+		return nil, errors.New("request has no namespace")
+	}
+	c, err := w.clusters.get(req.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(w.logger.Handler()))
+	if err := cfg.Init(getter{c: c, namespace: req.Namespace}, req.Namespace, "secret"); err != nil {
+		return nil, err
+	}
+	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
+		kc.Namespace = req.Namespace
+		kc.Factory = sharedValidationFactory{Factory: kc.Factory, c: c}
+	}
+	caps, err := c.capabilities()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Capabilities = caps
+	return cfg, nil
+}
+
+func timeoutOf(req *request) time.Duration {
+	if req.TimeoutSeconds <= 0 {
+		return defaultTimeout
+	}
+	return time.Duration(req.TimeoutSeconds * float64(time.Second))
+}
+
+func historyMaxOf(req *request) int {
+	if req.HistoryMax <= 0 {
+		return 10
+	}
+	return req.HistoryMax
+}
+
+func valuesOf(req *request) (common.Values, error) {
+	vals, err := common.ReadValues([]byte(req.Values))
+	if err != nil {
+		return nil, fmt.Errorf("values: %w", err)
+	}
+	return vals, nil
+}
+
+// upgradeInstall is `helm upgrade --install --reset-values --server-side=true
+// --force-conflicts --wait=hookOnly`, with the same choice between install and upgrade the
+// helm binary makes (pkg/cmd/upgrade.go): install when there is no release or its last
+// revision is uninstalled (then replacing it), upgrade otherwise.
+func (w *worker) upgradeInstall(ctx context.Context, req *request) (ri.Releaser, error) {
+	cfg, err := w.configuration(req)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := valuesOf(req)
+	if err != nil {
+		return nil, err
+	}
+	hist := action.NewHistory(cfg)
+	hist.Max = 1
+	versions, err := hist.Run(req.Release)
+	notFound := errors.Is(err, driver.ErrReleaseNotFound)
+	if err != nil && !notFound {
+		return nil, err
+	}
+	if notFound || lastUninstalled(versions) {
+		return w.install(ctx, cfg, req, vals, !notFound)
+	}
+	up := action.NewUpgrade(cfg)
+	up.Namespace = req.Namespace
+	up.Timeout = timeoutOf(req)
+	up.WaitStrategy = kube.HookOnlyStrategy
+	up.ServerSideApply = "true"
+	up.ForceConflicts = true
+	up.ResetValues = true
+	up.MaxHistory = historyMaxOf(req)
+	up.Labels = req.Labels
+	ch, err := w.charts.load(req.Chart, &up.ChartPathOptions, up.SetRegistryClient)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := up.RunWithContext(ctx, req.Release, ch, vals)
+	if err != nil {
+		return nil, fmt.Errorf("UPGRADE FAILED: %w", err)
+	}
+	return rel, nil
+}
+
+func (w *worker) install(
+	ctx context.Context, cfg *action.Configuration, req *request, vals common.Values, replace bool,
+) (ri.Releaser, error) {
+	inst := action.NewInstall(cfg)
+	inst.ReleaseName = req.Release
+	inst.Namespace = req.Namespace
+	inst.CreateNamespace = req.CreateNamespace
+	inst.Timeout = timeoutOf(req)
+	inst.WaitStrategy = kube.HookOnlyStrategy
+	inst.ServerSideApply = true
+	inst.ForceConflicts = true
+	inst.Labels = req.Labels
+	inst.Replace = replace
+	ch, err := w.charts.load(req.Chart, &inst.ChartPathOptions, inst.SetRegistryClient)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := inst.RunWithContext(ctx, ch, vals)
+	if err != nil {
+		return nil, fmt.Errorf("INSTALLATION FAILED: %w", err)
+	}
+	return rel, nil
+}
+
+func lastUninstalled(versions []ri.Releaser) bool {
+	if len(versions) == 0 {
+		return false
+	}
+	last, err := infoOf(versions[len(versions)-1])
+	return err == nil && last.Status == string(rcommon.StatusUninstalled)
+}
+
+// uninstall is `helm uninstall --ignore-not-found` (no waiting, background deletion).
+func (w *worker) uninstall(ctx context.Context, req *request) error {
+	cfg, err := w.configuration(req)
+	if err != nil {
+		return err
+	}
+	un := action.NewUninstall(cfg)
+	un.IgnoreNotFound = true
+	un.WaitStrategy = kube.HookOnlyStrategy
+	un.DeletionPropagation = "background"
+	un.Timeout = timeoutOf(req)
+	done := make(chan error, 1)
+	go func() {
+		_, err := un.Run(req.Release)
+		done <- err
+	}()
+	// Uninstall has no context; a cancelled request stops waiting for it, as a killed helm would.
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("uninstall of %s: %w", req.Release, ctx.Err())
+	}
+}
+
+// rollback is `helm rollback <release> <revision> --server-side=true --force-conflicts --wait=hookOnly`.
+func (w *worker) rollback(ctx context.Context, req *request) (ri.Releaser, error) {
+	cfg, err := w.configuration(req)
+	if err != nil {
+		return nil, err
+	}
+	rb := action.NewRollback(cfg)
+	rb.Version = req.Revision
+	rb.Timeout = timeoutOf(req)
+	rb.WaitStrategy = kube.HookOnlyStrategy
+	rb.ServerSideApply = "true"
+	rb.ForceConflicts = true
+	rb.MaxHistory = historyMaxOf(req)
+	done := make(chan error, 1)
+	go func() { done <- rb.Run(req.Release) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rollback of %s: %w", req.Release, ctx.Err())
+	}
+	get := action.NewGet(cfg)
+	return get.Run(req.Release)
+}
+
+// template is `helm template`: client-side only, default capabilities, no cluster contact.
+func (w *worker) template(ctx context.Context, req *request) (string, error) {
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(w.logger.Handler()))
+	vals, err := valuesOf(req)
+	if err != nil {
+		return "", err
+	}
+	inst := action.NewInstall(cfg)
+	inst.DryRunStrategy = action.DryRunClient
+	inst.ReleaseName = req.Release
+	inst.Namespace = req.Namespace
+	inst.Replace = true
+	ch, err := w.charts.load(req.Chart, &inst.ChartPathOptions, inst.SetRegistryClient)
+	if err != nil {
+		return "", err
+	}
+	rel, err := inst.RunWithContext(ctx, ch, vals)
+	if err != nil {
+		return "", err
+	}
+	info, err := infoOf(rel)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(info.Manifest), nil
+}

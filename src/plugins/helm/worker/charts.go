@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"helm.sh/helm/v4/pkg/action"
+	ci "helm.sh/helm/v4/pkg/chart"
+	"helm.sh/helm/v4/pkg/chart/loader"
+	"helm.sh/helm/v4/pkg/cli"
+	"helm.sh/helm/v4/pkg/registry"
+)
+
+// chartLocator finds and loads charts as the helm binary does (local paths, repositories by
+// URL, OCI references), with helm's own cache folders from HELM_CACHE_HOME and friends.
+type chartLocator struct {
+	settings *cli.EnvSettings
+
+	registryOnce sync.Once
+	registry     *registry.Client
+	registryErr  error
+
+	// One download at a time per chart reference: two releases of one new chart must not
+	// both write the same file in the repository cache.
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+func newChartLocator() *chartLocator {
+	return &chartLocator{settings: cli.New(), locks: map[string]*sync.Mutex{}}
+}
+
+func (l *chartLocator) registryClient() (*registry.Client, error) {
+	l.registryOnce.Do(func() {
+		l.registry, l.registryErr = registry.NewClient(
+			registry.ClientOptEnableCache(true),
+			registry.ClientOptWriter(io.Discard),
+			registry.ClientOptCredentialsFile(l.settings.RegistryConfig),
+		)
+	})
+	return l.registry, l.registryErr
+}
+
+func (l *chartLocator) lockFor(ref string) *sync.Mutex {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m, ok := l.locks[ref]
+	if !ok {
+		m = &sync.Mutex{}
+		l.locks[ref] = m
+	}
+	return m
+}
+
+// options fills helm's chart path options for a reference: what `<chart> --repo --version` sets.
+func (l *chartLocator) options(ref *chartRef, opts *action.ChartPathOptions) (string, error) {
+	opts.Version = ref.Version
+	switch {
+	case ref.Path != "":
+		return ref.Path, nil
+	case ref.OCI != "":
+		return ref.OCI, nil
+	case ref.Repo != "" && ref.Name != "":
+		opts.RepoURL = ref.Repo
+		return ref.Name, nil
+	}
+	return "", errors.New("chart reference names neither path, oci nor repo+name")
+}
+
+// load locates the chart (downloading it when it is remote) and loads it afresh: a loaded
+// chart is changed by the action that uses it (dependencies are pruned), so none is shared.
+func (l *chartLocator) load(
+	ref *chartRef, opts *action.ChartPathOptions, setRegistry func(*registry.Client),
+) (ci.Charter, error) {
+	if ref == nil {
+		return nil, errors.New("request has no chart")
+	}
+	name, err := l.options(ref, opts)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Path == "" {
+		rc, err := l.registryClient()
+		if err != nil {
+			return nil, fmt.Errorf("missing registry client: %w", err)
+		}
+		setRegistry(rc)
+	}
+	lock := l.lockFor(name + "\x00" + ref.Repo + "\x00" + ref.Version)
+	lock.Lock()
+	path, err := opts.LocateChart(name, l.settings)
+	lock.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := loader.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return ch, checkChart(ch)
+}
+
+// checkChart refuses what `helm install` refuses before it contacts the cluster.
+func checkChart(ch ci.Charter) error {
+	ac, err := ci.NewAccessor(ch)
+	if err != nil {
+		return err
+	}
+	switch t := ac.MetadataAsMap()["Type"]; t {
+	case "", "application", nil:
+	default:
+		return fmt.Errorf("%v charts are not installable", t)
+	}
+	if req := ac.MetaDependencies(); len(req) > 0 {
+		if err := action.CheckDependencies(ch, req); err != nil {
+			return fmt.Errorf("an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: %w", err)
+		}
+	}
+	return nil
+}

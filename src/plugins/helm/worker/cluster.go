@@ -1,0 +1,173 @@
+package main
+
+import (
+	"container/list"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/resource"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// Client-side rate limit per target cluster. One worker serves every release of a cluster,
+// so client-go's default of 5 requests per second would serialise them; the apiserver's own
+// priority and fairness still protects it.
+var (
+	clusterQPS   float32 = 100
+	clusterBurst         = 200
+)
+
+// cluster is what one target cluster costs to set up once: REST config (and with it
+// client-go's shared transport), memory-cached discovery and a deferred REST mapper.
+type cluster struct {
+	raw       clientcmdapi.Config
+	config    *rest.Config
+	discovery discovery.CachedDiscoveryInterface
+	mapper    meta.RESTMapper
+
+	capsMu  sync.Mutex
+	capsRun *capabilitiesRun
+
+	verifierOnce sync.Once
+	verifier     resource.Verifier
+	verifierErr  error
+	// openapiModels is set with the verifier.
+	openapiModels openapiModels
+}
+
+type capabilitiesRun struct {
+	done chan struct{}
+	caps *common.Capabilities
+	err  error
+}
+
+func newCluster(kubeconfig string) (*cluster, error) {
+	raw, err := clientcmd.Load([]byte(kubeconfig))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	config, err := clientcmd.NewDefaultClientConfig(*raw, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	config.QPS = clusterQPS
+	config.Burst = clusterBurst
+	dc, err := discovery.NewDiscoveryClientForConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("discovery client: %w", err)
+	}
+	cached := memory.NewMemCacheClient(dc)
+	mapper := restmapper.NewShortcutExpander(restmapper.NewDeferredDiscoveryRESTMapper(cached), cached, nil)
+	return &cluster{raw: *raw, config: config, discovery: cached, mapper: mapper}, nil
+}
+
+// capabilities reads the server version and API versions afresh, as the helm binary does
+// for every action (charts may test .Capabilities.APIVersions for a CRD installed a moment
+// ago). Actions that start while a read is in flight share its answer.
+func (c *cluster) capabilities() (*common.Capabilities, error) {
+	c.capsMu.Lock()
+	run := c.capsRun
+	if run == nil {
+		run = &capabilitiesRun{done: make(chan struct{})}
+		c.capsRun = run
+		go c.readCapabilities(run)
+	}
+	c.capsMu.Unlock()
+	<-run.done
+	if run.err != nil {
+		return nil, run.err
+	}
+	return run.caps.Copy(), nil
+}
+
+func (c *cluster) readCapabilities(run *capabilitiesRun) {
+	defer func() {
+		c.capsMu.Lock()
+		c.capsRun = nil
+		c.capsMu.Unlock()
+		close(run.done)
+	}()
+	c.discovery.Invalidate()
+	version, err := c.discovery.ServerVersion()
+	if err != nil {
+		run.err = fmt.Errorf("could not get server version from Kubernetes: %w", err)
+		return
+	}
+	apiVersions, err := action.GetVersionSet(c.discovery)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		run.err = err
+		return
+	}
+	run.caps = &common.Capabilities{
+		APIVersions: apiVersions,
+		KubeVersion: common.KubeVersion{Version: version.GitVersion, Major: version.Major, Minor: version.Minor},
+		HelmVersion: common.DefaultCapabilities.HelmVersion,
+	}
+}
+
+// getter hands one cluster's shared clients to helm, for one namespace.
+type getter struct {
+	c         *cluster
+	namespace string
+}
+
+func (g getter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.c.config), nil }
+
+func (g getter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.c.discovery, nil
+}
+
+func (g getter) ToRESTMapper() (meta.RESTMapper, error) { return g.c.mapper, nil }
+
+func (g getter) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	overrides := &clientcmd.ConfigOverrides{Context: clientcmdapi.Context{Namespace: g.namespace}}
+	return clientcmd.NewDefaultClientConfig(g.c.raw, overrides)
+}
+
+const maxClusters = 256
+
+// clusterCache keeps the clusters of the kubeconfigs seen lately, by a hash of their text.
+type clusterCache struct {
+	mu    sync.Mutex
+	order *list.List
+	byKey map[[32]byte]*list.Element
+}
+
+type clusterEntry struct {
+	key [32]byte
+	c   *cluster
+}
+
+func newClusterCache() *clusterCache {
+	return &clusterCache{order: list.New(), byKey: map[[32]byte]*list.Element{}}
+}
+
+func (cc *clusterCache) get(kubeconfig string) (*cluster, error) {
+	key := sha256.Sum256([]byte(kubeconfig))
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if el, ok := cc.byKey[key]; ok {
+		cc.order.MoveToFront(el)
+		return el.Value.(*clusterEntry).c, nil
+	}
+	c, err := newCluster(kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cc.byKey[key] = cc.order.PushFront(&clusterEntry{key: key, c: c})
+	for cc.order.Len() > maxClusters {
+		oldest := cc.order.Back()
+		cc.order.Remove(oldest)
+		delete(cc.byKey, oldest.Value.(*clusterEntry).key)
+	}
+	return c, nil
+}

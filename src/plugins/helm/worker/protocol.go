@@ -1,0 +1,65 @@
+package main
+
+// The wire format between spe (src/plugins/helm/worker-client.ts) and this worker.
+// Keep the two in step: every field here has its twin there.
+
+const (
+	opVersion        = "version"
+	opUpgradeInstall = "upgradeInstall"
+	opUninstall      = "uninstall"
+	opRollback       = "rollback"
+	opTemplate       = "template"
+	opCancel         = "cancel"
+)
+
+type chartRef struct {
+	// Path is an absolute path of a local chart (directory or archive).
+	Path    string `json:"path,omitempty"`
+	Repo    string `json:"repo,omitempty"`
+	Name    string `json:"name,omitempty"`
+	OCI     string `json:"oci,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+type request struct {
+	ID int64  `json:"id"`
+	Op string `json:"op"`
+	// Target is the id of the request a cancel is for.
+	Target int64 `json:"target,omitempty"`
+	// Kubeconfig is the target cluster's kubeconfig (YAML); the worker keeps one client per distinct text.
+	Kubeconfig string    `json:"kubeconfig,omitempty"`
+	Release    string    `json:"release,omitempty"`
+	Namespace  string    `json:"namespace,omitempty"`
+	Chart      *chartRef `json:"chart,omitempty"`
+	// Values is a JSON document, parsed as `helm --values` parses a file.
+	Values          string            `json:"values,omitempty"`
+	Labels          map[string]string `json:"labels,omitempty"`
+	CreateNamespace bool              `json:"createNamespace,omitempty"`
+	// TimeoutSeconds bounds hooks (helm's --timeout); 300 when zero.
+	TimeoutSeconds float64 `json:"timeoutSeconds,omitempty"`
+	HistoryMax     int     `json:"historyMax,omitempty"`
+	// Revision is the revision a rollback goes back to.
+	Revision int `json:"revision,omitempty"`
+}
+
+type releaseInfo struct {
+	Name         string `json:"name"`
+	Namespace    string `json:"namespace"`
+	Revision     int    `json:"revision"`
+	Status       string `json:"status"`
+	ChartName    string `json:"chartName"`
+	ChartVersion string `json:"chartVersion"`
+	Manifest     string `json:"manifest"`
+}
+
+type response struct {
+	ID    int64  `json:"id"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Version of the Helm SDK the worker is built with (op version).
+	Version string `json:"version,omitempty"`
+	// Release after install, upgrade or rollback.
+	Release *releaseInfo `json:"release,omitempty"`
+	// Manifest rendered by template (hooks excluded: they are not part of the release's objects).
+	Manifest string `json:"manifest,omitempty"`
+}

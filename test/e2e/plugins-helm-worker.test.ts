@@ -1,0 +1,155 @@
+/**
+ * The helm worker as a process: it answers with the Helm SDK version, survives a cancelled
+ * operation, is replaced after a crash (the interrupted release is recovered by the plugin),
+ * and exits when stopped. A pre-install hook Job on the platform cluster (no controllers run
+ * there) never completes, which keeps an install busy for as long as a test needs.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HelmUnitPlan } from "../../src/descriptor/plan.js";
+import {
+  HelmPlugin,
+  HelmWorker,
+  helmWorkerStarts,
+  isHelmError,
+  latestRelease,
+} from "../../src/plugins/helm/index.js";
+import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { UnitScope } from "../../src/plugins/types.js";
+import { VERSIONS } from "../env/versions.js";
+import { kubeConfigFor, testEnv } from "./support/env.js";
+
+const id = randomBytes(3).toString("hex");
+const ns = `helm-worker-${id}`;
+let baseDir = "";
+
+const HOOK_JOB = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: "{{ .Release.Name }}-pre"
+  annotations:
+    "helm.sh/hook": pre-install
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: wait
+          image: registry.k8s.io/pause:3.9
+`;
+
+const CONFIGMAP = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: "{{ .Release.Name }}"
+data:
+  message: "{{ .Values.message }}"
+`;
+
+async function writeChart(name: string, templates: Record<string, string>): Promise<void> {
+  const dir = join(baseDir, name);
+  await mkdir(join(dir, "templates"), { recursive: true });
+  await writeFile(join(dir, "Chart.yaml"), `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`);
+  for (const [file, text] of Object.entries(templates)) await writeFile(join(dir, "templates", file), text);
+}
+
+const scope = (): UnitScope => ({
+  kubeconfig: kubeConfigFor("platform"),
+  owner: { provider: "demo", group: "demo.spe.dev", kind: "Demo", namespace: "t", name: id, uid: "u" },
+  baseDir,
+});
+
+function unit(chart: string, release: string): HelmUnitPlan {
+  return {
+    type: "helm",
+    name: "app",
+    dependsOn: [],
+    deletionPolicy: "delete",
+    readiness: { kind: "none" },
+    helm: {
+      releaseName: release,
+      namespace: ns,
+      chart: { path: chart },
+      values: { message: "hi" },
+      createNamespace: true,
+    },
+  };
+}
+
+const platform = (): KubeClient => KubeClient.for(kubeConfigFor("platform"));
+
+async function pendingInstall(release: string): Promise<void> {
+  await expect
+    .poll(async () => (await latestRelease(platform(), ns, release))?.status, {
+      timeout: 30_000,
+      interval: 100,
+    })
+    .toBe("pending-install");
+}
+
+describe("helm worker process", () => {
+  const plugin = new HelmPlugin({ path: testEnv().binaries["spe-helm-worker"], timeoutSeconds: 600 });
+
+  beforeAll(async () => {
+    baseDir = await mkdtemp(join(tmpdir(), "spe-e2e-worker-"));
+    await writeChart("hooked", { "hook.yaml": HOOK_JOB, "configmap.yaml": CONFIGMAP });
+    await writeChart("plain", { "configmap.yaml": CONFIGMAP });
+  });
+
+  afterAll(async () => {
+    await plugin.stop();
+    await platform().delete({ apiVersion: "v1", kind: "Namespace", name: ns });
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it("reports the Helm SDK version it was built with", async () => {
+    await expect(plugin.start()).resolves.toBe(VERSIONS.helm);
+  });
+
+  it("a missing worker binary is BinaryNotFound, naming the path", async () => {
+    const missing = new HelmWorker({ path: join(baseDir, "no-such-worker") });
+    const err: unknown = await missing.start().catch((e: unknown) => e);
+    expect(isHelmError(err, "BinaryNotFound")).toBe(true);
+    expect(String(err)).toContain("no-such-worker");
+  });
+
+  it("a cancelled operation fails as Cancelled; the same worker goes on serving", async () => {
+    const pid = await plugin.helm.pid();
+    const abort = new AbortController();
+    const installing = plugin.create(unit("hooked", "cancelled"), { ...scope(), signal: abort.signal });
+    await pendingInstall("cancelled");
+    abort.abort();
+    const err: unknown = await installing.catch((e: unknown) => e);
+    expect(String(err)).toMatch(/cancelled/);
+    await plugin.create(unit("plain", "after-cancel"), scope());
+    expect((await latestRelease(platform(), ns, "after-cancel"))?.status).toBe("deployed");
+    expect(await plugin.helm.pid()).toBe(pid);
+  });
+
+  it("a crashed worker fails its operations and is replaced; the release it left pending is recovered", async () => {
+    const startsBefore = helmWorkerStarts();
+    const installing = plugin.create(unit("hooked", "crashed"), scope());
+    await pendingInstall("crashed");
+    const pid = await plugin.helm.pid();
+    expect(pid).toBeDefined();
+    process.kill(pid ?? 0, "SIGKILL");
+    const err: unknown = await installing.catch((e: unknown) => e);
+    expect(String(err)).toMatch(/helm worker exited/);
+    // The next operation starts a new worker. The release the dead one left pending-install
+    // is unlocked and, having no good revision, reinstalled from scratch by the plugin.
+    await plugin.create(unit("plain", "crashed"), scope());
+    expect(helmWorkerStarts()).toBe(startsBefore + 1);
+    expect(await plugin.helm.pid()).not.toBe(pid);
+    expect(await latestRelease(platform(), ns, "crashed")).toMatchObject({ status: "deployed" });
+  });
+
+  it("stop ends the worker process", async () => {
+    const pid = await plugin.helm.pid();
+    expect(pid).toBeDefined();
+    await plugin.stop();
+    expect(() => process.kill(pid ?? 0, 0)).toThrow();
+  });
+});
