@@ -5,7 +5,7 @@
  * everything down.
  */
 import type { Command } from "commander";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse } from "yaml";

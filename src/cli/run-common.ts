@@ -1,5 +1,5 @@
 /** What `spe run` and `spe init` share: their flags, the config from flags and environment, clusters and logger. */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { createLogger, type Logger } from "../engine/logger.js";

@@ -3,7 +3,8 @@
  * (onboarding) and configs (platform) that feed keys into the engine's shared
  * queue. Reconciling is the ProviderReconciler's job.
  */
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { KubernetesObject } from "../plugins/kube/object.js";
 import type { Logger } from "pino";
 import type { KubeObject } from "../descriptor/index.js";
 import type { ApiObject } from "./api-object.js";
@@ -31,7 +32,7 @@ export function needsReconcile(obj: ApiObject, previous: ApiObject | undefined):
   );
 }
 
-/** Informers hold raw JSON: timestamps are strings, as ApiObject says, not the Dates client-node's types claim. */
+/** The API informer holds this provider's API objects, which have metadata.name and the rest ApiObject says. */
 function asApi(obj: KubernetesObject): ApiObject {
   return obj as unknown as ApiObject;
 }

@@ -4,11 +4,17 @@
  * is loaded trigger a reload: the source's own status annotations do not, so
  * writing them never loops.
  */
-import type { KubeConfig, V1ConfigMap } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { KubernetesObject } from "../plugins/kube/object.js";
 import type { Logger } from "pino";
 import type { DescriptorConfigMap } from "./descriptor-origin.js";
 import type { Informer } from "./informer.js";
 import { informerFor } from "./kube-informer.js";
+
+/** A ConfigMap as the informer holds it (raw JSON). */
+export interface ConfigMap extends KubernetesObject {
+  data?: Record<string, string>;
+}
 
 export const DESCRIPTOR_LABEL = "spe.dev/descriptor";
 export const DESCRIPTOR_SELECTOR = `${DESCRIPTOR_LABEL}=true`;
@@ -23,7 +29,7 @@ export function loadRelevantChange(
 }
 
 export class ConfigMapWatch {
-  private informer: Informer<V1ConfigMap> | undefined;
+  private informer: Informer<ConfigMap> | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -34,7 +40,7 @@ export class ConfigMapWatch {
 
   /** Starts the informer and resolves once it has listed the namespace (or was stopped). */
   async start(): Promise<void> {
-    const informer = await informerFor<V1ConfigMap>(
+    const informer = await informerFor<ConfigMap>(
       this.kubeConfig,
       { apiVersion: "v1", kind: "ConfigMap" },
       { namespace: this.namespace, labelSelector: DESCRIPTOR_SELECTOR, logger: this.logger },
@@ -60,7 +66,7 @@ export class ConfigMapWatch {
   }
 
   /** The current ConfigMaps, as last seen (their annotations included). */
-  list(): V1ConfigMap[] {
+  list(): ConfigMap[] {
     return this.informer?.list(this.namespace) ?? [];
   }
 

@@ -5,7 +5,7 @@
  * origin's state. A broken origin never stops the others; one that was valid
  * before keeps its last valid version serving (docs/adr/0002).
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import type { Logger } from "pino";
 import { hasErrors, type Issue } from "../descriptor/index.js";
 import { KubeClient } from "../plugins/kube/client.js";

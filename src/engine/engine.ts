@@ -3,7 +3,7 @@
  * process. One shared work queue and worker pool (keys carry the provider),
  * one controller per provider, the deploy plugins, drift watches on targets.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import type { Logger } from "pino";
 import { ClusterAccess } from "../plugins/access/resolver.js";
 import { HelmPlugin, type HelmPluginOptions } from "../plugins/helm/index.js";

@@ -4,15 +4,9 @@
  * existing Event instead of creating another. Recording never throws into the
  * reconcile that asked for it: failures are logged and the event is dropped.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
-import {
-  CoreV1Api,
-  type CoreV1Event,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { KubeClient, isNotFound } from "../plugins/kube/client.js";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import { type Condition, conditionTransitions, transitionEvent } from "./conditions.js";
 import { type Clock, systemClock } from "./ratelimiter.js";
 
@@ -51,6 +45,23 @@ interface EventData {
   readonly message: string;
 }
 
+/** The core/v1 Event fields spe writes. */
+interface EventBody {
+  apiVersion: "v1";
+  kind: "Event";
+  metadata: { name: string; namespace: string };
+  involvedObject: Record<string, string | undefined>;
+  type: EventType;
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+  source: { component: string; host?: string };
+  reportingComponent: string;
+  reportingInstance: string;
+}
+
 interface Seen {
   readonly name: string;
   readonly namespace: string;
@@ -63,14 +74,14 @@ const MAX_MESSAGE = 1024;
 const MAX_NAME = 253 - 17;
 
 export class EventRecorder {
-  private readonly api: CoreV1Api;
+  private readonly client: KubeClient;
   private readonly clock: Clock;
   private readonly seen = new Map<string, Seen>();
   private readonly pending = new Map<string, Promise<void>>();
   private sequence = 0;
 
   constructor(private readonly options: EventRecorderOptions) {
-    this.api = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.client = KubeClient.for(options.kubeConfig);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -117,16 +128,14 @@ export class EventRecorder {
   /** False when the Event is gone (expired or deleted), so a fresh one is created. */
   private async bump(seen: Seen, now: number): Promise<boolean> {
     try {
-      await this.api.patchNamespacedEvent(
-        {
-          name: seen.name,
-          namespace: seen.namespace,
-          body: { count: seen.count + 1, lastTimestamp: new Date(now).toISOString() },
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
+      await this.client.send({
+        method: "PATCH",
+        path: `${eventsPath(seen.namespace)}/${encodeURIComponent(seen.name)}`,
+        body: { count: seen.count + 1, lastTimestamp: new Date(now).toISOString() },
+        contentType: "application/merge-patch+json",
+      });
     } catch (err) {
-      if ((err as { code?: number }).code === 404) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
     seen.count++;
@@ -140,8 +149,10 @@ export class EventRecorder {
     const namespace = meta.namespace || "default";
     const name = `${(meta.name ?? "unknown").slice(0, MAX_NAME)}.${this.suffix(now)}`;
     const component = this.options.component ?? "spe";
-    const timestamp = new Date(now);
-    const body: CoreV1Event = {
+    const timestamp = new Date(now).toISOString();
+    const body: EventBody = {
+      apiVersion: "v1",
+      kind: "Event",
       metadata: { name, namespace },
       involvedObject: {
         apiVersion: obj.apiVersion,
@@ -159,7 +170,7 @@ export class EventRecorder {
       reportingComponent: component,
       reportingInstance: this.options.instance ?? "",
     };
-    await this.api.createNamespacedEvent({ namespace, body });
+    await this.client.send({ method: "POST", path: eventsPath(namespace), body });
     return { name, namespace, count: 1, lastSeen: now };
   }
 
@@ -178,6 +189,10 @@ export class EventRecorder {
     this.sequence = (this.sequence + 1) % 1_000_000;
     return (BigInt(now) * 1_000_000n + BigInt(this.sequence)).toString(16);
   }
+}
+
+function eventsPath(namespace: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 }
 
 function aggregationKey(obj: InvolvedObject, type: EventType, reason: string, message: string): string {

@@ -1,24 +1,19 @@
 /**
- * A resilient informer over client-node's ListWatch. ListWatch only recovers
- * from 410 Gone and timeouts; on any other error it stops for good. This
- * wrapper restarts it with exponential backoff, tracks whether the first list
- * has landed, and passes the previous object to update handlers.
+ * A resilient informer, after client-go's reflector: list, then watch from the list's
+ * resourceVersion; a watch that ends normally is resumed from the last resourceVersion
+ * seen (bookmarks included), 410 Gone lists again, and any other failure restarts it
+ * with exponential backoff. It tracks whether the first list has landed and passes the
+ * previous object to update handlers.
  */
-import {
-  ADD,
-  DELETE,
-  ERROR,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  ListWatch,
-  UPDATE,
-  Watch,
-} from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { KubernetesObject } from "../plugins/kube/object.js";
+import { type WatchEnd, type WatchEvent, watch } from "../plugins/kube/watch.js";
 import { ItemExponentialRateLimiter, type RateLimiter } from "./ratelimiter.js";
 
-/** What a list call returns: a generated client's *List model and raw JSON from the apiserver both fit. */
+export type { KubernetesObject } from "../plugins/kube/object.js";
+
+/** What a list call returns: raw JSON from the apiserver fits. */
 export interface ListResult<T> {
   readonly items: T[];
   readonly metadata?: { readonly resourceVersion?: string };
@@ -57,52 +52,38 @@ export function objectKey(obj: {
 }
 
 const RESTART_KEY = "restart";
+/** A watch that ends sooner than this without an event made no progress (client-go's "very short watch"). */
+const SHORT_WATCH_MS = 1000;
+
+/** How one list-and-watch attempt went, to decide how the next one starts. */
+interface Attempt {
+  relisted: boolean;
+  events: number;
+  startedAt: number;
+}
+
+function sameVersion(a: KubernetesObject, b: KubernetesObject): boolean {
+  const version = a.metadata?.resourceVersion;
+  return version !== undefined && version === b.metadata?.resourceVersion;
+}
 
 export class Informer<T extends KubernetesObject> {
-  private readonly listWatch: ListWatch<T>;
   private readonly cache = new Map<string, T>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly syncWaiters: (() => void)[] = [];
   private readonly backoff: RateLimiter;
+  /** Where the next watch starts; empty: list first. */
+  private resourceVersion = "";
   private synced = false;
-  private listed = false;
   private stopped = true;
+  private stopping = new AbortController();
   private restartTimer: NodeJS.Timeout | undefined;
   private restartCount = 0;
   private inflight: Promise<void> | undefined;
+  private watching: Promise<void> | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoff = options.backoff ?? new ItemExponentialRateLimiter(1000, 30_000);
-    const list = async (): Promise<KubernetesListObject<T>> => {
-      const selector = options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector };
-      const result = await options.list(selector);
-      this.listed = true;
-      this.backoff.forget(RESTART_KEY);
-      return result;
-    };
-    this.listWatch = new ListWatch(
-      options.path,
-      new Watch(options.kubeConfig),
-      list,
-      false,
-      options.labelSelector,
-    );
-    this.listWatch.on(ADD, (obj) => {
-      this.observed(obj);
-      this.emit((h) => h.add?.(obj));
-    });
-    this.listWatch.on(UPDATE, (obj) => {
-      const previous = this.observed(obj);
-      this.emit((h) => h.update?.(obj, previous));
-    });
-    this.listWatch.on(DELETE, (obj) => {
-      this.cache.delete(objectKey(obj));
-      this.backoff.forget(RESTART_KEY);
-      this.emit((h) => h.delete?.(obj));
-    });
-    this.listWatch.on(ERROR, (err: unknown) => {
-      this.scheduleRestart(err);
-    });
   }
 
   /** Register handlers; objects already cached are replayed as adds, like client-go. */
@@ -115,19 +96,19 @@ export class Informer<T extends KubernetesObject> {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = new AbortController();
     await this.run();
   }
 
+  /** Stops; resolves once no list is in flight and the watch connection is closed. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     for (const resolve of this.syncWaiters.splice(0)) resolve();
-    await this.listWatch.stop();
-    // ListWatch does not re-check for stop after its list returns, so a start in
-    // flight can still open a watch: wait for it and close that one too.
+    this.stopping.abort();
     await this.inflight;
-    await this.listWatch.stop();
+    await this.watching;
   }
 
   /** True once a full list has been loaded into the cache (it stays true across restarts). */
@@ -162,41 +143,117 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private async attempt(): Promise<void> {
+    const attempt: Attempt = { relisted: !this.resourceVersion, events: 0, startedAt: 0 };
     try {
-      await this.listWatch.start();
+      if (attempt.relisted) await this.relist();
+      if (this.stopped) return;
+      this.markSynced();
+      attempt.startedAt = Date.now();
+      const opened = await watch(
+        this.options.kubeConfig,
+        {
+          path: this.options.path,
+          resourceVersion: this.resourceVersion,
+          ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
+          signal: this.stopping.signal,
+        },
+        (event) => {
+          attempt.events++;
+          this.handle(event);
+        },
+      );
+      this.watching = opened.done.then((end) => {
+        this.watchEnded(end, attempt);
+      });
     } catch (err) {
-      // ListWatch reports through ERROR; a throw here is a bug in a list function.
-      this.scheduleRestart(err);
-      return;
-    }
-    // start() resolves after the list was applied to the cache and the watch opened (or failed).
-    if (this.listed && !this.synced && !this.stopped) {
-      this.synced = true;
-      for (const resolve of this.syncWaiters.splice(0)) resolve();
+      // A list failure; watch() itself reports through `done`.
+      this.scheduleRestart(err, true);
     }
   }
 
-  private scheduleRestart(err: unknown): void {
+  private async relist(): Promise<void> {
+    const selector =
+      this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector };
+    const result = await this.options.list(selector);
+    if (this.stopped) return;
+    this.backoff.forget(RESTART_KEY);
+    this.replace(result.items);
+    this.resourceVersion = result.metadata?.resourceVersion ?? "";
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+
+  private watchEnded(end: WatchEnd, attempt: Attempt): void {
+    if (this.stopped) return;
+    if (end.kind === "failed") {
+      this.scheduleRestart(end.error, true);
+      return;
+    }
+    const progressed = attempt.events > 0 || Date.now() - attempt.startedAt >= SHORT_WATCH_MS;
+    if (end.kind === "expired") {
+      this.resourceVersion = "";
+      // 410 right after a fresh list is no resourceVersion problem: back off instead of looping.
+      if (attempt.relisted && !progressed) this.scheduleRestart(end.error, true);
+      else void this.run();
+      return;
+    }
+    if (progressed) void this.run();
+    else this.scheduleRestart(new Error("watch closed at once without events"), false);
+  }
+
+  /** `counted`: a failure (logged, counted in restarts()); otherwise only a pause before resuming. */
+  private scheduleRestart(err: unknown, counted: boolean): void {
     if (this.stopped || this.restartTimer) return;
     const delay = this.backoff.when(RESTART_KEY);
-    this.options.logger?.warn(
-      { err, path: this.options.path, retryInMs: delay },
-      "list/watch failed; restarting informer",
-    );
+    const fields = { err, path: this.options.path, retryInMs: delay };
+    if (counted) this.options.logger?.warn(fields, "list/watch failed; restarting informer");
+    else this.options.logger?.debug(fields, "watch ended early; resuming after a pause");
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
-      this.restartCount++;
+      if (counted) this.restartCount++;
       void this.run();
     }, delay);
   }
 
-  private observed(obj: T): T | undefined {
+  private handle(event: WatchEvent): void {
+    const obj = event.object as T;
+    if (event.type === "ADDED" || event.type === "MODIFIED") this.upsert(obj);
+    else if (event.type === "DELETED") this.remove(obj);
+    // A bookmark: nothing changed, but the watch works.
+    else this.backoff.forget(RESTART_KEY);
+    const version = obj.metadata?.resourceVersion;
+    if (version) this.resourceVersion = version;
+  }
+
+  /** A fresh list replaces the cache: what is gone is deleted, the rest added or updated. */
+  private replace(items: readonly T[]): void {
+    const listed = new Set(items.map((o) => objectKey(o)));
+    for (const [key, old] of this.cache) {
+      if (listed.has(key)) continue;
+      this.cache.delete(key);
+      this.emit((h) => h.delete?.(old));
+    }
+    for (const obj of items) this.upsert(obj);
+  }
+
+  private upsert(obj: T): void {
     const key = objectKey(obj);
     const previous = this.cache.get(key);
-    this.cache.set(key, obj);
     this.backoff.forget(RESTART_KEY);
-    return previous;
+    if (previous && sameVersion(previous, obj)) return;
+    this.cache.set(key, obj);
+    if (previous) this.emit((h) => h.update?.(obj, previous));
+    else this.emit((h) => h.add?.(obj));
+  }
+
+  private remove(obj: T): void {
+    this.backoff.forget(RESTART_KEY);
+    if (this.cache.delete(objectKey(obj))) this.emit((h) => h.delete?.(obj));
   }
 
   private emit(fn: (h: InformerHandlers<T>) => void): void {
@@ -206,7 +263,7 @@ export class Informer<T extends KubernetesObject> {
       });
   }
 
-  /** A throwing handler must not break the watch (ListWatch would swallow it silently). */
+  /** A throwing handler must not break the watch. */
   private call(fn: () => void): void {
     try {
       fn();

@@ -1,7 +1,8 @@
 /** Informers over any kind, listed through KubeClient (raw JSON, discovery for the plural). */
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { KubeClient } from "../plugins/kube/client.js";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { KubernetesList, KubernetesObject } from "../plugins/kube/object.js";
 import { Informer } from "./informer.js";
 
 export interface KindRef {
@@ -24,12 +25,11 @@ export async function informerFor<T extends KubernetesObject>(
   const ns =
     options.namespace && resource.namespaced ? `/namespaces/${encodeURIComponent(options.namespace)}` : "";
   const path = `${collectionBase(ref.apiVersion)}${ns}/${resource.name}`;
-  const list = async (opts: { labelSelector?: string }): Promise<KubernetesListObject<T>> => {
+  const list = async (opts: { labelSelector?: string }): Promise<KubernetesList<T>> => {
     const query = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : "";
-    const body = (await client.send({ method: "GET", path: path + query })) as KubernetesListObject<T>;
+    const body = (await client.send({ method: "GET", path: path + query })) as KubernetesList<T>;
     // List items carry no apiVersion/kind; put them back so handlers see whole objects.
-    body.items = body.items.map((i) => ({ ...i, apiVersion: ref.apiVersion, kind: ref.kind }));
-    return body;
+    return { ...body, items: body.items.map((i) => ({ ...i, apiVersion: ref.apiVersion, kind: ref.kind })) };
   };
   return new Informer<T>({
     kubeConfig: kc,

@@ -5,10 +5,11 @@
  * Expiry is judged by when *this* process last saw the lease change, never by
  * comparing clocks across machines.
  */
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
-import { CoordinationV1Api, type KubeConfig, type V1Lease, type V1LeaseSpec } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
+import { KubeClient, isNotFound } from "../plugins/kube/client.js";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { ObjectMeta } from "../plugins/kube/object.js";
 
 export interface LeaderElectionOptions {
   /** The platform cluster. */
@@ -33,22 +34,29 @@ export interface LeaderElectionOptions {
   logger?: Logger;
 }
 
-/** MicroTime needs exactly six fractional digits; Date#toISOString gives three and the apiserver rejects it. */
-class MicroTime extends Date {
-  override toISOString(): string {
-    return super.toISOString().replace(/Z$/, "000Z");
-  }
-  override toJSON(): string {
-    return this.toISOString();
-  }
+/** coordination.k8s.io/v1 LeaseSpec; times are MicroTime strings. */
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
 }
 
-function isStatus(err: unknown, code: number): boolean {
-  return (err as { code?: number } | undefined)?.code === code;
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: LeaseSpec;
+}
+
+/** MicroTime needs exactly six fractional digits; Date#toISOString gives three and the apiserver rejects it. */
+function microTime(date: Date = new Date()): string {
+  return date.toISOString().replace(/Z$/, "000Z");
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly client: KubeClient;
   private readonly leaseMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryMs: number;
@@ -60,7 +68,7 @@ export class LeaderElector {
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.client = KubeClient.for(options.kubeConfig);
     this.leaseMs = Math.max(1, Math.ceil((options.leaseDurationMs ?? 15_000) / 1000)) * 1000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryMs = options.retryPeriodMs ?? 2_000;
@@ -135,25 +143,35 @@ export class LeaderElector {
 
   /** One attempt; any failure (conflict, network, someone else holds it) is just "not this time". */
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const { namespace, name } = this.options;
     try {
-      const lease = await this.api.readNamespacedLease({ name, namespace });
+      const lease = (await this.client.send({
+        method: "GET",
+        path: this.leasePath(this.options.name),
+      })) as Lease;
       return await this.takeOver(lease);
     } catch (err) {
-      if (isStatus(err, 404)) return this.create();
+      if (isNotFound(err)) return this.create();
       this.options.logger?.debug({ err }, "lease read or update failed");
       return false;
     }
   }
 
+  private leasePath(name?: string): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
+    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+  }
+
   private async create(): Promise<boolean> {
     const { namespace, name } = this.options;
     try {
-      const now = new MicroTime();
-      const created = await this.api.createNamespacedLease({
-        namespace,
-        body: { metadata: { name, namespace }, spec: this.spec(now, now, 0) },
-      });
+      const now = microTime();
+      const body: Lease = {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name, namespace },
+        spec: this.spec(now, now, 0),
+      };
+      const created = (await this.client.send({ method: "POST", path: this.leasePath(), body })) as Lease;
       this.observe(created);
       return true;
     } catch (err) {
@@ -162,27 +180,37 @@ export class LeaderElector {
     }
   }
 
-  private async takeOver(lease: V1Lease): Promise<boolean> {
+  /** A PUT of the lease as read: its metadata.resourceVersion makes the update optimistic. */
+  private async replace(lease: Lease, spec: LeaseSpec): Promise<Lease> {
+    const body: Lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: lease.metadata,
+      spec,
+    };
+    return (await this.client.send({
+      method: "PUT",
+      path: this.leasePath(this.options.name),
+      body,
+    })) as Lease;
+  }
+
+  private async takeOver(lease: Lease): Promise<boolean> {
     this.observe(lease);
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? "";
     const mine = holder === this.options.identity;
     const validMs = (spec.leaseDurationSeconds ?? 0) * 1000;
     if (holder && !mine && this.observedAt + validMs > Date.now()) return false;
-    const now = new MicroTime();
+    const now = microTime();
     const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
-    const acquired = mine && spec.acquireTime ? new MicroTime(spec.acquireTime) : now;
-    // resourceVersion makes this an optimistic update: of two electors, one gets a 409.
-    const updated = await this.api.replaceNamespacedLease({
-      name: this.options.name,
-      namespace: this.options.namespace,
-      body: { metadata: lease.metadata, spec: this.spec(acquired, now, transitions) },
-    });
-    this.observe(updated);
+    const acquired = mine && spec.acquireTime ? spec.acquireTime : now;
+    // Of two electors updating the same version, one gets a 409 Conflict: "not this time".
+    this.observe(await this.replace(lease, this.spec(acquired, now, transitions)));
     return true;
   }
 
-  private spec(acquireTime: Date, renewTime: Date, leaseTransitions: number): V1LeaseSpec {
+  private spec(acquireTime: string, renewTime: string, leaseTransitions: number): LeaseSpec {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: this.leaseMs / 1000,
@@ -192,7 +220,7 @@ export class LeaderElector {
     };
   }
 
-  private observe(lease: V1Lease): void {
+  private observe(lease: Lease): void {
     const version = lease.metadata?.resourceVersion ?? "";
     if (version === this.observedVersion) return;
     this.observedVersion = version;
@@ -204,18 +232,19 @@ export class LeaderElector {
 
   /** Hand the lease back (client-go's ReleaseOnCancel): empty holder, 1 s duration. */
   private async release(): Promise<void> {
-    const { namespace, name } = this.options;
     try {
-      const lease = await this.api.readNamespacedLease({ name, namespace });
+      const lease = (await this.client.send({
+        method: "GET",
+        path: this.leasePath(this.options.name),
+      })) as Lease;
       if (lease.spec?.holderIdentity !== this.options.identity) return;
-      const now = new MicroTime();
-      const spec: V1LeaseSpec = {
+      const now = microTime();
+      await this.replace(lease, {
         leaseDurationSeconds: 1,
         acquireTime: now,
         renewTime: now,
         leaseTransitions: lease.spec.leaseTransitions ?? 0,
-      };
-      await this.api.replaceNamespacedLease({ name, namespace, body: { metadata: lease.metadata, spec } });
+      });
     } catch (err) {
       this.options.logger?.warn({ err }, "could not release lease; the next leader waits for it to expire");
     }

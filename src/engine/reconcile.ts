@@ -4,7 +4,7 @@
  * deploy units → readiness → status. Level-based: it reads the world each time
  * and never branches on what event woke it.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import type { Logger } from "pino";
 import type { KubeObject, RenderContext } from "../descriptor/index.js";
 import {

@@ -3,7 +3,7 @@
  * /metrics) → leader election (optional) → engine → descriptor source. Used
  * by `spe run` and, in-process, by the e2e tests.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import type { Logger } from "pino";
 import type { HelmPluginOptions } from "../plugins/helm/index.js";
 import { DescriptorSource } from "./descriptor-source.js";

@@ -4,7 +4,8 @@
  * objects that own it. A change or deletion of a deployed object wakes its
  * owners within the watch latency; the periodic resync stays as a backstop.
  */
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import type { KubernetesObject } from "../plugins/kube/object.js";
 import type { Logger } from "pino";
 import type { ObjectRef } from "../plugins/types.js";
 import type { Informer } from "./informer.js";

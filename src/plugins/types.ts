@@ -3,7 +3,7 @@
  * observe, then create or update only where needed; delete in reverse DAG order.
  * Plugins never touch API-object status; the engine owns conditions and events.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "./kube/kubeconfig.js";
 import type { KubeObject, UnitOutputs, UnitPlan } from "../descriptor/plan.js";
 
 /** An object reference as it appears in status and drift reports. */

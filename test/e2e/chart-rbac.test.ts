@@ -7,7 +7,7 @@
  * tenant namespace, holds the Lease, and cleans up on delete — without a single
  * forbidden request. The apiserver's authorizer confirms what it may not do.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

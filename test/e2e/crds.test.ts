@@ -6,12 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -22,13 +17,15 @@ import {
   loadDescriptors,
   type CompiledDescriptor,
 } from "../../src/descriptor/index.js";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { eventually, read } from "./support/kube.js";
 
 const PROVIDERS = ["crossplane", "landscaper", "flux", "demo"];
 
 async function ssa<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+  const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
   return api.patch(obj, undefined, undefined, "spe", true, PatchStrategy.ServerSideApply);
 }
 

@@ -4,7 +4,7 @@
  * onboarding, mcp) so the shared clusters are never interrupted. Afterwards
  * the object converges to Ready with one deployed revision and every object.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine/engine.js";
 import { createLogger } from "../../src/engine/logger.js";

@@ -3,7 +3,7 @@
  * of an offered version upgrades the deployed release (a new helm revision,
  * the Deployment runs the new image) without anyone touching the API object.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";

@@ -5,7 +5,7 @@
  * object becomes Ready, Crossplane runs, the requested Provider and Function
  * packages exist on the mcp, and deletion removes them, the release and the CRDs.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { helmOperationCount } from "../../src/plugins/helm/index.js";
 import { createMetrics } from "../../src/engine/metrics.js";

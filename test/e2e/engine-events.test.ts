@@ -4,11 +4,13 @@
  * with a count, and failures never reach the caller.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
-import { CoreV1Api, KubeConfig, type CoreV1Event, type V1ConfigMap } from "@kubernetes/client-node";
+import { CoreV1Api, type CoreV1Event, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployFailed, deployed, resourcesReady, setCondition } from "../../src/engine/conditions.js";
 import { EventRecorder } from "../../src/engine/events.js";
 import type { Clock } from "../../src/engine/ratelimiter.js";
+import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";
 
 const namespace = `engine-events-${Date.now().toString(36)}`;
@@ -18,7 +20,7 @@ let core: CoreV1Api;
 
 beforeAll(async () => {
   kc = kubeConfigFor("onboarding");
-  core = kc.makeApiClient(CoreV1Api);
+  core = clientNode(kc).makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 });
 

@@ -8,7 +8,7 @@
  * the Secret is fixed) and a chart whose install fails (InstallFailed with
  * helm's stderr, no release left pending).
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -4,11 +4,14 @@
  * (a plain TCP proxy in front of the real apiserver that we can cut).
  */
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
+import { CoreV1Api, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Informer } from "../../src/engine/informer.js";
+import { Informer, type KubernetesObject, type ListResult } from "../../src/engine/informer.js";
 import { ItemExponentialRateLimiter } from "../../src/engine/ratelimiter.js";
+import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { CuttableProxy, eventually } from "./engine-support.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";
 
 const namespace = `engine-informer-${Date.now().toString(36)}`;
@@ -16,11 +19,14 @@ const LABEL = "spe.dev/informer-test";
 
 let kc: KubeConfig;
 let core: CoreV1Api;
-const informers: Informer<V1ConfigMap>[] = [];
+const informers: Informer<ConfigMap>[] = [];
+
+/** What the informer holds: the apiserver's JSON. */
+type ConfigMap = KubernetesObject & { data?: Record<string, string> };
 
 beforeAll(async () => {
   kc = kubeConfigFor("platform");
-  core = kc.makeApiClient(CoreV1Api);
+  core = clientNode(kc).makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
 });
 
@@ -36,12 +42,18 @@ function configMap(name: string, data: Record<string, string>, labelled = true):
   return { metadata: { name, namespace, labels: labelled ? { [LABEL]: "true" } : {} }, data };
 }
 
-function informerVia(config: KubeConfig): Informer<V1ConfigMap> {
-  const api = config.makeApiClient(CoreV1Api);
-  const informer = new Informer<V1ConfigMap>({
+function informerVia(config: KubeConfig): Informer<ConfigMap> {
+  const path = `/api/v1/namespaces/${namespace}/configmaps`;
+  const informer = new Informer<ConfigMap>({
     kubeConfig: config,
-    path: `/api/v1/namespaces/${namespace}/configmaps`,
-    list: ({ labelSelector }) => api.listNamespacedConfigMap({ namespace, labelSelector }),
+    path,
+    list: async ({ labelSelector }) => {
+      const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
+      return (await KubeClient.for(config).send({
+        method: "GET",
+        path: path + query,
+      })) as ListResult<ConfigMap>;
+    },
     labelSelector: `${LABEL}=true`,
     backoff: new ItemExponentialRateLimiter(50, 400),
   });

@@ -3,10 +3,12 @@
  * a graceful stop hands over within the lease duration, and a leader cut off
  * from the apiserver steps down at its renew deadline while the other takes over.
  */
-import { CoordinationV1Api, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LeaderElector, type LeaderElectionOptions } from "../../src/engine/leader.js";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { CuttableProxy, eventually } from "./engine-support.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";
 
 const namespace = `engine-leader-${Date.now().toString(36)}`;
@@ -17,8 +19,9 @@ const electors: LeaderElector[] = [];
 
 beforeAll(async () => {
   kc = kubeConfigFor("platform");
+  const core = clientNode(kc).makeApiClient(CoreV1Api);
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a plain object serializes like the model class
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
 });
 
 afterEach(async () => {
@@ -26,7 +29,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
+  await clientNode(kc).makeApiClient(CoreV1Api).deleteNamespace({ name: namespace });
 });
 
 interface Candidate {
@@ -57,7 +60,8 @@ function candidate(identity: string, lease: string, config: KubeConfig = kc): Ca
 }
 
 async function holder(lease: string): Promise<string | undefined> {
-  const l = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: lease, namespace });
+  const leases = clientNode(kc).makeApiClient(CoordinationV1Api);
+  const l = await leases.readNamespacedLease({ name: lease, namespace });
   return l.spec?.holderIdentity;
 }
 

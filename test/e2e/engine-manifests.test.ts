@@ -5,7 +5,7 @@
  * while the others stay; deleting the object removes everything spe applied,
  * its inventory included.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";

@@ -4,7 +4,7 @@
  * ConfigMaps half applied), then started again: it converges to Ready with
  * exactly one release revision, deployed, and no object outside the release.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -3,7 +3,7 @@
  * that a test can cut and restore, to break watches and requests the way a
  * network failure does (TLS passes through), and a polling `eventually`.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { eventually as pollUntil } from "./support/kube.js";
 
@@ -45,7 +45,7 @@ export class CuttableProxy {
 
   /** A copy of `base` that talks to the apiserver through this proxy. */
   kubeConfig(base: KubeConfig): KubeConfig {
-    const proxied = new (base.constructor as new () => KubeConfig)();
+    const proxied = new KubeConfig();
     proxied.loadFromOptions({
       clusters: base.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${this.port}` })),
       users: base.users,

@@ -3,7 +3,7 @@
  * there (Deployment Available), the object reports Ready, the mcp cluster is
  * left untouched, and deletion removes the release again.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";

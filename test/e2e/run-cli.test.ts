@@ -4,14 +4,16 @@
  * answers /healthz, /readyz and /metrics, and on SIGTERM drains, hands the
  * Lease back and exits 0.
  */
-import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { CoordinationV1Api } from "@kubernetes/client-node";
 import { execa, type ResultPromise } from "execa";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, read } from "./support/kube.js";
 
@@ -101,7 +103,7 @@ describe("spe run (the process)", () => {
         metadata: { name: CRDS.api },
       }),
     ).toBeDefined();
-    const leases = platform.makeApiClient(CoordinationV1Api);
+    const leases = clientNode(platform).makeApiClient(CoordinationV1Api);
     const lease = await leases.readNamespacedLease({ name: "spe-leader", namespace: NS });
     expect(lease.spec?.holderIdentity).toBeTruthy();
 

@@ -4,7 +4,7 @@
  * ConfigMap (annotations + a Warning Event naming line:col) while the good one
  * is served; fixing, breaking, clashing and deleting are picked up live.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCrd, configCrd, loadFromConfigMap, safeCompileDescriptor } from "../../src/descriptor/index.js";
 import { createLogger } from "../../src/engine/logger.js";

@@ -3,7 +3,8 @@
  * reconciles; SIGKILL of the leader hands the Lease to the standby within the
  * lease duration (15 s) plus one retry period, and the standby then serves.
  */
-import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { CoordinationV1Api } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
+import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, read } from "./support/kube.js";
 
@@ -83,7 +85,7 @@ async function reconciles(port: number): Promise<number> {
 }
 
 async function holder(): Promise<string> {
-  const leases = platform.makeApiClient(CoordinationV1Api);
+  const leases = clientNode(platform).makeApiClient(CoordinationV1Api);
   try {
     const lease = await leases.readNamespacedLease({ name: "spe-leader", namespace: NS });
     return lease.spec?.holderIdentity ?? "";

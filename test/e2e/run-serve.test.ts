@@ -3,7 +3,7 @@
  * API object on onboarding deploys onto mcp; editing the descriptor file is
  * picked up live and redeploys; deleting the object removes what was deployed.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

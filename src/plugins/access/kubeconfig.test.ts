@@ -41,6 +41,12 @@ describe("parseKubeconfig", () => {
   it.each([
     ["an exec plugin", { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "/bin/sh" } }, {}],
     ["a token file", { "token-file": "/var/run/secrets/kubernetes.io/serviceaccount/token" }, {}],
+    [
+      "a token file, as client-go spells it",
+      { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
+      {},
+    ],
+    ["an auth provider", { "auth-provider": { name: "oidc" } }, {}],
     ["certificate files", { "client-certificate": "/etc/cert.pem", "client-key": "/etc/key.pem" }, {}],
     ["a CA file", { token: "t" }, { "certificate-authority": "/etc/ca.pem" }],
   ])("refuses %s, which would act on the engine's host", (_what, user, cluster) => {

@@ -1,9 +1,16 @@
 /** Parsing a kubeconfig that came from a Secret, refusing what could act on the engine's host. */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../kube/kubeconfig.js";
 import { parse } from "yaml";
 import { AccessError } from "./errors.js";
 
-const HOST_USER_KEYS = ["exec", "auth-provider", "token-file", "client-certificate", "client-key"];
+const HOST_USER_KEYS = [
+  "exec",
+  "auth-provider",
+  "tokenFile",
+  "token-file",
+  "client-certificate",
+  "client-key",
+];
 
 function entries(doc: unknown, list: string, inner: string): [string, Record<string, unknown>][] {
   const items = (doc as Record<string, unknown> | null)?.[list];
@@ -18,8 +25,8 @@ function entries(doc: unknown, list: string, inner: string): [string, Record<str
  * A kubeconfig from a Secret is data written by someone else. Exec plugins and auth
  * providers would run commands inside the engine; file references would read the engine's
  * own files (its service account token) and send them to the named server. Only inline
- * credentials are accepted. Checked on the raw document because the client library already
- * reads `token-file` while parsing.
+ * credentials are accepted. Checked on the raw document, so every spelling of a key counts
+ * (`tokenFile` is client-go's, `token-file` client-node's; the loader reads both).
  */
 function hostDependence(doc: unknown): string | undefined {
   for (const [name, user] of entries(doc, "users", "user")) {

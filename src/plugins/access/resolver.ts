@@ -3,7 +3,7 @@
  * or an openMCP AccessRequest. KubeConfigs are cached by the Secret's uid and resourceVersion,
  * so an unchanged Secret hands back the same instance (and with it the same client caches).
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../kube/kubeconfig.js";
 import type { KubeObject } from "../../descriptor/plan.js";
 import { KubeApiError, KubeClient } from "../kube/client.js";
 import { AccessError } from "./errors.js";

@@ -1,5 +1,5 @@
 /** A cheap reachability probe of a target cluster. */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../kube/kubeconfig.js";
 import { KubeApiError, KubeClient } from "../kube/client.js";
 import { AccessError } from "./errors.js";
 

@@ -3,10 +3,7 @@ import { fileURLToPath } from "node:url";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import { kubeconfigForHelm } from "./kubeconfig-file.js";
 import { chartDigest, valuesHash, workerChart } from "./chart.js";
 import { classify, HelmError, tail } from "./errors.js";
 import { helmOwnership, parseManifest } from "./manifest.js";
@@ -131,17 +128,5 @@ describe("RenderCache", () => {
     expect(cache.get(key("b"))).toBeUndefined();
     expect(cache.get(key("a"))).toBe("A");
     expect(cache.size).toBe(2);
-  });
-});
-
-describe("kubeconfigForHelm", () => {
-  it("turns client-node's in-cluster token provider into client-go's token-file", () => {
-    const kc = new KubeConfig();
-    kc.loadFromClusterAndUser(
-      { name: "in-cluster", server: "https://10.0.0.1:443", skipTLSVerify: false, caFile: "/var/run/ca.crt" },
-      { name: "sa", authProvider: { name: "tokenFile", config: { tokenFile: "/var/run/token" } } },
-    );
-    const doc = parse(kubeconfigForHelm(kc)) as { users: { user: Record<string, unknown> }[] };
-    expect(doc.users[0]?.user).toEqual({ "token-file": "/var/run/token" });
   });
 });

@@ -2,10 +2,10 @@
  * Typed-enough access to any kind on one cluster: discovery (kind → resource path),
  * get, list, server-side apply (optionally dry-run), delete. Raw JSON in and out.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../../descriptor/plan.js";
 import type { ObjectRef } from "../types.js";
 import { KubeApiError, isNotFound, request, type HttpRequest } from "./http.js";
+import { KubeConfig } from "./kubeconfig.js";
 
 export { KubeApiError, isNotFound } from "./http.js";
 
@@ -35,6 +35,25 @@ function query(params: Record<string, string | undefined>): string {
   return entries.length ? `?${new URLSearchParams(entries).toString()}` : "";
 }
 
+/** A kubeconfig from elsewhere, e.g. @kubernetes/client-node's KubeConfig, which the benchmarks still use. */
+export interface ExportsKubeconfig {
+  exportConfig(): string;
+}
+
+const imported = new WeakMap<ExportsKubeconfig, KubeConfig>();
+
+/** Ours as it is; any other is read once from its export, so it keeps one client (and one agent). */
+function ours(kc: KubeConfig | ExportsKubeconfig): KubeConfig {
+  if (kc instanceof KubeConfig) return kc;
+  let config = imported.get(kc);
+  if (!config) {
+    config = new KubeConfig();
+    config.loadFromString(kc.exportConfig());
+    imported.set(kc, config);
+  }
+  return config;
+}
+
 export class KubeClient {
   private static readonly clients = new WeakMap<KubeConfig, KubeClient>();
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
@@ -42,7 +61,8 @@ export class KubeClient {
   private constructor(private readonly kc: KubeConfig) {}
 
   /** One client per KubeConfig instance, so discovery is cached as long as the config lives. */
-  static for(kc: KubeConfig): KubeClient {
+  static for(source: KubeConfig | ExportsKubeconfig): KubeClient {
+    const kc = ours(source);
     let client = KubeClient.clients.get(kc);
     if (!client) {
       client = new KubeClient(kc);

@@ -6,7 +6,9 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "./kubeconfig.js";
+import type { Credential } from "./credentials.js";
+import { type Transport, transportFor } from "./transport.js";
 
 export interface HttpResponse {
   status: number;
@@ -38,6 +40,13 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 404;
 }
 
+/** A pooled connection the server had closed while idle; the request never reached it. */
+class StaleConnection extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
+}
+
 function parse(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -46,55 +55,118 @@ function parse(text: string): unknown {
   }
 }
 
-function send(url: URL, options: https.RequestOptions, payload: string | undefined): Promise<HttpResponse> {
+function readBody(res: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => {
+      resolve(parse(Buffer.concat(chunks).toString("utf8")));
+    });
+    res.on("error", reject);
+  });
+}
+
+function open(
+  url: URL,
+  options: https.RequestOptions,
+  payload: string | undefined,
+): Promise<http.IncomingMessage> {
   const lib = url.protocol === "http:" ? http : https;
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, body: parse(Buffer.concat(chunks).toString("utf8")) });
-      });
-      res.on("error", reject);
-    });
+    const req = lib.request(url, options, resolve);
     req.on("timeout", () => req.destroy(new Error(`request to ${url.host} timed out`)));
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+      reject(stale ? new StaleConnection(err) : err);
+    });
     req.end(payload);
   });
 }
 
-function errorOf(res: HttpResponse, req: HttpRequest): KubeApiError {
-  const body = typeof res.body === "object" && res.body !== null ? (res.body as Record<string, unknown>) : {};
-  const reason = typeof body.reason === "string" ? body.reason : `HTTP${res.status}`;
+function errorOf(status: number, body: unknown, req: { method: string; path: string }): KubeApiError {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const reason = typeof fields.reason === "string" ? fields.reason : `HTTP${status}`;
   const message =
-    typeof body.message === "string" ? body.message : `${req.method} ${req.path}: HTTP ${res.status}`;
-  return new KubeApiError(res.status, reason, message);
+    typeof fields.message === "string" ? fields.message : `${req.method} ${req.path}: HTTP ${status}`;
+  return new KubeApiError(status, reason, message);
+}
+
+interface Exchange {
+  req: HttpRequest;
+  watch: boolean;
+}
+
+function headersFor(
+  req: HttpRequest,
+  credential: Credential,
+  payload: string | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (credential.authorization) headers.Authorization = credential.authorization;
+  if (payload !== undefined) {
+    headers["Content-Type"] = req.contentType ?? "application/json";
+    // Node sends a DELETE body without a length, which a reused connection would take for the next request.
+    headers["Content-Length"] = String(Buffer.byteLength(payload));
+  }
+  return headers;
+}
+
+function optionsFor(
+  transport: Transport,
+  { req, watch }: Exchange,
+  credential: Credential,
+): https.RequestOptions {
+  return {
+    method: req.method,
+    agent: watch ? transport.watchAgent : transport.agent,
+    // A watch runs for minutes; its end is the watch's business (see watch.ts).
+    ...(watch ? {} : { timeout: req.timeoutMs ?? 30_000 }),
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(credential.cert && credential.key ? { cert: credential.cert, key: credential.key } : {}),
+  };
+}
+
+/** Sends the request with the user's credential; resolves with the response, its body unread. */
+async function exchange(kc: KubeConfig, exchanged: Exchange): Promise<http.IncomingMessage> {
+  const { req } = exchanged;
+  const transport = transportFor(kc);
+  const credential = await transport.credential();
+  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+  const options = {
+    ...optionsFor(transport, exchanged, credential),
+    headers: headersFor(req, credential, payload),
+  };
+  const url = new URL(transport.server + req.path);
+  let res: http.IncomingMessage;
+  try {
+    res = await open(url, options, payload);
+  } catch (err) {
+    if (!(err instanceof StaleConnection)) throw err;
+    // Only the connection was stale, so sending again is safe; except a POST, as net/http would not either.
+    if (req.method === "POST") throw err.original;
+    res = await open(url, options, payload);
+  }
+  if (res.statusCode === 401) transport.rejected();
+  return res;
 }
 
 /** Sends one request; non-2xx answers become KubeApiError. */
 export async function request(kc: KubeConfig, req: HttpRequest): Promise<unknown> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error("kubeconfig has no current cluster");
-  const options: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(options);
-  const headers: Record<string, string> = {
-    Accept: "application/json",
-    ...(options.headers as Record<string, string>),
-  };
-  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-  if (payload !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
-  const url = new URL(cluster.server.replace(/\/$/, "") + req.path);
-  const res = await send(
-    url,
-    {
-      ...options,
-      method: req.method,
-      headers,
-      timeout: req.timeoutMs ?? 30_000,
-      ...(req.signal ? { signal: req.signal } : {}),
-    },
-    payload,
-  );
-  if (res.status < 200 || res.status > 299) throw errorOf(res, req);
-  return res.body;
+  const res = await exchange(kc, { req, watch: false });
+  const status = res.statusCode ?? 0;
+  const body = await readBody(res);
+  if (status < 200 || status > 299) throw errorOf(status, body, req);
+  return body;
+}
+
+/** A long-lived GET (a watch): resolves with the streaming response once it is 2xx; else KubeApiError. */
+export async function stream(
+  kc: KubeConfig,
+  req: { path: string; signal?: AbortSignal },
+): Promise<http.IncomingMessage> {
+  const get: HttpRequest = { method: "GET", ...req };
+  const res = await exchange(kc, { req: get, watch: true });
+  const status = res.statusCode ?? 0;
+  if (status >= 200 && status <= 299) return res;
+  throw errorOf(status, await readBody(res), get);
 }

@@ -1,20 +1,17 @@
-import {
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { KubeConfig } from "../../../src/plugins/kube/kubeconfig.js";
+import { clientNode } from "./client-node.js";
 
 /** Server-side applies an object as the test's own field manager. */
 export async function apply<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+  const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
   return api.patch(obj, undefined, undefined, "spe-tests", true, PatchStrategy.ServerSideApply);
 }
 
 /** Reads an object, or undefined when it does not exist. */
 export async function read<T extends KubernetesObject>(kc: KubeConfig, ref: T): Promise<T | undefined> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
+  const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
   try {
     return await api.read(ref as T & { metadata: { name: string } });
   } catch (err) {
