@@ -19,6 +19,11 @@ export interface BenchConfig {
   outDir: string;
   /** Engine worker count passed to `spe run --workers` (BENCH_SPE_WORKERS, default: spe's default). */
   speWorkers: number | undefined;
+  /**
+   * Extra node flags for the engine process, for profiling (BENCH_SPE_NODE_ARGS, space
+   * separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); none by default.
+   */
+  speNodeArgs: string[];
 }
 
 export const BENCH_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -50,5 +55,6 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     readyTimeoutSeconds: Number(env.BENCH_READY_TIMEOUT_SECONDS ?? 900),
     outDir: env.BENCH_OUT ?? `${BENCH_ROOT}results`,
     speWorkers: workers === undefined ? undefined : ints(workers, "BENCH_SPE_WORKERS")[0],
+    speNodeArgs: (env.BENCH_SPE_NODE_ARGS ?? "").split(" ").filter(Boolean),
   };
 }

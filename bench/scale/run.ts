@@ -56,7 +56,7 @@ function systemFor(
   switch (name) {
     case "spe-helm":
     case "spe-manifests":
-      return new SpeSystem(ctx, name, cfg.speWorkers);
+      return new SpeSystem(ctx, name, { workers: cfg.speWorkers, nodeArgs: cfg.speNodeArgs });
     case "ssa":
       return new SsaSystem(ctx);
     case "helm-operator":

@@ -56,7 +56,7 @@ export class SpeSystem implements System {
   constructor(
     private readonly ctx: BenchContext,
     name: Flavor["name"],
-    private readonly workers: number | undefined,
+    private readonly options: { workers: number | undefined; nodeArgs: string[] },
   ) {
     this.name = name;
     this.flavor = FLAVORS[name];
@@ -89,6 +89,7 @@ export class SpeSystem implements System {
     const port = await freePort();
     this.opsPort = port;
     const args = [
+      ...this.options.nodeArgs,
       this.ctx.spe.main,
       "run",
       "--platform-kubeconfig",
@@ -103,7 +104,7 @@ export class SpeSystem implements System {
       "warn",
       "--helm-worker",
       wrapper,
-      ...(this.workers === undefined ? [] : ["--workers", String(this.workers)]),
+      ...(this.options.workers === undefined ? [] : ["--workers", String(this.options.workers)]),
     ];
     this.controller = startController(this.ctx.spe.node, args, { log: join(dir, "spe.log") });
     await waitHttpOk(`http://127.0.0.1:${port}/readyz`, this.controller);

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { KubeObject } from "../descriptor/index.js";
 import type { ApiObject } from "./api-object.js";
 import { OPERATION_ANNOTATION } from "./api-object.js";
-import type { Informer } from "./informer.js";
+import { objectKey, type Informer } from "./informer.js";
 import { informerFor } from "./kube-informer.js";
 import { apiVersionOf, configApiVersionOf, type Provider } from "./provider.js";
 import { requestKey } from "./types.js";
@@ -37,9 +37,25 @@ function asApi(obj: KubernetesObject): ApiObject {
   return obj as unknown as ApiObject;
 }
 
+/** Writes whose echo the informer has not shown after this long are no reason to bypass it any more. */
+const ECHO_WAIT_MS = 5_000;
+
+/**
+ * API objects as the informer holds them, for reconciles (controller-runtime's cached client):
+ * `get` answers from the cache unless the informer has not listed yet or has not shown a
+ * write the reconciler made (then undefined: read through the API, or decide on a stale copy).
+ */
+export interface ApiObjectCache {
+  get(namespace: string, name: string): { object: ApiObject | undefined } | undefined;
+  /** The reconciler wrote this object; until the informer shows that version, `get` defers to the API. */
+  wrote(obj: ApiObject): void;
+}
+
 export class ProviderController {
   private apiInformer: Informer<KubernetesObject> | undefined;
   private configInformer: Informer<KubernetesObject> | undefined;
+  /** key → resourceVersion of a write of ours not seen in the informer yet, and when it was made */
+  private readonly unseen = new Map<string, { resourceVersion: string; at: number }>();
 
   constructor(
     readonly provider: Provider,
@@ -63,6 +79,32 @@ export class ProviderController {
   /** Every API object of this provider: a config (or something it references) changed. */
   enqueueAll(): void {
     for (const obj of this.apiInformer?.list() ?? []) this.enqueue(this.keyOf(asApi(obj)));
+  }
+
+  apiObjects(): ApiObjectCache {
+    return {
+      get: (namespace, name) => {
+        const key = namespace ? `${namespace}/${name}` : name;
+        const pending = this.unseen.get(key);
+        if (pending && Date.now() - pending.at < ECHO_WAIT_MS) return undefined;
+        if (pending) this.unseen.delete(key);
+        if (!this.apiInformer?.hasSynced()) return undefined;
+        return { object: this.apiInformer.get(key) as ApiObject | undefined };
+      },
+      wrote: (obj) => {
+        const version = obj.metadata.resourceVersion;
+        const key = objectKey(obj);
+        // The watch event can arrive before the response to the write itself.
+        if (!version || this.apiInformer?.get(key)?.metadata?.resourceVersion === version) return;
+        this.unseen.set(key, { resourceVersion: version, at: Date.now() });
+      },
+    };
+  }
+
+  /** The informer now holds `obj`: a write of ours at this version has been seen. */
+  private seen(obj: KubernetesObject): void {
+    const key = objectKey(obj);
+    if (this.unseen.get(key)?.resourceVersion === obj.metadata?.resourceVersion) this.unseen.delete(key);
   }
 
   configs(): { get(key: string): KubeObject | undefined } {
@@ -95,12 +137,15 @@ export class ProviderController {
     );
     this.apiInformer.addHandlers({
       add: (obj) => {
+        this.seen(obj);
         this.enqueue(this.keyOf(asApi(obj)));
       },
       update: (obj, previous) => {
+        this.seen(obj);
         if (needsReconcile(asApi(obj), previous && asApi(previous))) this.enqueue(this.keyOf(asApi(obj)));
       },
       delete: (obj) => {
+        this.unseen.delete(objectKey(obj));
         this.enqueue(this.keyOf(asApi(obj)));
       },
     });

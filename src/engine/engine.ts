@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ClusterAccess } from "../plugins/access/resolver.js";
 import { HelmPlugin, type HelmPluginOptions } from "../plugins/helm/index.js";
 import { KubeClient } from "../plugins/kube/client.js";
+import { observeRequests } from "../plugins/kube/http.js";
 import { ManifestsPlugin } from "../plugins/manifests/index.js";
 import { ProviderController } from "./controller.js";
 import { installCrds } from "./crd-manager.js";
@@ -16,7 +17,8 @@ import { EventRecorder } from "./events.js";
 import type { SpeMetrics } from "./metrics.js";
 import type { Provider } from "./provider.js";
 import { ProviderReconciler } from "./reconcile.js";
-import { TargetWatches } from "./target-watch.js";
+import { TargetCaches } from "./target-cache.js";
+import { ReferenceWatches } from "./reference-watch.js";
 import type { Reconciler, Request, Result } from "./types.js";
 import { runWorkers, WorkQueue, type ReconcileMetrics } from "./workqueue.js";
 
@@ -42,15 +44,16 @@ export class Engine implements Reconciler {
   readonly helm: HelmPlugin;
   private readonly plugins: PluginSet;
   private readonly served = new Map<string, Served>();
-  private readonly watches: TargetWatches;
+  private readonly targets: TargetCaches;
   /** Platform objects requests depend on (kubeconfig Secrets, config references), watched per namespace. */
-  private readonly references: TargetWatches;
+  private readonly references: ReferenceWatches;
   private readonly access: ClusterAccess;
   private readonly recorder: EventRecorder;
   private readonly abort = new AbortController();
   private workers: Promise<void> | undefined;
   /** The helm worker's start, once a provider with helm units is served. */
   private helmStarted: Promise<void> | undefined;
+  private readonly stopCountingRequests: () => void;
 
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
@@ -73,20 +76,26 @@ export class Engine implements Reconciler {
         : {}),
     });
     this.plugins = { helm: this.helm, manifests: new ManifestsPlugin() };
-    this.watches = new TargetWatches(
+    this.stopCountingRequests = metrics
+      ? observeRequests((r) => {
+          metrics.apiRequest(r.host, r.method, r.code);
+        })
+      : () => undefined;
+    this.targets = new TargetCaches(
       (key) => {
         this.queue.add(key);
       },
       options.logger.child({ component: "target-watch" }),
     );
-    this.references = new TargetWatches(
+    const references = new ReferenceWatches(
+      options.platform,
       (key) => {
         this.queue.add(key);
       },
       options.logger.child({ component: "reference-watch" }),
-      true,
     );
-    this.access = new ClusterAccess({ source: options.platform });
+    this.references = references;
+    this.access = new ClusterAccess({ source: options.platform, cached: (ref) => references.cached(ref) });
     this.recorder = new EventRecorder({
       kubeConfig: options.onboarding,
       logger: options.logger,
@@ -178,19 +187,21 @@ export class Engine implements Reconciler {
       provider,
       onboarding: KubeClient.for(onboarding),
       configs: controller.configs(),
+      apiObjects: controller.apiObjects(),
       access: this.access,
       plugins: this.plugins,
       recorder: this.recorder,
       logger: logger.child({ provider: name }),
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
-      watchTargets: (key, target, objects) => {
-        this.watches.track(key, target, objects);
+      watchTargets: (key, target, deployed) => {
+        this.targets.track(key, target, deployed);
       },
+      targetCache: (key, target) => this.targets.view(key, target),
       watchReferences: (key, refs) => {
-        this.references.track(key, platform, refs);
+        this.references.track(key, refs);
       },
       forget: (key) => {
-        this.watches.untrack(key);
+        this.targets.untrack(key);
         this.references.untrack(key);
       },
     });
@@ -234,7 +245,8 @@ export class Engine implements Reconciler {
     this.abort.abort();
     await this.workers;
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
-    await Promise.all([this.watches.stop(), this.references.stop(), this.helm.stop()]);
+    await Promise.all([this.targets.stop(), this.references.stop(), this.helm.stop()]);
+    this.stopCountingRequests();
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COLLECTION, FakeApiServer } from "../plugins/kube/fake-apiserver.js";
+import { COLLECTION, FakeApiServer } from "../../test/unit/support/loopback-apiserver.js";
 import { request } from "../plugins/kube/http.js";
 import type { KubernetesList } from "../plugins/kube/object.js";
 import { Informer, type KubernetesObject, objectKey } from "./informer.js";

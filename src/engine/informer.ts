@@ -33,6 +33,14 @@ export interface InformerOptions<T extends KubernetesObject> {
   logger?: Logger;
   /** Delay between restarts; 1 s doubling to 30 s by default (close to client-go's reflector). */
   backoff?: RateLimiter;
+  /**
+   * client-go's SetTransform: what the cache keeps of each listed or watched object, and what
+   * handlers get. It must keep metadata.name, namespace and resourceVersion. Lets a cache of
+   * every object of a kind hold a few fields instead of whole objects.
+   */
+  transform?: (obj: T) => T;
+  /** Accept header of the watch (the list function sets its own), e.g. for PartialObjectMetadata. */
+  watchAccept?: string;
 }
 
 export interface InformerHandlers<T extends KubernetesObject> {
@@ -155,6 +163,7 @@ export class Informer<T extends KubernetesObject> {
           path: this.options.path,
           resourceVersion: this.resourceVersion,
           ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
+          ...(this.options.watchAccept === undefined ? {} : { accept: this.options.watchAccept }),
           signal: this.stopping.signal,
         },
         (event) => {
@@ -222,8 +231,8 @@ export class Informer<T extends KubernetesObject> {
 
   private handle(event: WatchEvent): void {
     const obj = event.object as T;
-    if (event.type === "ADDED" || event.type === "MODIFIED") this.upsert(obj);
-    else if (event.type === "DELETED") this.remove(obj);
+    if (event.type === "ADDED" || event.type === "MODIFIED") this.upsert(this.transformed(obj));
+    else if (event.type === "DELETED") this.remove(this.transformed(obj));
     // A bookmark: nothing changed, but the watch works.
     else this.backoff.forget(RESTART_KEY);
     const version = obj.metadata?.resourceVersion;
@@ -238,7 +247,11 @@ export class Informer<T extends KubernetesObject> {
       this.cache.delete(key);
       this.emit((h) => h.delete?.(old));
     }
-    for (const obj of items) this.upsert(obj);
+    for (const obj of items) this.upsert(this.transformed(obj));
+  }
+
+  private transformed(obj: T): T {
+    return this.options.transform ? this.options.transform(obj) : obj;
   }
 
   private upsert(obj: T): void {

@@ -33,6 +33,8 @@ export interface SpeMetrics {
   helmOperation(operation: string, seconds: number, succeeded: boolean): void;
   /** A helm worker process was started (one at start; more mean it crashed). */
   helmWorkerStarted(): void;
+  /** A request to an apiserver was answered (or failed without an answer). */
+  apiRequest(host: string, method: string, code: string): void;
 }
 
 export interface MetricsOptions {
@@ -128,6 +130,12 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
     labelNames: ["operation"],
     registers,
   });
+  const apiRequests = new Counter({
+    name: "rest_client_requests_total",
+    help: "Requests to apiservers, by host, method and HTTP status code (client-go's metric)",
+    labelNames: ["host", "method", "code"],
+    registers,
+  });
   const helmWorkerStarts = new Counter({
     name: "spe_helm_worker_starts_total",
     help: "Helm worker processes started; more than one means a worker exited and was replaced",
@@ -183,6 +191,9 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
     },
     helmWorkerStarted: () => {
       helmWorkerStarts.inc();
+    },
+    apiRequest: (host, method, code) => {
+      apiRequests.inc({ host, method, code });
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 } from "../descriptor/index.js";
 import type { ClusterAccess } from "../plugins/access/resolver.js";
 import { KubeClient } from "../plugins/kube/client.js";
-import type { ObjectRef, UnitScope } from "../plugins/types.js";
+import type { ObjectRef, TargetCache, UnitScope } from "../plugins/types.js";
 import { operationOf, type ApiObject } from "./api-object.js";
 import {
   configNotResolved,
@@ -38,6 +38,8 @@ import type { Provider } from "./provider.js";
 import { deployedCondition, readinessCondition, resourceEntries, unitRecords } from "./report-status.js";
 import { accessReference, configReferences } from "./references.js";
 import { StatusDraft } from "./status.js";
+import type { Deployed } from "./target-cache.js";
+import type { ApiObjectCache } from "./controller.js";
 import { teardown } from "./teardown.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "./types.js";
 
@@ -54,10 +56,14 @@ export interface ReconcilerDeps {
   recorder: EventRecorder;
   logger: Logger;
   metrics?: SpeMetrics;
-  /** Called with the objects deployed for an API object (by queue key), so their changes wake it. */
-  watchTargets?: (key: string, target: KubeConfig, objects: ObjectRef[]) => void;
+  /** Called with what was deployed for an API object (by queue key), so its changes wake it. */
+  watchTargets?: (key: string, target: KubeConfig, deployed: Deployed) => void;
+  /** The engine's memory of a target, as seen by the API object with this queue key. */
+  targetCache?: (key: string, target: KubeConfig) => TargetCache;
   /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
   watchReferences?: (key: string, refs: ObjectRef[]) => void;
+  /** The API objects as the controller's informer holds them; without it every reconcile reads through the API. */
+  apiObjects?: ApiObjectCache;
   /** Called when an API object is gone, to drop its watches. */
   forget?: (key: string) => void;
   now?: () => Date;
@@ -66,6 +72,14 @@ export interface ReconcilerDeps {
 interface Resolved {
   config: KubeObject;
   ctx: RenderContext;
+}
+
+/** What a reconcile deployed, for the target watches: its objects and its helm releases. */
+function deployedBy(report: DeployReport): Deployed {
+  const releases = Object.values(report.outputs).flatMap((o) =>
+    o.release ? [{ namespace: o.release.namespace, name: o.release.name }] : [],
+  );
+  return { objects: report.objects, releases };
 }
 
 export class ProviderReconciler implements Reconciler {
@@ -88,11 +102,19 @@ export class ProviderReconciler implements Reconciler {
       ? await this.finalize(obj, key)
       : await this.apply(obj, key);
     if (operation === "reconcile" && !obj.metadata.deletionTimestamp)
-      await clearOperation(this.deps.onboarding, await this.fresh(obj));
+      this.wrote(await clearOperation(this.deps.onboarding, await this.fresh(obj)));
     return result;
   }
 
+  private wrote(obj: ApiObject): ApiObject {
+    this.deps.apiObjects?.wrote(obj);
+    return obj;
+  }
+
+  /** From the informer's cache when it is current, else through the API (controller-runtime's cached client). */
   private async read(request: Request): Promise<ApiObject | undefined> {
+    const cached = this.deps.apiObjects?.get(request.namespace, request.name);
+    if (cached) return cached.object;
     const { api } = this.compiled;
     const ref = { apiVersion: `${api.group}/${api.storageVersion}`, kind: api.kind, name: request.name };
     return await this.deps.onboarding.get(request.namespace ? { ...ref, namespace: request.namespace } : ref);
@@ -116,7 +138,9 @@ export class ProviderReconciler implements Reconciler {
   }
 
   private commit(draft: StatusDraft): Promise<unknown> {
-    return draft.commit(this.deps.onboarding, this.deps.recorder);
+    return draft.commit(this.deps.onboarding, this.deps.recorder, (written) => {
+      this.wrote(written);
+    });
   }
 
   /** Config and render context, or a condition saying why not. */
@@ -181,7 +205,7 @@ export class ProviderReconciler implements Reconciler {
 
   private async apply(obj: ApiObject, key: string): Promise<Result> {
     if (!hasFinalizer(obj, this.compiled.finalizer))
-      obj = await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer);
+      obj = this.wrote(await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
     const draft = this.draft(obj);
     const invalid = validateApiObject(this.compiled, obj);
     if (invalid.length > 0) {
@@ -199,8 +223,14 @@ export class ProviderReconciler implements Reconciler {
     try {
       const scope = await this.scopeFor(key, obj, resolved.ctx);
       draft.set(targetReachable());
-      report = await deployUnits(this.compiled, resolved.ctx, this.deps.plugins, scope);
-      this.deps.watchTargets?.(key, scope.kubeconfig, report.objects);
+      const cache = this.deps.targetCache?.(key, scope.kubeconfig);
+      report = await deployUnits(
+        this.compiled,
+        resolved.ctx,
+        this.deps.plugins,
+        cache ? { ...scope, cache } : scope,
+      );
+      this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
     } catch (err) {
       return this.failed(draft, err);
     }
@@ -268,7 +298,7 @@ export class ProviderReconciler implements Reconciler {
       return { requeueAfter: PROGRESS_REQUEUE_MS };
     }
     void this.deps.recorder.event(obj, "Normal", "Deleted", result.message);
-    await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer);
+    this.wrote(await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
     this.deps.forget?.(key);
     return {};
   }

@@ -86,7 +86,12 @@ export class StatusDraft {
     return status;
   }
 
-  async commit(client: KubeClient, recorder: EventRecorder): Promise<ApiStatus> {
+  /** Writes the status (unless unchanged); `onWritten` gets the object as the apiserver stored it. */
+  async commit(
+    client: KubeClient,
+    recorder: EventRecorder,
+    onWritten?: (obj: ApiObject) => void,
+  ): Promise<ApiStatus> {
     const status = this.build();
     const { apiVersion, kind, metadata } = this.obj;
     const ref = refOf(this.obj);
@@ -99,8 +104,15 @@ export class StatusDraft {
     };
     // A resync that changes nothing writes nothing: no request, no new resourceVersion, no watch event.
     const unchanged = isDeepStrictEqual(JSON.parse(JSON.stringify(status)), this.obj.status ?? {});
-    if (!unchanged)
-      await client.send({ method: "PATCH", path, body, contentType: "application/apply-patch+yaml" });
+    if (!unchanged) {
+      const written = await client.send({
+        method: "PATCH",
+        path,
+        body,
+        contentType: "application/apply-patch+yaml",
+      });
+      onWritten?.(written as ApiObject);
+    }
     for (const change of conditionTransitions(this.obj.status?.conditions ?? [], status.conditions ?? [])) {
       const event = transitionEvent(change);
       void recorder.event(this.obj, event.type, event.reason, event.message);

@@ -1,15 +1,21 @@
 /**
  * The per-object half of observe, shared by the plugins: read the live object, dry-run the
  * desired one with server-side apply, diff the two (drift.ts) and compute kstatus.
+ *
+ * With the engine's watches (scope.cache) an object whose watched fingerprint was already
+ * verified against this very desired object costs no request: its readiness comes from the
+ * watch. Anything else (not watched yet, changed since, a new plan) takes the full path.
  */
 import type { KubeObject } from "../descriptor/plan.js";
 import { detectDrift, ownershipMatches, refOf } from "./drift.js";
+import { desiredHashOf, fingerprintOf } from "./fingerprint.js";
 import { KubeApiError, KubeClient } from "./kube/client.js";
 import { computeStatus } from "./kstatus.js";
-import type { DriftEntry, ObjectStatus } from "./types.js";
+import type { DriftEntry, ObjectStatus, TargetCache } from "./types.js";
 
 export interface ObjectObservation {
-  live: KubeObject | undefined;
+  /** Whether the object exists (known from the API or from a verified watch entry). */
+  exists: boolean;
   status: ObjectStatus;
   drift: DriftEntry[];
   /** The applier owns exactly the fields the plan sets (false after a plan dropped a field). */
@@ -26,15 +32,16 @@ async function liveOf(client: KubeClient, desired: KubeObject): Promise<KubeObje
   }
 }
 
-export async function observeObject(
+/** The full path: GET, server-side-apply dry-run, diff. */
+async function observeLive(
   client: KubeClient,
   desired: KubeObject,
   manager: string,
-): Promise<ObjectObservation> {
+): Promise<ObjectObservation & { live?: KubeObject }> {
   const live = await liveOf(client, desired);
   if (!live) {
     return {
-      live,
+      exists: false,
       status: { ...refOf(desired), phase: "NotFound", message: "Object not found" },
       drift: detectDrift(desired, undefined, manager),
       ownershipMatches: false,
@@ -44,10 +51,31 @@ export async function observeObject(
   const { phase, message } = computeStatus(live);
   return {
     live,
+    exists: true,
     status: { ...refOf(desired), phase, message },
     drift: detectDrift(dryRun, live, manager),
     ownershipMatches: ownershipMatches(dryRun, live, manager),
   };
+}
+
+export async function observeObject(
+  client: KubeClient,
+  desired: KubeObject,
+  manager: string,
+  cache?: TargetCache,
+): Promise<ObjectObservation> {
+  const ref = refOf(desired);
+  const hash = cache ? desiredHashOf(desired) : "";
+  const known = cache?.verified(ref, hash);
+  if (known) {
+    const status: ObjectStatus = { ...ref, phase: known.phase };
+    if (known.message !== undefined) status.message = known.message;
+    return { exists: true, status, drift: [], ownershipMatches: true };
+  }
+  const { live, ...seen } = await observeLive(client, desired, manager);
+  if (cache && live && seen.drift.length === 0 && seen.ownershipMatches)
+    cache.verify(ref, fingerprintOf(live), hash);
+  return seen;
 }
 
 /** Observes objects one after another (a unit is small; this keeps API load predictable). */
@@ -55,8 +83,9 @@ export async function observeObjects(
   client: KubeClient,
   desired: KubeObject[],
   manager: string,
+  cache?: TargetCache,
 ): Promise<ObjectObservation[]> {
   const out: ObjectObservation[] = [];
-  for (const obj of desired) out.push(await observeObject(client, obj, manager));
+  for (const obj of desired) out.push(await observeObject(client, obj, manager, cache));
   return out;
 }

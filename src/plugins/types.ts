@@ -45,6 +45,41 @@ export interface Observation {
   outputs: UnitOutputs;
 }
 
+/** A deployed object as the engine's watch of the target last saw it (no request needed). */
+export interface WatchedObject {
+  uid: string;
+  resourceVersion: string;
+  /** What drift depends on (fingerprint.ts): changes with spec, labels and annotations, not with status. */
+  fingerprint: string;
+  /** kstatus of the object as watched. */
+  phase: StatusPhase;
+  message?: string;
+}
+
+/** The latest revision of a helm release as the engine's watch of release Secrets last saw it. */
+export interface WatchedRelease {
+  /** The storage Secret of the latest revision, `sh.helm.release.v1.<name>.v<revision>`. */
+  secretName: string;
+  resourceVersion: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * What the engine's watches know of one target cluster, so that a reconcile in which nothing
+ * changed needs no request. Every answer is a hint from memory: undefined means "not known"
+ * (kind or namespace not watched yet, not listed yet, or not there), and the plugin asks the
+ * API server instead. Lookups start the watches they need. Acting on a hint is never allowed
+ * to change anything: only "nothing to do" is decided from memory.
+ */
+export interface TargetCache {
+  object(ref: ObjectRef): WatchedObject | undefined;
+  release(namespace: string, name: string): WatchedRelease | undefined;
+  /** Records that the live object with this fingerprint matched the desired object (by hash), drift-free. */
+  verify(ref: ObjectRef, fingerprint: string, desiredHash: string): void;
+  /** The watched object, if its current fingerprint was verified against this desired hash. */
+  verified(ref: ObjectRef, desiredHash: string): WatchedObject | undefined;
+}
+
 /** What a plugin is given to act on one target cluster for one API object. */
 export interface UnitScope {
   /** Access to the target (mcp or workload) cluster. */
@@ -54,6 +89,8 @@ export interface UnitScope {
   /** Directory of the descriptor, for chart paths. */
   baseDir: string;
   signal?: AbortSignal;
+  /** The engine's watches of the target; without it every observe asks the API server. */
+  cache?: TargetCache;
 }
 
 export interface DeployPlugin<U extends UnitPlan = UnitPlan> {

@@ -66,6 +66,22 @@ async function metricSum(name: string, labels: Record<string, string>): Promise<
     .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
     .reduce((sum, v) => sum + v.value, 0);
 }
+/** Steady state: no reconcile of the demo provider for a second and a half. */
+async function quiet(): Promise<void> {
+  let last = -1;
+  await eventually(
+    "no reconcile for 1.5 s",
+    async () => {
+      const now = await metricSum("controller_runtime_reconcile_total", { controller: "demo" });
+      const settled = now === last;
+      last = now;
+      return settled ? true : undefined;
+    },
+    30_000,
+    1_500,
+  );
+}
+
 let onboarding: KubeConfig;
 let platform: KubeConfig;
 let mcp: KubeConfig;
@@ -184,8 +200,10 @@ describe("demo provider on the mcp cluster", () => {
     ).toBeDefined();
   });
 
-  it("runs no helm operation in steady state", async () => {
+  it("runs no helm operation and sends no request in steady state", async () => {
+    await quiet();
     const before = helmOperationCount();
+    const requestsBefore = await metricSum("rest_client_requests_total", {});
     const reconcilesBefore = await metricSum("controller_runtime_reconcile_total", { controller: "demo" });
     engine.enqueueAll();
     await eventually("a resync", async () =>
@@ -195,6 +213,9 @@ describe("demo provider on the mcp cluster", () => {
     );
     await new Promise((r) => setTimeout(r, 1000));
     expect(helmOperationCount() - before).toBe(0);
+    // Nothing changed: the API object, its config and kubeconfig Secret, the release and every
+    // deployed object come from the watches, and an unchanged status is not written.
+    expect(await metricSum("rest_client_requests_total", {})).toBe(requestsBefore);
   });
 
   it("corrects an out-of-band edit within seconds and names the field in an event", async () => {

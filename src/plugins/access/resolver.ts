@@ -31,6 +31,13 @@ export interface ClusterAccessOptions {
   source: KubeConfig;
   /** In-cluster config loader; defaults to the service account of the pod. */
   inCluster?: () => KubeConfig;
+  /** The engine's watch of these objects: what it holds is not read again (absent ones are). */
+  cached?: (ref: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace: string;
+  }) => KubeObject | undefined;
 }
 
 function secretRefOf(request: KubeObject): { name: string; namespace?: string } | undefined {
@@ -79,6 +86,8 @@ export class ClusterAccess {
     name: string;
     namespace: string;
   }): Promise<KubeObject | undefined> {
+    const cached = this.options.cached?.(ref);
+    if (cached) return cached;
     try {
       return await KubeClient.for(this.options.source).get(ref);
     } catch (err) {

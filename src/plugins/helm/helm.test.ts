@@ -9,6 +9,7 @@ import { classify, HelmError, tail } from "./errors.js";
 import { helmOwnership, parseManifest } from "./manifest.js";
 import { decodeRelease, encodeRelease } from "./release.js";
 import { RenderCache } from "./render-cache.js";
+import type { KubeObject } from "../../descriptor/plan.js";
 
 const fixtures = fileURLToPath(new URL("../../../test/fixtures/charts/", import.meta.url));
 
@@ -111,22 +112,39 @@ describe("manifest", () => {
 });
 
 describe("RenderCache", () => {
-  it("keeps the most recently used renders up to its size", () => {
-    const cache = new RenderCache(2);
-    const key = (
-      r: string,
-    ): { chartDigest: string; valuesHash: string; release: string; namespace: string } => ({
-      chartDigest: "c",
-      valuesHash: "v",
-      release: r,
-      namespace: "n",
-    });
-    cache.set(key("a"), "A");
-    cache.set(key("b"), "B");
-    expect(cache.get(key("a"))).toBe("A");
-    cache.set(key("c"), "C");
-    expect(cache.get(key("b"))).toBeUndefined();
-    expect(cache.get(key("a"))).toBe("A");
+  const key = (
+    values: string,
+  ): { chartDigest: string; valuesHash: string; release: string; namespace: string } => ({
+    chartDigest: "c",
+    valuesHash: values,
+    release: "r",
+    namespace: "n",
+  });
+  const objects = (name: string): KubeObject[] => [
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name } },
+  ];
+
+  it("keeps one render per release, for the plan it was made from", () => {
+    const cache = new RenderCache();
+    cache.set("a", key("v1"), objects("a1"));
+    expect(cache.get("a", key("v1"))).toEqual(objects("a1"));
+    expect(cache.get("a", key("v2"))).toBeUndefined();
+    cache.set("a", key("v2"), objects("a2"));
+    expect(cache.get("a", key("v1"))).toBeUndefined();
+    expect(cache.size).toBe(1);
+  });
+
+  it("drops the least recently used releases beyond its size", () => {
+    const one = JSON.stringify(objects("a")[0]).length;
+    const cache = new RenderCache(2 * one);
+    cache.set("a", key("v"), objects("a"));
+    cache.set("b", key("v"), objects("b"));
+    expect(cache.get("a", key("v"))).toBeDefined();
+    cache.set("c", key("v"), objects("c"));
+    expect(cache.get("b", key("v"))).toBeUndefined();
+    expect(cache.get("a", key("v"))).toBeDefined();
     expect(cache.size).toBe(2);
+    cache.delete("a");
+    expect(cache.size).toBe(1);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
 import { refOf } from "../drift.js";
+import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
 import { KubeClient } from "../kube/client.js";
 import { observeObjects } from "../observe-objects.js";
 import type { DeployPlugin, Observation, UnitScope } from "../types.js";
@@ -23,6 +24,7 @@ import { recoverRelease, remediate } from "./remediate.js";
 import { helmOwnership, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
+import type { WorkerRelease } from "./worker-client.js";
 import { HelmWorker, type HelmWorkerOptions } from "./worker-client.js";
 
 /** The field manager helm v4 applies with (server-side apply). */
@@ -47,18 +49,26 @@ const ABSENT: Observation = {
  * Uninstalled, or never there. A release still `uninstalling` is not gone: its
  * uninstall was interrupted (or still runs), and its objects may still exist.
  */
-function gone(release: HelmRelease | undefined): boolean {
+function gone(release: Pick<HelmRelease, "status"> | undefined): boolean {
   return !release || release.status === "uninstalled";
 }
 
-function madeFrom(release: HelmRelease, key: RenderKey): boolean {
+function madeFrom(release: Pick<HelmRelease, "labels">, key: RenderKey): boolean {
   return (
     release.labels[CHART_DIGEST_LABEL] === key.chartDigest &&
     release.labels[VALUES_HASH_LABEL] === key.valuesHash
   );
 }
 
-function outputsOf(release: HelmRelease, objects: KubeObject[], ready: boolean): UnitOutputs {
+/** A release's latest revision without its manifest: what is remembered between reconciles. */
+type ReleaseHead = Omit<HelmRelease, "manifest">;
+
+function headOf(release: HelmRelease): ReleaseHead {
+  const { manifest: _manifest, ...head } = release;
+  return head;
+}
+
+function outputsOf(release: ReleaseHead, objects: KubeObject[], ready: boolean): UnitOutputs {
   const { name, namespace, chartName, chartVersion, revision } = release;
   return {
     release: { name, namespace, chartName, chartVersion, revision },
@@ -71,14 +81,16 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   readonly type = "helm" as const;
   readonly helm: HelmWorker;
   private readonly timeoutSeconds: number;
-  private readonly cache: RenderCache;
-  /** Releases a helm process of this plugin is working on; a pending release not in here is stuck. */
+  private readonly renders: RenderCache;
+  /** Release heads as last read, by release id; used while the watch shows the same storage Secret. */
+  private readonly heads = new Map<string, ReleaseHead>();
+  /** Releases a helm operation of this plugin is working on; a pending release not in here is stuck. */
   private readonly active = new Set<string>();
 
   constructor(options: HelmPluginOptions = {}) {
     this.helm = new HelmWorker(options);
     this.timeoutSeconds = options.timeoutSeconds ?? 300;
-    this.cache = options.renderCache ?? new RenderCache();
+    this.renders = options.renderCache ?? new RenderCache();
   }
 
   /** Starts the helm worker and checks it runs Helm v4; call once at start. Resolves with the version. */
@@ -112,25 +124,73 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   }
 
   /** The objects a release consists of, as helm applies them (namespaces settled, ownership metadata added). */
-  private async objectsOf(client: KubeClient, release: HelmRelease, manifest: string): Promise<KubeObject[]> {
+  private async objectsOf(
+    client: KubeClient,
+    release: { name: string; namespace: string },
+    manifest: string,
+  ): Promise<KubeObject[]> {
     const settled = await settleNamespaces(client, parseManifest(manifest), release.namespace);
     return settled.map((o) => helmOwnership(o, release));
   }
 
+  /** The latest revision, read through the API; remembered, and its render kept when it is this plan's. */
+  private async readRelease(
+    client: KubeClient,
+    id: string,
+    key: RenderKey,
+  ): Promise<HelmRelease | undefined> {
+    const release = await latestRelease(client, key.namespace, key.release);
+    if (!release) {
+      this.heads.delete(id);
+      return undefined;
+    }
+    this.heads.set(id, headOf(release));
+    // A release deployed from this plan: its stored manifest is this plan's render.
+    if (release.status === "deployed" && madeFrom(release, key) && !this.renders.get(id, key))
+      this.renders.set(id, key, await this.objectsOf(client, release, release.manifest));
+    return release;
+  }
+
+  /** The latest revision: from memory while the watch shows the storage Secret remembered, else read. */
+  private async head(
+    client: KubeClient,
+    scope: UnitScope,
+    id: string,
+    key: RenderKey,
+  ): Promise<ReleaseHead | undefined> {
+    const known = this.heads.get(id);
+    const watched = scope.cache?.release(key.namespace, key.release);
+    if (
+      known &&
+      watched?.secretName === known.secretName &&
+      watched.resourceVersion === known.resourceVersion
+    )
+      return known;
+    const release = await this.readRelease(client, id, key);
+    return release && headOf(release);
+  }
+
+  /** The objects to compare live ones with: this plan's render, or what the (older) release applied. */
+  private async desiredOf(
+    client: KubeClient,
+    release: ReleaseHead,
+    ids: { id: string; key: RenderKey; current: boolean },
+  ): Promise<KubeObject[]> {
+    const rendered = ids.current ? this.renders.get(ids.id, ids.key) : undefined;
+    if (rendered) return rendered;
+    const full = await this.readRelease(client, ids.id, ids.key);
+    return this.objectsOf(client, release, full?.manifest ?? "");
+  }
+
   async observe(unit: HelmUnitPlan, scope: UnitScope): Promise<Observation> {
     const client = KubeClient.for(scope.kubeconfig);
-    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
-    if (!release || gone(release)) return ABSENT;
+    const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
+    const release = await this.head(client, scope, id, key);
+    if (!release || gone(release)) return ABSENT;
     const current = release.status === "deployed" && madeFrom(release, key);
-    // The release was made from this plan: its stored manifest is this plan's render.
-    if (current && !this.cache.get(key)) this.cache.set(key, release.manifest);
-    const desired = await this.objectsOf(
-      client,
-      release,
-      current ? (this.cache.get(key) ?? "") : release.manifest,
-    );
-    const seen = await observeObjects(client, desired, HELM_FIELD_MANAGER);
+    const desired = await this.desiredOf(client, release, { id, key, current });
+    const seen = await observeObjects(client, desired, HELM_FIELD_MANAGER, scope.cache);
     const drift = seen.flatMap((s) => s.drift);
     const objects = seen.map((s) => s.status);
     const healthy = objects.every((o) => o.phase === "Current");
@@ -165,10 +225,15 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
    */
   private async correctDrift(unit: HelmUnitPlan, scope: UnitScope): Promise<boolean> {
     const client = KubeClient.for(scope.kubeconfig);
-    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
-    if (release?.status !== "deployed" || !madeFrom(release, await this.renderKey(unit, scope))) return false;
-    for (const obj of await this.objectsOf(client, release, release.manifest)) {
-      await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
+    const id = this.releaseId(unit, scope);
+    const key = await this.renderKey(unit, scope);
+    const release = await this.readRelease(client, id, key);
+    if (release?.status !== "deployed" || !madeFrom(release, key)) return false;
+    const objects = this.renders.get(id, key) ?? (await this.objectsOf(client, release, release.manifest));
+    for (const obj of objects) {
+      const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
+      // Right after a forced apply the live object holds exactly these values for helm's fields.
+      scope.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
     }
     return true;
   }
@@ -177,6 +242,9 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     if (unit.deletionPolicy === "orphan") return;
     await this.exclusive(unit, scope, async () => {
       const client = KubeClient.for(scope.kubeconfig);
+      const id = this.releaseId(unit, scope);
+      this.heads.delete(id);
+      this.renders.delete(id);
       const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
       if (gone(release)) return;
       // Left pending or uninstalling by a process that died: helm refuses to act on it until unlocked.
@@ -189,16 +257,16 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
 
   async deployedObjects(unit: HelmUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
     const client = KubeClient.for(scope.kubeconfig);
+    const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
-    const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
-    let manifest = this.cache.get(key);
-    if (manifest === undefined && release?.status === "deployed" && madeFrom(release, key))
-      manifest = release.manifest;
-    manifest ??= await template(this.invocation(scope), unit);
-    this.cache.set(key, manifest);
+    const rendered = this.renders.get(id, key);
+    if (rendered) return rendered;
+    const release = await this.readRelease(client, id, key);
+    const cached = this.renders.get(id, key);
+    if (cached) return cached;
+    // No release made from this plan yet: what helm would render for it.
     const owner = { name: unit.helm.releaseName, namespace: unit.helm.namespace };
-    const settled = await settleNamespaces(client, parseManifest(manifest), owner.namespace);
-    return settled.map((o) => helmOwnership(o, owner));
+    return this.objectsOf(client, release ?? owner, await template(this.invocation(scope), unit));
   }
 
   private async exclusive<T>(unit: HelmUnitPlan, scope: UnitScope, fn: () => Promise<T>): Promise<T> {
@@ -215,17 +283,22 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
 
   private async deploy(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
     const client = KubeClient.for(scope.kubeconfig);
+    const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
     const inv = this.invocation(scope);
+    // Whatever happens next changes the release: the next observe reads it again.
+    this.heads.delete(id);
     const before = await recoverRelease(client, inv, unit);
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
+    let after: WorkerRelease;
     try {
-      await upgradeInstall(inv, unit, { labels: key, timeoutSeconds: this.timeoutSeconds, failure });
+      after = await upgradeInstall(inv, unit, { labels: key, timeoutSeconds: this.timeoutSeconds, failure });
     } catch (err) {
       if (!isHelmError(err, failure) && !isHelmError(err, "Cancelled")) throw err;
-      await remediate(client, inv, unit, err);
+      return remediate(client, inv, unit, err);
     }
-    const after = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
-    if (after?.status === "deployed" && madeFrom(after, key)) this.cache.set(key, after.manifest);
+    // The release helm just stored was made from this plan (its labels say so): keep its render.
+    if (after.status === "deployed")
+      this.renders.set(id, key, await this.objectsOf(client, after, after.manifest));
   }
 }

@@ -30,6 +30,8 @@ export interface HelmRelease {
   labels: Record<string, string>;
   /** The storage Secret's name, for unlocking a stuck release. */
   secretName: string;
+  /** The storage Secret's resourceVersion: with the name, what a watched release head is compared to. */
+  resourceVersion: string;
 }
 
 interface StoredRelease {
@@ -71,6 +73,8 @@ function releaseOf(secret: KubeObject): HelmRelease | undefined {
     manifest: String(stored.manifest),
     labels,
     secretName: secret.metadata.name,
+    resourceVersion:
+      typeof secret.metadata.resourceVersion === "string" ? secret.metadata.resourceVersion : "",
   };
 }
 

@@ -1,8 +1,11 @@
 /**
- * Rendered manifests keyed by (chart digest, values hash, release): filled after each
- * install/upgrade from the release helm stored (what helm really applied) or from
- * `helm template`, so observe in steady state needs no helm process.
+ * The objects of each release as rendered for the plan it was last deployed from, keyed by
+ * release and checked against (chart digest, values hash): filled after each install or
+ * upgrade from what helm applied (or from the stored release), so observe in steady state
+ * neither runs helm nor parses a manifest. One entry per release; a new plan replaces it.
  */
+import type { KubeObject } from "../../descriptor/plan.js";
+
 export interface RenderKey {
   chartDigest: string;
   valuesHash: string;
@@ -10,35 +13,53 @@ export interface RenderKey {
   namespace: string;
 }
 
-function keyOf(k: RenderKey): string {
+export function renderKeyOf(k: RenderKey): string {
   return `${k.namespace}/${k.release}/${k.chartDigest}/${k.valuesHash}`;
 }
 
-/** A small LRU: one entry per live release is enough; old renders fall out. */
+interface Entry {
+  key: string;
+  objects: KubeObject[];
+  bytes: number;
+}
+
+/** The rendered JSON's length, a stand-in for the entry's memory (JS objects take a few times more). */
+function sizeOf(objects: KubeObject[]): number {
+  return objects.reduce((n, o) => n + JSON.stringify(o).length, 0);
+}
+
+/** An LRU bounded by the rendered size of its entries (64 MiB of JSON by default). */
 export class RenderCache {
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
 
-  constructor(private readonly max = 256) {}
+  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
 
-  get(key: RenderKey): string | undefined {
-    const k = keyOf(key);
-    const hit = this.entries.get(k);
-    if (hit !== undefined) {
-      this.entries.delete(k);
-      this.entries.set(k, hit);
-    }
-    return hit;
+  /** The objects of `release` (an id naming the cluster too) if they were rendered for `key`. */
+  get(release: string, key: RenderKey): KubeObject[] | undefined {
+    const entry = this.entries.get(release);
+    if (entry?.key !== renderKeyOf(key)) return undefined;
+    this.entries.delete(release);
+    this.entries.set(release, entry);
+    return entry.objects;
   }
 
-  set(key: RenderKey, manifest: string): void {
-    const k = keyOf(key);
-    this.entries.delete(k);
-    this.entries.set(k, manifest);
-    while (this.entries.size > this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
+  set(release: string, key: RenderKey, objects: KubeObject[]): void {
+    this.delete(release);
+    const entry = { key: renderKeyOf(key), objects, bytes: sizeOf(objects) };
+    this.entries.set(release, entry);
+    this.bytes += entry.bytes;
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes || oldest === release) break;
+      this.delete(oldest);
     }
+  }
+
+  delete(release: string): void {
+    const entry = this.entries.get(release);
+    if (!entry) return;
+    this.entries.delete(release);
+    this.bytes -= entry.bytes;
   }
 
   get size(): number {

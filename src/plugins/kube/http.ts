@@ -20,8 +20,33 @@ export interface HttpRequest {
   path: string;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; JSON by default (metadata-only lists and watches ask for PartialObjectMetadata). */
+  accept?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+/** One request sent, for metrics (client-go's rest_client_requests_total). */
+export interface RequestOutcome {
+  /** host:port of the apiserver. */
+  host: string;
+  method: string;
+  /** HTTP status, or "<error>" when no response came (client-go's label for that). */
+  code: string;
+}
+
+const observers = new Set<(outcome: RequestOutcome) => void>();
+
+/** Tells `observer` of every request sent; returns the function that stops telling it. */
+export function observeRequests(observer: (outcome: RequestOutcome) => void): () => void {
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
+  };
+}
+
+function told(outcome: RequestOutcome): void {
+  for (const observer of observers) observer(outcome);
 }
 
 /** A failed API call: HTTP status plus the Status object's reason and message. */
@@ -101,7 +126,7 @@ function headersFor(
   credential: Credential,
   payload: string | undefined,
 ): Record<string, string> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: req.accept ?? "application/json" };
   if (credential.authorization) headers.Authorization = credential.authorization;
   if (payload !== undefined) {
     headers["Content-Type"] = req.contentType ?? "application/json";
@@ -139,15 +164,30 @@ async function exchange(kc: KubeConfig, exchanged: Exchange): Promise<http.Incom
   const url = new URL(transport.server + req.path);
   let res: http.IncomingMessage;
   try {
-    res = await open(url, options, payload);
+    res = await openOnce(url, options, payload, req.method);
+  } catch (err) {
+    told({ host: url.host, method: req.method, code: "<error>" });
+    throw err;
+  }
+  told({ host: url.host, method: req.method, code: String(res.statusCode ?? 0) });
+  if (res.statusCode === 401) transport.rejected();
+  return res;
+}
+
+async function openOnce(
+  url: URL,
+  options: https.RequestOptions,
+  payload: string | undefined,
+  method: string,
+): Promise<http.IncomingMessage> {
+  try {
+    return await open(url, options, payload);
   } catch (err) {
     if (!(err instanceof StaleConnection)) throw err;
     // Only the connection was stale, so sending again is safe; except a POST, as net/http would not either.
-    if (req.method === "POST") throw err.original;
-    res = await open(url, options, payload);
+    if (method === "POST") throw err.original;
+    return open(url, options, payload);
   }
-  if (res.statusCode === 401) transport.rejected();
-  return res;
 }
 
 /** Sends one request; non-2xx answers become KubeApiError. */
@@ -162,7 +202,7 @@ export async function request(kc: KubeConfig, req: HttpRequest): Promise<unknown
 /** A long-lived GET (a watch): resolves with the streaming response once it is 2xx; else KubeApiError. */
 export async function stream(
   kc: KubeConfig,
-  req: { path: string; signal?: AbortSignal },
+  req: { path: string; signal?: AbortSignal; accept?: string },
 ): Promise<http.IncomingMessage> {
   const get: HttpRequest = { method: "GET", ...req };
   const res = await exchange(kc, { req: get, watch: true });

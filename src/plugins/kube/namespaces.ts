@@ -1,5 +1,6 @@
 /** Namespaces that must exist before namespaced objects can be applied into them. */
 import type { KubeObject } from "../../descriptor/plan.js";
+import type { TargetCache } from "../types.js";
 import { KubeClient } from "./client.js";
 
 /**
@@ -10,9 +11,12 @@ export async function ensureNamespaces(
   client: KubeClient,
   namespaces: Iterable<string>,
   planned: KubeObject[] = [],
+  cache?: TargetCache,
 ): Promise<void> {
   for (const name of new Set(namespaces)) {
-    if (await client.get({ apiVersion: "v1", kind: "Namespace", name })) continue;
+    const ref = { apiVersion: "v1", kind: "Namespace", name };
+    // A namespace the watch sees is there; one it does not see is looked up (it may just be new).
+    if (cache?.object(ref) || (await client.get(ref))) continue;
     const own = planned.find(
       (o) => o.kind === "Namespace" && o.apiVersion === "v1" && o.metadata.name === name,
     );

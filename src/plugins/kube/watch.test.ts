@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { COLLECTION, FakeApiServer } from "./fake-apiserver.js";
+import { COLLECTION, FakeApiServer } from "../../../test/unit/support/loopback-apiserver.js";
 import { KubeApiError } from "./http.js";
 import { type WatchEvent, watch } from "./watch.js";
 

@@ -25,6 +25,8 @@ export interface WatchOptions {
   labelSelector?: string;
   /** Server-side timeout; 300-599 s at random by default (client-go's minWatchTimeout × [1, 2)). */
   timeoutSeconds?: number;
+  /** The Accept header, e.g. for metadata-only events (PartialObjectMetadata). */
+  accept?: string;
   signal?: AbortSignal;
 }
 
@@ -128,7 +130,11 @@ export async function watch(
   };
   if (options.signal?.aborted) stop();
   try {
-    const res = await stream(kc, { path: watchPath(options, timeoutSeconds), signal: abort.signal });
+    const res = await stream(kc, {
+      path: watchPath(options, timeoutSeconds),
+      signal: abort.signal,
+      ...(options.accept ? { accept: options.accept } : {}),
+    });
     const done = consume(res, onEvent, abort.signal);
     void done.finally(cleanup);
     return { done };

@@ -6,10 +6,11 @@
  * The owner labels on each object remain, for watches and for a safety check before deleting.
  */
 import type { KubeObject } from "../../descriptor/plan.js";
+import { fingerprintOf } from "../fingerprint.js";
 import { KubeClient } from "../kube/client.js";
 import { ensureNamespaces } from "../kube/namespaces.js";
 import { dnsLabel, OWNER_ANNOTATION, ownerHash, ownerLabels, ownerRef } from "../owner.js";
-import type { ObjectRef, UnitScope } from "../types.js";
+import type { ObjectRef, TargetCache, UnitScope } from "../types.js";
 
 export const DEFAULT_INVENTORY_NAMESPACE = "spe-system";
 
@@ -20,6 +21,16 @@ export interface InventoryLocation {
 
 export function inventoryLocation(scope: UnitScope, unit: string, namespace: string): InventoryLocation {
   return { namespace, name: `spe-inventory-${ownerHash(scope.owner)}-${dnsLabel(unit)}` };
+}
+
+export function inventoryRef(at: InventoryLocation): ObjectRef {
+  return { apiVersion: "v1", kind: "ConfigMap", ...at };
+}
+
+/** An inventory's content with the fingerprint of the ConfigMap it was read from or written to. */
+export interface Inventory {
+  refs: ObjectRef[];
+  fingerprint: string;
 }
 
 export function refKey(ref: ObjectRef): string {
@@ -36,21 +47,22 @@ function isRef(value: unknown): value is ObjectRef {
 export async function readInventory(
   client: KubeClient,
   at: InventoryLocation,
-): Promise<ObjectRef[] | undefined> {
-  const cm = await client.get({ apiVersion: "v1", kind: "ConfigMap", ...at });
+): Promise<Inventory | undefined> {
+  const cm = await client.get(inventoryRef(at));
   if (!cm) return undefined;
   const text = (cm.data as Record<string, string> | undefined)?.objects ?? "[]";
   const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? parsed.filter(isRef) : [];
+  return { refs: Array.isArray(parsed) ? parsed.filter(isRef) : [], fingerprint: fingerprintOf(cm) };
 }
 
+/** Writes the refs; resolves with the inventory as stored. */
 export async function writeInventory(
   client: KubeClient,
   at: InventoryLocation,
-  ctx: { scope: UnitScope; unit: string },
+  ctx: { scope: UnitScope; unit: string; cache?: TargetCache },
   refs: ObjectRef[],
-): Promise<void> {
-  await ensureNamespaces(client, [at.namespace]);
+): Promise<Inventory> {
+  await ensureNamespaces(client, [at.namespace], [], ctx.cache);
   const cm: KubeObject = {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -61,7 +73,8 @@ export async function writeInventory(
     },
     data: { objects: JSON.stringify(refs) },
   };
-  await client.apply(cm, { manager: "spe", force: true });
+  const stored = await client.apply(cm, { manager: "spe", force: true });
+  return { refs, fingerprint: fingerprintOf(stored) };
 }
 
 export async function deleteInventory(client: KubeClient, at: InventoryLocation): Promise<void> {
@@ -72,6 +85,17 @@ export async function deleteInventory(client: KubeClient, at: InventoryLocation)
 export function removed(before: ObjectRef[], after: ObjectRef[]): ObjectRef[] {
   const keep = new Set(after.map(refKey));
   return before.filter((r) => !keep.has(refKey(r)));
+}
+
+/** The same refs in the same order. */
+export function sameRefs(a: ObjectRef[], b: ObjectRef[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((r, i) => {
+      const other = b[i];
+      return other !== undefined && refKey(r) === refKey(other);
+    })
+  );
 }
 
 /** `a` followed by the refs of `b` that `a` lacks. */

@@ -5,19 +5,23 @@
  */
 import type { KubeObject, ManifestsUnitPlan } from "../../descriptor/plan.js";
 import { refOf } from "../drift.js";
+import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
 import { KubeApiError, KubeClient } from "../kube/client.js";
 import { ensureNamespaces } from "../kube/namespaces.js";
 import { observeObjects } from "../observe-objects.js";
 import { OWNER_LABEL, ownerHash } from "../owner.js";
-import type { DeployPlugin, Observation, ObjectRef, UnitScope } from "../types.js";
+import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope } from "../types.js";
 import {
   DEFAULT_INVENTORY_NAMESPACE,
   deleteInventory,
   inventoryLocation,
+  inventoryRef,
   readInventory,
   removed,
+  sameRefs,
   union,
   writeInventory,
+  type Inventory,
   type InventoryLocation,
 } from "./inventory.js";
 import { prepareObjects } from "./prepare.js";
@@ -42,12 +46,17 @@ interface Ctx {
   scope: UnitScope;
   unit: string;
   inventory: InventoryLocation;
+  /** Identity of the inventory across clusters, for the plugin's memory of it. */
+  inventoryId: string;
+  cache?: TargetCache;
 }
 
 export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
   readonly type = "manifests" as const;
   private readonly inventoryNamespace: string;
   private readonly defaultNamespace: string;
+  /** Inventories as last read or written; used while the watch still shows the same ConfigMap. */
+  private readonly inventories = new Map<string, Inventory>();
 
   constructor(options: ManifestsPluginOptions = {}) {
     this.inventoryNamespace = options.inventoryNamespace ?? DEFAULT_INVENTORY_NAMESPACE;
@@ -56,7 +65,36 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
 
   private ctx(unit: ManifestsUnitPlan, scope: UnitScope): Ctx {
     const inventory = inventoryLocation(scope, unit.name, this.inventoryNamespace);
-    return { client: KubeClient.for(scope.kubeconfig), scope, unit: unit.name, inventory };
+    const server = scope.kubeconfig.getCurrentCluster()?.server ?? "";
+    const ctx: Ctx = {
+      client: KubeClient.for(scope.kubeconfig),
+      scope,
+      unit: unit.name,
+      inventory,
+      inventoryId: `${server}|${inventory.namespace}|${inventory.name}`,
+    };
+    if (scope.cache) ctx.cache = scope.cache;
+    return ctx;
+  }
+
+  /** The recorded inventory: from memory while the watched ConfigMap is the one remembered. */
+  private async recorded(ctx: Ctx): Promise<ObjectRef[] | undefined> {
+    const known = this.inventories.get(ctx.inventoryId);
+    const watched = ctx.cache?.object(inventoryRef(ctx.inventory));
+    if (known && watched?.fingerprint === known.fingerprint) return known.refs;
+    const read = await readInventory(ctx.client, ctx.inventory);
+    this.remember(ctx, read);
+    return read?.refs;
+  }
+
+  private remember(ctx: Ctx, inventory: Inventory | undefined): void {
+    if (inventory) this.inventories.set(ctx.inventoryId, inventory);
+    else this.inventories.delete(ctx.inventoryId);
+  }
+
+  private async record(ctx: Ctx, refs: ObjectRef[], recorded: ObjectRef[]): Promise<void> {
+    if (sameRefs(refs, recorded) && this.inventories.has(ctx.inventoryId)) return;
+    this.remember(ctx, await writeInventory(ctx.client, ctx.inventory, ctx, refs));
   }
 
   /** The objects as spe applies them: owner labels added, namespaces settled. */
@@ -72,14 +110,14 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
   async observe(unit: ManifestsUnitPlan, scope: UnitScope): Promise<Observation> {
     const ctx = this.ctx(unit, scope);
     const desired = await this.deployedObjects(unit, scope);
-    const recorded = await readInventory(ctx.client, ctx.inventory);
-    const seen = await observeObjects(ctx.client, desired, FIELD_MANAGER);
+    const recorded = await this.recorded(ctx);
+    const seen = await observeObjects(ctx.client, desired, FIELD_MANAGER, scope.cache);
     const drift = seen.flatMap((s) => s.drift);
     const stale = removed(recorded ?? [], desired.map(refOf));
     const objects = seen.map((s) => s.status);
     const ready = unit.readiness.kind === "none" || objects.every((o) => o.phase === "Current");
     return {
-      exists: recorded !== undefined || seen.some((s) => s.live !== undefined),
+      exists: recorded !== undefined || seen.some((s) => s.exists),
       upToDate:
         recorded !== undefined &&
         stale.length === 0 &&
@@ -108,24 +146,28 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     const ctx = this.ctx(unit, scope);
     const desired = await this.deployedObjects(unit, scope);
     const refs = desired.map(refOf);
-    const recorded = (await readInventory(ctx.client, ctx.inventory)) ?? [];
-    await writeInventory(ctx.client, ctx.inventory, ctx, union(recorded, refs));
+    const recorded = (await this.recorded(ctx)) ?? [];
+    const before = union(recorded, refs);
+    await this.record(ctx, before, recorded);
     const namespaces = desired.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []));
-    await ensureNamespaces(ctx.client, namespaces, desired);
+    await ensureNamespaces(ctx.client, namespaces, desired, ctx.cache);
     for (const obj of desired) {
       scope.signal?.throwIfAborted();
-      await ctx.client.apply(obj, { manager: FIELD_MANAGER, force: true });
+      const applied = await ctx.client.apply(obj, { manager: FIELD_MANAGER, force: true });
+      // Right after a forced apply the live object holds exactly these values for spe's fields.
+      ctx.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
-    await writeInventory(ctx.client, ctx.inventory, ctx, refs);
+    await this.record(ctx, refs, before);
   }
 
   async delete(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {
     const ctx = this.ctx(unit, scope);
-    const recorded = await readInventory(ctx.client, ctx.inventory);
+    const recorded = (await readInventory(ctx.client, ctx.inventory))?.refs;
     const refs = recorded ?? (await this.deployedObjects(unit, scope)).map(refOf);
     if (unit.deletionPolicy !== "orphan") await this.deleteOwned(ctx, [...refs].reverse());
     await deleteInventory(ctx.client, ctx.inventory);
+    this.remember(ctx, undefined);
   }
 
   /**
