@@ -18,6 +18,8 @@ export interface ProcSample {
   cpuSeconds: number;
   /** CPU of its children: live descendants (spe's helm worker) and reaped ones (helm processes). */
   childCpuSeconds: number;
+  /** VmHWM of each process of the tree, by command name (the root first). */
+  peakRssByProcess: { command: string; peakRssBytes: number }[];
 }
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -28,6 +30,7 @@ function kib(status: string, field: string): number {
 }
 
 interface OneProcess {
+  command: string;
   rss: number;
   peakRss: number;
   cpu: number;
@@ -43,6 +46,7 @@ async function sampleOne(pid: number): Promise<OneProcess> {
   const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const field = (n: number): number => Number(rest[n - 3]);
   return {
+    command: /^Name:\s+(.*)$/m.exec(status)?.[1] ?? String(pid),
     rss: kib(status, "VmRSS"),
     peakRss: kib(status, "VmHWM"),
     cpu: (field(14) + field(15)) / CLK_TCK,
@@ -72,12 +76,14 @@ export async function sampleProc(pid: number): Promise<ProcSample> {
     peakRssBytes: root.peakRss,
     cpuSeconds: root.cpu,
     childCpuSeconds: root.reapedChildrenCpu,
+    peakRssByProcess: [{ command: root.command, peakRssBytes: root.peakRss }],
   };
   for (const p of live) {
     if (!p) continue;
     sample.rssBytes += p.rss;
     sample.peakRssBytes += p.peakRss;
     sample.childCpuSeconds += p.cpu + p.reapedChildrenCpu;
+    sample.peakRssByProcess.push({ command: p.command, peakRssBytes: p.peakRss });
   }
   return sample;
 }

@@ -30,6 +30,8 @@ export interface SteadyResult {
   seconds: number;
   /** CPU seconds of the controller and its children over the window. */
   cpuSeconds: number | null;
+  /** Of those, the children's (spe's helm worker). */
+  childCpuSeconds: number | null;
   /** CPU as percent of one core over the window. */
   cpuPercentOfCore: number | null;
   helmProcesses: number | null;
@@ -49,6 +51,8 @@ export interface ScenarioResult {
   drift?: DriftResult;
   /** Kernel high-water mark of the controller's RSS over the whole scenario. */
   peakRssMiB?: number | null;
+  /** The same, per process of the controller's tree (spe: the engine, then its helm worker). */
+  peakRssMiBByProcess?: Record<string, number>;
   endRssMiB?: number | null;
 }
 
@@ -154,6 +158,7 @@ async function steady(ctx: BenchContext, system: System, seconds: number): Promi
   return {
     seconds: round(elapsed, 1),
     cpuSeconds: cpu,
+    childCpuSeconds: children,
     cpuPercentOfCore: cpu === null ? null : round((cpu / elapsed) * 100),
     helmProcesses: delta(helm0.processes, helm1.processes),
     helmOperations: delta(helm0.operations, helm1.operations),
@@ -188,6 +193,10 @@ export async function runScenario(
   } finally {
     const last = await sample(system).catch(() => undefined);
     result.peakRssMiB = last ? MiB(last.peakRssBytes) : null;
+    if (last)
+      result.peakRssMiBByProcess = Object.fromEntries(
+        last.peakRssByProcess.map((p) => [p.command, MiB(p.peakRssBytes)]),
+      );
     result.endRssMiB = last ? MiB(last.rssBytes) : null;
     await system.stop();
   }
