@@ -6,7 +6,13 @@
  */
 import { Watch } from "@kubernetes/client-node";
 import { KubeClient } from "../../src/plugins/kube/client.js";
-import { NS, type BenchContext } from "./types.js";
+import {
+  controllerDelta,
+  snapshotOf,
+  type ControllerDelta,
+  type ControllerSnapshot,
+} from "./controller-metrics.js";
+import { NS, type BenchContext, type System } from "./types.js";
 import { percentile, round, sleep } from "./util.js";
 
 export interface DriftResult {
@@ -17,6 +23,10 @@ export interface DriftResult {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+  /** The same, for the edited and the deleted ones alone. */
+  byKind: Record<"edit" | "delete", { corrected: number; p50Ms: number | null; p99Ms: number | null }>;
+  /** The controller's own account of the drift window (queue wait, reconcile time), if it has one. */
+  controller?: ControllerDelta;
 }
 
 type Deployment = {
@@ -67,8 +77,19 @@ async function change(ctx: BenchContext, t: Target): Promise<void> {
   if (t.last && isCorrected(t, t.last)) t.correctedAt = Date.now();
 }
 
+function latencies(targets: readonly Target[]): number[] {
+  return targets.flatMap((t) =>
+    t.correctedAt !== undefined && t.startedAt !== undefined ? [t.correctedAt - t.startedAt] : [],
+  );
+}
+
+function stat(values: number[], p: number): number | null {
+  return values.length ? round(percentile(values, p), 0) : null;
+}
+
 export async function measureDrift(
   ctx: BenchContext,
+  system: System,
   count: number,
   timeoutMs = 60_000,
 ): Promise<DriftResult> {
@@ -99,27 +120,34 @@ export async function measureDrift(
     },
     () => undefined,
   );
+  let before: ControllerSnapshot | undefined;
+  let after: typeof before;
   try {
     await sleep(500);
+    before = await snapshotOf(system);
     await Promise.all([...targets.values()].map((t) => change(ctx, t)));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && [...targets.values()].some((t) => t.correctedAt === undefined))
       await sleep(100);
+    after = await snapshotOf(system);
   } finally {
     watch.abort();
   }
   const all = [...targets.values()];
-  const latencies = all.flatMap((t) =>
-    t.correctedAt !== undefined && t.startedAt !== undefined ? [t.correctedAt - t.startedAt] : [],
-  );
-  const stat = (p: number): number | null => (latencies.length ? round(percentile(latencies, p), 0) : null);
+  const ms = latencies(all);
+  const ofKind = (kind: Target["kind"]): DriftResult["byKind"]["edit"] => {
+    const some = latencies(all.filter((t) => t.kind === kind));
+    return { corrected: some.length, p50Ms: stat(some, 50), p99Ms: stat(some, 99) };
+  };
   return {
     changed: all.length,
     edited: all.filter((t) => t.kind === "edit").length,
     deleted: all.filter((t) => t.kind === "delete").length,
-    corrected: latencies.length,
-    p50Ms: stat(50),
-    p99Ms: stat(99),
-    maxMs: stat(100),
+    corrected: ms.length,
+    p50Ms: stat(ms, 50),
+    p99Ms: stat(ms, 99),
+    maxMs: stat(ms, 100),
+    byKind: { edit: ofKind("edit"), delete: ofKind("delete") },
+    ...(before && after ? { controller: controllerDelta(before, after) } : {}),
   };
 }

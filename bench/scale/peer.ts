@@ -86,6 +86,7 @@ export class PeerSystem implements System {
   readonly correctsDrift = true;
   readonly description = `helm-operator ${PEER_VERSION} (${PEER_MODULE}), default flags, watches.yaml for bench-app`;
   private controller: Controller | undefined;
+  private metricsPort: number | undefined;
 
   constructor(
     private readonly ctx: BenchContext,
@@ -108,6 +109,7 @@ export class PeerSystem implements System {
     const chart = join(BENCH_ROOT, "fixtures/charts/bench-app");
     await writeFile(watches, `- group: ${GROUP}\n  version: v1alpha1\n  kind: BenchApp\n  chart: ${chart}\n`);
     const [metrics, probes] = [await freePort(), await freePort()];
+    this.metricsPort = metrics;
     this.controller = startController(
       this.binary,
       [
@@ -159,6 +161,11 @@ export class PeerSystem implements System {
   /** It links the Helm library and exports no count of its operations. */
   helmOperations(): Promise<undefined> {
     return Promise.resolve(undefined);
+  }
+
+  async metrics(): Promise<string | undefined> {
+    const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`).catch(() => undefined);
+    return res?.ok ? res.text() : undefined;
   }
 
   async stop(): Promise<void> {

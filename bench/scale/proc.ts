@@ -4,6 +4,7 @@
  * CPU seconds.
  */
 import { readdir, readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { execFileSync } from "node:child_process";
 
 export interface ProcSample {
@@ -38,15 +39,17 @@ interface OneProcess {
 }
 
 async function sampleOne(pid: number): Promise<OneProcess> {
-  const [status, stat] = await Promise.all([
+  const [status, stat, cmdline] = await Promise.all([
     readFile(`/proc/${pid}/status`, "utf8"),
     readFile(`/proc/${pid}/stat`, "utf8"),
+    readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
   ]);
   // Fields after the parenthesised command name: state is field 3, utime 14 … cstime 17.
   const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const field = (n: number): number => Number(rest[n - 3]);
   return {
-    command: /^Name:\s+(.*)$/m.exec(status)?.[1] ?? String(pid),
+    // The program, not the thread name (node's main thread calls itself MainThread).
+    command: basename(cmdline.split("\0")[0] ?? "") || String(pid),
     rss: kib(status, "VmRSS"),
     peakRss: kib(status, "VmHWM"),
     cpu: (field(14) + field(15)) / CLK_TCK,

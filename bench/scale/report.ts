@@ -1,4 +1,5 @@
 /** The Markdown summary of a bench run: machine facts, per-scenario numbers, ratios, targets. */
+import type { ControllerDelta } from "./controller-metrics.js";
 import type { BenchResults } from "./run.js";
 import type { ScenarioResult } from "./scenario.js";
 
@@ -55,6 +56,33 @@ function row(s: ScenarioResult): string {
     fmt(x.driftP99),
   ];
   return `| ${cells.join(" | ")} |`;
+}
+
+/** Where drift time went, and what each process of a controller's tree held at most. */
+function details(r: BenchResults): string[] {
+  const lines = [
+    "| N | system | peak RSS MiB by process | to Ready: reconciles, mean queue wait / reconcile ms | drift edited p50 / p99 ms | drift deleted p50 / p99 ms | drift window: reconciles, mean queue wait / reconcile ms |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const s of r.scenarios) {
+    const byProcess = Object.entries(s.peakRssMiBByProcess ?? {})
+      .map(([command, mib]) => `${command} ${mib}`)
+      .join(", ");
+    const d = s.drift;
+    const account = (c: ControllerDelta | undefined): string =>
+      c ? `${c.reconciles}, ${fmt(c.meanQueueWaitMs)} / ${fmt(c.meanReconcileMs)}` : "–";
+    const cells = [
+      s.n,
+      s.system,
+      byProcess || "–",
+      account(s.ready?.controller),
+      d ? `${fmt(d.byKind.edit.p50Ms)} / ${fmt(d.byKind.edit.p99Ms)}` : "–",
+      d ? `${fmt(d.byKind.delete.p50Ms)} / ${fmt(d.byKind.delete.p99Ms)}` : "–",
+      account(d?.controller),
+    ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return lines;
 }
 
 function find(r: BenchResults, system: string, n: number): Record<string, Num> {
@@ -130,6 +158,10 @@ export function markdown(r: BenchResults, jsonFile: string): string {
     "| N | system | result | Ready s | reported / Available s | peak RSS MiB (with children) | CPU s to Ready (controller / its children: spe's helm worker) | helm procs / ops to Ready | steady CPU (with children) | steady helm procs / ops | steady API req/s platform / onboarding / mcp | drift corrected | drift p50 ms | drift p99 ms |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...r.scenarios.map(row),
+    "",
+    "## Memory and drift in detail",
+    "",
+    ...details(r),
     "",
     "## Ratios (same run)",
     "",

@@ -3,8 +3,9 @@
  * and wait until the system reports all N done and all N Deployments are Available; a quiet
  * steady-state window; then drift. The controller's RSS and CPU come from /proc.
  */
-import { requestCounts, rate, type RequestCounts } from "./apiserver.js";
+import { perObject, requestCounts, rate, type RequestCounts } from "./apiserver.js";
 import type { BenchConfig, SystemName } from "./config.js";
+import { controllerDelta, snapshotOf, type ControllerDelta } from "./controller-metrics.js";
 import { measureDrift, type DriftResult } from "./drift.js";
 import { availableDeployments } from "./kube.js";
 import { MiB, sampleProc, type ProcSample } from "./proc.js";
@@ -24,6 +25,10 @@ export interface ReadyResult {
   helmProcesses: number | null;
   helmOperations: number | null;
   rssMiB: number | null;
+  /** The controller's own account of the phase (queue wait, reconcile time), if it has one. */
+  controller?: ControllerDelta;
+  /** Requests each apiserver served per API object over the phase (all clients), the most frequent kinds. */
+  requestsPerObject?: Record<Role, Record<string, number>>;
 }
 
 export interface SteadyResult {
@@ -115,6 +120,8 @@ async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): 
   const t0 = Date.now();
   const cpu0 = await sample(system);
   const helm0 = await helmCounts(system);
+  const metrics0 = await snapshotOf(system);
+  const req0 = await allCounts(ctx);
   const state: { failure?: Error } = {};
   const creating = system.create().catch((err: unknown) => {
     state.failure = err instanceof Error ? err : new Error(String(err));
@@ -122,6 +129,9 @@ async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): 
   const { reported, available, reportedAt, availableAt } = await poll(ctx, system, { t0, timeoutMs }, state);
   await creating;
   const cpu1 = await sample(system);
+  const metrics1 = await snapshotOf(system);
+  const req1 = await allCounts(ctx);
+  const n = ctx.names.length;
   const secs = (t?: number): number | null => (t === undefined ? null : round((t - t0) / 1000, 1));
   return {
     seconds:
@@ -137,6 +147,11 @@ async function waitReady(ctx: BenchContext, system: System, timeoutMs: number): 
       helmOperations: delta(helm0.operations, helm1.operations),
     }))),
     rssMiB: cpu1 ? MiB(cpu1.rssBytes) : null,
+    ...(metrics0 && metrics1 ? { controller: controllerDelta(metrics0, metrics1) } : {}),
+    requestsPerObject: Object.fromEntries(ROLES.map((r) => [r, perObject(req0[r], req1[r], n)])) as Record<
+      Role,
+      Record<string, number>
+    >,
   };
 }
 
@@ -185,7 +200,8 @@ export async function runScenario(
       `bench: ${system.name} N=${n} Ready in ${result.ready.seconds} s; steady state ${cfg.steadySeconds} s…`,
     );
     result.steady = await steady(ctx, system, cfg.steadySeconds);
-    if (system.correctsDrift && cfg.driftCount > 0) result.drift = await measureDrift(ctx, cfg.driftCount);
+    if (system.correctsDrift && cfg.driftCount > 0)
+      result.drift = await measureDrift(ctx, system, cfg.driftCount);
     result.ok = true;
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);

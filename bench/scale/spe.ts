@@ -167,12 +167,17 @@ export class SpeSystem implements System {
     return text.split("\n").filter(Boolean).length;
   }
 
+  async metrics(): Promise<string | undefined> {
+    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`).catch(() => undefined);
+    return res?.ok ? res.text() : undefined;
+  }
+
   /** Sum of spe_helm_operation_duration_seconds_count over operations, from the engine's /metrics. */
   async helmOperations(): Promise<number | undefined> {
-    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`).catch(() => undefined);
-    if (!res?.ok) return undefined;
+    const text = await this.metrics();
+    if (text === undefined) return undefined;
     let total = 0;
-    for (const line of (await res.text()).split("\n")) {
+    for (const line of text.split("\n")) {
       if (line.startsWith("spe_helm_operation_duration_seconds_count"))
         total += Number(line.split(" ").at(-1));
     }

@@ -37,6 +37,8 @@ export interface System {
   helmProcesses(): Promise<number | undefined>;
   /** Helm operations (install, upgrade, uninstall…) run so far, if the system reports them. */
   helmOperations(): Promise<number | undefined>;
+  /** The controller's Prometheus /metrics text, if it serves one. */
+  metrics?(): Promise<string | undefined>;
   /** Whether the system corrects out-of-band changes (drift is measured only then). */
   readonly correctsDrift: boolean;
   stop(): Promise<void>;
