@@ -31,6 +31,12 @@ function allGood(now = t0): Condition[] {
   );
 }
 
+/** Sub-conditions set in order, then Ready as summarizeReady decides it. */
+function summarized(inputs: Parameters<typeof setCondition>[1][]): Condition[] {
+  const list = inputs.reduce<Condition[]>((l, c) => setCondition(l, c, t0), []);
+  return setCondition(list, summarizeReady(list).ready, t0);
+}
+
 describe("setCondition", () => {
   it("adds a condition with a seconds-precision transition time", () => {
     const list = setCondition([], configResolved(), t0);
@@ -173,13 +179,48 @@ describe("conditionTransitions / transitionEvent", () => {
       reason: "DeployFailed",
       message: "Deployed=False: helm upgrade failed",
     });
-    expect(transitionEvent(recovered!).type).toBe("Normal");
+    expect(transitionEvent(recovered!)?.type).toBe("Normal");
+  });
+
+  it("gives a new object that deploys and becomes Ready one event, and no Warning while it waits", () => {
+    const first = summarized([
+      configResolved(),
+      targetReachable(),
+      deployed(),
+      resourcesNotReady("0/1 available"),
+    ]);
+    const ready = summarized([configResolved(), targetReachable(), deployed(), resourcesReady()]);
+    const events = (before: Condition[], after: Condition[]) =>
+      conditionTransitions(before, after).flatMap((t) => transitionEvent(t) ?? []);
+    expect(events([], first)).toEqual([]);
+    expect(events(first, ready)).toEqual([
+      { type: "Normal", reason: "ReconcileSuccess", message: "Ready=True: Reconcile succeeded" },
+    ]);
+    // Resources that were ready and are not any more: that is news.
+    const degraded = summarized([
+      configResolved(),
+      targetReachable(),
+      deployed(),
+      resourcesNotReady("0/1 available"),
+    ]);
+    expect(events(ready, degraded)).toEqual([
+      { type: "Warning", reason: "ResourcesNotReady", message: "ResourcesReady=False: 0/1 available" },
+    ]);
+    expect(events([], summarized([configNotResolved("no ProviderConfig x")]))).toEqual([
+      { type: "Warning", reason: "ConfigNotFound", message: "ConfigResolved=False: no ProviderConfig x" },
+    ]);
   });
 
   it("treats DeletionBlocked=True as the bad state", () => {
     const [blocked] = conditionTransitions([], setCondition([], deletionBlocked("users"), t0));
     expect(transitionEvent(blocked!)).toMatchObject({ type: "Warning", reason: "UserResourcesPresent" });
-    const [unblocked] = conditionTransitions([], setCondition([], deletionNotBlocked(), t0));
-    expect(transitionEvent(unblocked!).type).toBe("Normal");
+    const blockedList = setCondition([], deletionBlocked("users"), t0);
+    const [unblocked] = conditionTransitions(
+      blockedList,
+      setCondition(blockedList, deletionNotBlocked(), t1),
+    );
+    expect(transitionEvent(unblocked!)?.type).toBe("Normal");
+    const [neverBlocked] = conditionTransitions([], setCondition([], deletionNotBlocked(), t0));
+    expect(transitionEvent(neverBlocked!)).toBeUndefined();
   });
 });

@@ -199,17 +199,34 @@ export interface TransitionEvent {
   readonly message: string;
 }
 
-/** The Event a transition deserves: Warning when a condition went bad, Normal otherwise. */
-export function transitionEvent(transition: ConditionTransition): TransitionEvent {
-  const { current } = transition;
-  if (!current) {
-    return { type: "Normal", reason: `${transition.type}Removed`, message: `${transition.type} removed` };
+/** Whether a condition's status is the bad one: False, except DeletionBlocked (openMCP's one abnormal-when-True). */
+function isBad(c: Condition): boolean {
+  return c.status === (c.type === ConditionType.DeletionBlocked ? "True" : "False");
+}
+
+/**
+ * The Event a transition deserves, if any. Events mark what a user would want to be told:
+ * a condition going bad (Warning), one recovering (Normal), the object becoming Ready
+ * (Normal). Not every first appearance: a new object passing through ConfigResolved,
+ * TargetReachable and Deployed, or waiting for its resources, is the normal course, and an
+ * Event each (seven per object before) costs the apiserver a write per object and buries
+ * the ones that matter. Ready going False repeats the sub-condition that went bad, so it
+ * is left to that one; a healthy new object gets one Event, Ready.
+ */
+export function transitionEvent(transition: ConditionTransition): TransitionEvent | undefined {
+  const { current, previous } = transition;
+  if (!current) return undefined;
+  const message = `${current.type}=${current.status}: ${current.message}`;
+  if (current.type === ConditionType.Ready) {
+    if (current.status !== "True") return undefined;
+    return { type: "Normal", reason: current.reason, message };
   }
-  // DeletionBlocked is openMCP's one condition that is abnormal when True.
-  const bad = current.type === ConditionType.DeletionBlocked ? "True" : "False";
-  return {
-    type: current.status === bad ? "Warning" : "Normal",
-    reason: current.reason,
-    message: `${current.type}=${current.status}: ${current.message}`,
-  };
+  if (isBad(current)) {
+    // Resources that were never ready yet are being waited for; ones that were ready and went are news.
+    const waiting = current.type === ConditionType.ResourcesReady && previous?.status !== "True";
+    return waiting ? undefined : { type: "Warning", reason: current.reason, message };
+  }
+  // Resources becoming ready is what Ready=True says (and waiting for them was no Warning).
+  if (current.type === ConditionType.ResourcesReady) return undefined;
+  return previous && isBad(previous) ? { type: "Normal", reason: current.reason, message } : undefined;
 }

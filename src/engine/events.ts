@@ -98,13 +98,13 @@ export class EventRecorder {
     });
   }
 
-  /** One event per condition transition between two status snapshots (kro style: events follow conditions). */
+  /** The events the condition transitions between two status snapshots deserve (transitionEvent). */
   async conditionEvents(
     obj: InvolvedObject,
     previous: readonly Condition[],
     current: readonly Condition[],
   ): Promise<void> {
-    const events = conditionTransitions(previous, current).map(transitionEvent);
+    const events = conditionTransitions(previous, current).flatMap((t) => transitionEvent(t) ?? []);
     await Promise.all(events.map((e) => this.event(obj, e.type, e.reason, e.message)));
   }
 

@@ -115,7 +115,7 @@ export class StatusDraft {
     }
     for (const change of conditionTransitions(this.obj.status?.conditions ?? [], status.conditions ?? [])) {
       const event = transitionEvent(change);
-      void recorder.event(this.obj, event.type, event.reason, event.message);
+      if (event) void recorder.event(this.obj, event.type, event.reason, event.message);
     }
     return status;
   }

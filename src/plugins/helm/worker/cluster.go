@@ -18,11 +18,14 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// Client-side rate limit per target cluster. One worker serves every release of a cluster,
-// so client-go's default of 5 requests per second would serialise them; the apiserver's own
-// priority and fairness still protects it.
+// Client-side rate limit per target cluster; off by default. One worker serves every
+// release of a cluster, so any fixed rate caps how fast releases install: at 100 requests
+// per second (about ten per install) 1,000 releases took 100 s while the machine sat half
+// idle (bench/results/analysis.md). The apiserver's priority and fairness protects it, and
+// SIG API Machinery recommends relying on it; controller-runtime dropped its client-side
+// default the same way (kubernetes-sigs/controller-runtime#3119). --qps re-enables one.
 var (
-	clusterQPS   float32 = 100
+	clusterQPS   float32 = -1
 	clusterBurst         = 200
 )
 

@@ -27,8 +27,8 @@ import (
 )
 
 func main() {
-	qps := flag.Float64("qps", float64(clusterQPS), "client-side request rate limit per target cluster")
-	burst := flag.Int("burst", clusterBurst, "client-side request burst per target cluster")
+	qps := flag.Float64("qps", float64(clusterQPS), "client-side request rate limit per target cluster; negative for none")
+	burst := flag.Int("burst", clusterBurst, "client-side request burst per target cluster, with --qps")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file until stdin closes (benchmarks)")
 	flag.Parse()
 	clusterQPS, clusterBurst = float32(*qps), *burst
