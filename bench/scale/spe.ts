@@ -23,6 +23,12 @@ interface Flavor {
   plural: string;
 }
 
+/** The node flags spe ships with: those on bin/spe.js's `#!` line (the image's ENTRYPOINT has the same). */
+async function engineNodeFlags(): Promise<string[]> {
+  const shebang = (await readFile(join(BENCH_ROOT, "../bin/spe.js"), "utf8")).split("\n")[0] ?? "";
+  return shebang.split(" ").filter((word) => word.startsWith("--"));
+}
+
 const FLAVORS: Record<Flavor["name"], Flavor> = {
   "spe-helm": {
     name: "spe-helm",
@@ -89,6 +95,7 @@ export class SpeSystem implements System {
     const port = await freePort();
     this.opsPort = port;
     const args = [
+      ...(await engineNodeFlags()),
       ...this.options.nodeArgs,
       this.ctx.spe.main,
       "run",

@@ -21,6 +21,12 @@ describe("fingerprintOf", () => {
     expect(fingerprintOf(deployment({ uid: "u2" }))).not.toBe(base);
   });
 
+  it("ignores the rollout number the Deployment controller annotates", () => {
+    const applied = fingerprintOf(deployment({ annotations: { x: "y" } }));
+    const numbered = deployment({ annotations: { x: "y", "deployment.kubernetes.io/revision": "1" } });
+    expect(fingerprintOf(numbered)).toBe(applied);
+  });
+
   it("does not depend on the order of labels", () => {
     expect(fingerprintOf(deployment({ labels: { a: "1", b: "2" } }))).toBe(
       fingerprintOf(deployment({ labels: { b: "2", a: "1" } })),

@@ -20,14 +20,29 @@ interface Meta {
   deletionTimestamp?: string;
 }
 
+/**
+ * Annotations Kubernetes' own controllers write on objects spe deploys, never part of a plan:
+ * the Deployment controller numbers each rollout on the Deployment right after it is
+ * created, which would otherwise make every new Deployment look changed since it was applied.
+ */
+const CONTROLLER_ANNOTATIONS = new Set(["deployment.kubernetes.io/revision"]);
+
 function sorted(record: Record<string, string> | undefined): [string, string][] {
   return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function planAnnotations(annotations: Record<string, string> | undefined): [string, string][] {
+  return sorted(annotations).filter(([k]) => !CONTROLLER_ANNOTATIONS.has(k));
 }
 
 export function fingerprintOf(obj: { metadata?: Meta }): string {
   const m = obj.metadata ?? {};
   if (typeof m.generation !== "number" || m.generation <= 0) return `rv:${m.resourceVersion ?? ""}`;
-  const meta = JSON.stringify([sorted(m.labels), sorted(m.annotations), m.deletionTimestamp ?? null]);
+  const meta = JSON.stringify([
+    sorted(m.labels),
+    planAnnotations(m.annotations),
+    m.deletionTimestamp ?? null,
+  ]);
   return `g:${m.uid ?? ""}:${m.generation}:${createHash("sha1").update(meta).digest("base64url")}`;
 }
 

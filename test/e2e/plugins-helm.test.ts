@@ -9,7 +9,9 @@ import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
 import { HelmPlugin, helmOperationCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
-import type { UnitScope } from "../../src/plugins/types.js";
+import type { ObjectRef, TargetCache, UnitScope } from "../../src/plugins/types.js";
+import { refOf } from "../../src/plugins/drift.js";
+import { desiredHashOf, fingerprintOf } from "../../src/plugins/fingerprint.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import type { ClusterRole } from "../env/types.js";
 
@@ -53,6 +55,7 @@ function unit(
 
 const deploymentRef = { apiVersion: "apps/v1", kind: "Deployment", name: "demo", namespace: ns };
 const configRef = { apiVersion: "v1", kind: "ConfigMap", name: "demo-config", namespace: ns };
+const refKey = (r: ObjectRef): string => `${r.apiVersion}/${r.kind}/${r.namespace ?? ""}/${r.name}`;
 const mcp = (): KubeClient => KubeClient.for(kubeConfigFor("mcp"));
 
 async function patchAs(manager: string, ref: typeof deploymentRef, body: object): Promise<void> {
@@ -110,6 +113,34 @@ describe("helm plugin", () => {
       name: "widgets.demo.spe.dev",
     };
     expect(await mcp().get(crd)).toBeDefined();
+  });
+
+  it("tells the watch cache each object an install or upgrade applied, at its live fingerprint", async () => {
+    // What the engine's watches would be told: observing right after a deploy then needs no
+    // GET and no dry-run for these objects.
+    const verified = new Map<string, { fingerprint: string; desiredHash: string }>();
+    const cache: TargetCache = {
+      object: () => undefined,
+      release: () => undefined,
+      verify: (ref, fingerprint, desiredHash) => verified.set(refKey(ref), { fingerprint, desiredHash }),
+      verified: () => undefined,
+    };
+    for (const message of ["first", "second"]) {
+      verified.clear();
+      const plan = unit({ message }, { release: "told" });
+      await plugin.create(plan, { ...scope(), cache });
+      const objects = await plugin.deployedObjects(plan, scope());
+      expect([...verified.keys()].sort()).toEqual(objects.map((o) => refKey(refOf(o))).sort());
+      for (const obj of objects) {
+        const live = await mcp().get(refOf(obj));
+        expect(verified.get(refKey(refOf(obj)))).toEqual({
+          fingerprint: fingerprintOf(live!),
+          desiredHash: desiredHashOf(obj),
+        });
+      }
+    }
+    expect(await latestRelease(mcp(), ns, "told")).toMatchObject({ revision: 2, status: "deployed" });
+    await plugin.delete(unit({ message: "second" }, { release: "told" }), scope());
   });
 
   it("observes a release in steady state without running any helm operation", async () => {

@@ -7,7 +7,7 @@ import type { HelmUnitPlan } from "../../descriptor/plan.js";
 import { workerChart } from "./chart.js";
 import { kubeconfigForHelm } from "./kubeconfig-file.js";
 import type { HelmErrorReason } from "./errors.js";
-import type { HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
+import type { AppliedObject, HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
 
 export const CHART_DIGEST_LABEL = "spe.dev/chart-digest";
 export const VALUES_HASH_LABEL = "spe.dev/values-hash";
@@ -57,7 +57,9 @@ function releaseOf(res: { release?: WorkerRelease }, what: string): WorkerReleas
  * waiting for readiness (`--wait=hookOnly` waits for hooks only; readiness comes from
  * watches). Not `--rollback-on-failure`: helm v4 turns it into `--wait=watcher`, which would
  * block a worker until every object is ready; spe remediates a failure itself (remediate.ts).
- * The labels record which chart and values the release was made from.
+ * The labels record which chart and values the release was made from. `existing` is what
+ * the caller just read of the release (else the worker reads it); the answer carries what
+ * the apiserver returned for each object applied.
  */
 export async function upgradeInstall(
   inv: Invocation,
@@ -66,8 +68,9 @@ export async function upgradeInstall(
     labels: { chartDigest: string; valuesHash: string };
     timeoutSeconds: number;
     failure: HelmErrorReason;
+    existing?: WorkerRequest["existing"];
   },
-): Promise<WorkerRelease> {
+): Promise<{ release: WorkerRelease; applied: AppliedObject[] }> {
   const { chart, values, createNamespace, releaseName } = unit.helm;
   const what = `helm upgrade --install ${releaseName}`;
   const res = await inv.helm.call(
@@ -80,10 +83,11 @@ export async function upgradeInstall(
       createNamespace,
       timeoutSeconds: opts.timeoutSeconds,
       historyMax: HISTORY_MAX,
+      ...(opts.existing ? { existing: opts.existing } : {}),
     },
     { ...signalOf(inv), failure: opts.failure, what },
   );
-  return releaseOf(res, what);
+  return { release: releaseOf(res, what), applied: res.applied ?? [] };
 }
 
 /** `helm uninstall --ignore-not-found` without waiting; a missing release is fine. */

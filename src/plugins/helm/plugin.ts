@@ -9,7 +9,7 @@ import { refOf } from "../drift.js";
 import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
 import { KubeClient } from "../kube/client.js";
 import { observeObjects } from "../observe-objects.js";
-import type { DeployPlugin, Observation, UnitScope } from "../types.js";
+import type { DeployPlugin, Observation, UnitScope, WatchedRelease } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import {
   CHART_DIGEST_LABEL,
@@ -35,6 +35,9 @@ export interface HelmPluginOptions extends HelmWorkerOptions {
   timeoutSeconds?: number;
   renderCache?: RenderCache;
 }
+
+/** How old a release read may be for the install or upgrade right after it to go by it. */
+const FRESH_MS = 2_000;
 
 const ABSENT: Observation = {
   exists: false,
@@ -68,6 +71,78 @@ function headOf(release: HelmRelease): ReleaseHead {
   return head;
 }
 
+/** When each head the worker answered with was stored, while the watch has not seen it. */
+const storedAt = new WeakMap<ReleaseHead, number>();
+const UNSEEN_MS = 10_000;
+
+/** The head of the revision the worker just stored; its Secret's resourceVersion comes with the watch. */
+function workerHead(release: WorkerRelease, key: RenderKey): ReleaseHead {
+  const head: ReleaseHead = {
+    name: release.name,
+    namespace: release.namespace,
+    revision: release.revision,
+    status: release.status as ReleaseHead["status"],
+    chartName: release.chartName,
+    chartVersion: release.chartVersion,
+    labels: {
+      name: release.name,
+      owner: "helm",
+      status: release.status,
+      version: String(release.revision),
+      [CHART_DIGEST_LABEL]: key.chartDigest,
+      [VALUES_HASH_LABEL]: key.valuesHash,
+    },
+    secretName: `sh.helm.release.v1.${release.name}.v${release.revision}`,
+    resourceVersion: "",
+  };
+  storedAt.set(head, Date.now());
+  return head;
+}
+
+/**
+ * The remembered head while the watch shows it is still the latest: the same storage Secret
+ * at the same resourceVersion. A head the worker answered with has no resourceVersion yet:
+ * the watch's first sighting of its Secret in that status is it; before that sighting, for a
+ * few seconds, the head is used as it is, since the Secret's event is on the way and wakes
+ * the owner again.
+ */
+function headFromMemory(
+  known: ReleaseHead | undefined,
+  watched: WatchedRelease | undefined,
+): ReleaseHead | undefined {
+  if (!known) return undefined;
+  if (!watched) {
+    const stored = storedAt.get(known);
+    return stored !== undefined && Date.now() - stored < UNSEEN_MS ? known : undefined;
+  }
+  if (watched.secretName !== known.secretName) return undefined;
+  if (watched.resourceVersion === known.resourceVersion) return known;
+  if (known.resourceVersion !== "" || watched.labels.status !== known.status) return undefined;
+  known.resourceVersion = watched.resourceVersion;
+  return known;
+}
+
+/**
+ * The unit as helm should run it: `--create-namespace` applies the namespace on every install,
+ * a request per release; where the watch sees the namespace already there it is left out
+ * (were the namespace gone meanwhile, helm fails the install and the retry asks again).
+ */
+function withoutNamespaceCreation(unit: HelmUnitPlan, scope: UnitScope): HelmUnitPlan {
+  if (!unit.helm.createNamespace) return unit;
+  const ns = scope.cache?.object({ apiVersion: "v1", kind: "Namespace", name: unit.helm.namespace });
+  if (!ns || ns.phase === "Terminating") return unit;
+  return { ...unit, helm: { ...unit.helm, createNamespace: false } };
+}
+
+function appliedKey(o: {
+  apiVersion: string;
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+}): string {
+  return `${o.apiVersion}/${o.kind}/${o.namespace ?? ""}/${o.name}`;
+}
+
 function outputsOf(release: ReleaseHead, objects: KubeObject[], ready: boolean): UnitOutputs {
   const { name, namespace, chartName, chartVersion, revision } = release;
   return {
@@ -86,6 +161,10 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   private readonly heads = new Map<string, ReleaseHead>();
   /** Releases a helm operation of this plugin is working on; a pending release not in here is stuck. */
   private readonly active = new Set<string>();
+  /** The objects the last observe found drifted, by release id: what correcting drift applies. */
+  private readonly drifted = new Map<string, Set<string>>();
+  /** The release as observe just read it, for the create or update of the same reconcile. */
+  private readonly fresh = new Map<string, { release: HelmRelease | undefined; at: number }>();
 
   constructor(options: HelmPluginOptions = {}) {
     this.helm = new HelmWorker(options);
@@ -140,6 +219,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     key: RenderKey,
   ): Promise<HelmRelease | undefined> {
     const release = await latestRelease(client, key.namespace, key.release);
+    this.fresh.set(id, { release, at: Date.now() });
     if (!release) {
       this.heads.delete(id);
       return undefined;
@@ -158,16 +238,18 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     id: string,
     key: RenderKey,
   ): Promise<ReleaseHead | undefined> {
-    const known = this.heads.get(id);
-    const watched = scope.cache?.release(key.namespace, key.release);
-    if (
-      known &&
-      watched?.secretName === known.secretName &&
-      watched.resourceVersion === known.resourceVersion
-    )
-      return known;
+    const remembered =
+      scope.cache && headFromMemory(this.heads.get(id), scope.cache.release(key.namespace, key.release));
+    if (remembered) return remembered;
     const release = await this.readRelease(client, id, key);
     return release && headOf(release);
+  }
+
+  /** What observe read of the release a moment ago, if it did (taken once). */
+  private takeFresh(id: string): { release: HelmRelease | undefined } | undefined {
+    const read = this.fresh.get(id);
+    this.fresh.delete(id);
+    return read && Date.now() - read.at < FRESH_MS ? read : undefined;
   }
 
   /** The objects to compare live ones with: this plan's render, or what the (older) release applied. */
@@ -192,6 +274,8 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const desired = await this.desiredOf(client, release, { id, key, current });
     const seen = await observeObjects(client, desired, HELM_FIELD_MANAGER, scope.cache);
     const drift = seen.flatMap((s) => s.drift);
+    if (drift.length > 0) this.drifted.set(id, new Set(drift.map((d) => appliedKey(d.object))));
+    else this.drifted.delete(id);
     const objects = seen.map((s) => s.status);
     const healthy = objects.every((o) => o.phase === "Current");
     const ready = release.status === "deployed" && (unit.readiness.kind === "none" || healthy);
@@ -220,21 +304,27 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   /**
    * Flux's correct-cluster-drift: the release is deployed from this very plan,
    * so its stored manifest is what helm would apply again. Server-side apply
-   * those objects as helm's own field manager: no helm process, no new
-   * revision, deleted objects re-created. False when a real upgrade is needed.
+   * the drifted objects (all of them when observe did not say which) as helm's
+   * own field manager, side by side: no helm operation, no new revision,
+   * deleted objects re-created. False when a real upgrade is needed.
    */
   private async correctDrift(unit: HelmUnitPlan, scope: UnitScope): Promise<boolean> {
     const client = KubeClient.for(scope.kubeconfig);
     const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
-    const release = await this.readRelease(client, id, key);
+    const release = await this.head(client, scope, id, key);
     if (release?.status !== "deployed" || !madeFrom(release, key)) return false;
-    const objects = this.renders.get(id, key) ?? (await this.objectsOf(client, release, release.manifest));
-    for (const obj of objects) {
-      const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
-      // Right after a forced apply the live object holds exactly these values for helm's fields.
-      scope.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
-    }
+    const objects = await this.desiredOf(client, release, { id, key, current: true });
+    const drifted = this.drifted.get(id);
+    this.drifted.delete(id);
+    const targets = drifted ? objects.filter((o) => drifted.has(appliedKey(refOf(o)))) : objects;
+    await Promise.all(
+      (targets.length > 0 ? targets : objects).map(async (obj) => {
+        const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
+        // Right after a forced apply the live object holds exactly these values for helm's fields.
+        scope.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
+      }),
+    );
     return true;
   }
 
@@ -286,19 +376,36 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
     const inv = this.invocation(scope);
+    const read = this.takeFresh(id);
     // Whatever happens next changes the release: the next observe reads it again.
     this.heads.delete(id);
-    const before = await recoverRelease(client, inv, unit);
+    const before = await recoverRelease(client, inv, unit, read);
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
-    let after: WorkerRelease;
+    let after: Awaited<ReturnType<typeof upgradeInstall>>;
     try {
-      after = await upgradeInstall(inv, unit, { labels: key, timeoutSeconds: this.timeoutSeconds, failure });
+      after = await upgradeInstall(inv, withoutNamespaceCreation(unit, scope), {
+        labels: key,
+        timeoutSeconds: this.timeoutSeconds,
+        failure,
+        existing: !before ? "none" : before.status === "uninstalled" ? "uninstalled" : "live",
+      });
     } catch (err) {
       if (!isHelmError(err, failure) && !isHelmError(err, "Cancelled")) throw err;
       return remediate(client, inv, unit, err);
     }
-    // The release helm just stored was made from this plan (its labels say so): keep its render.
-    if (after.status === "deployed")
-      this.renders.set(id, key, await this.objectsOf(client, after, after.manifest));
+    const { release } = after;
+    if (release.status !== "deployed") return;
+    // The release helm just stored was made from this plan (its labels say so): keep its render,
+    // and its head as the worker answered, so the observe after this one reads nothing.
+    const objects = await this.objectsOf(client, release, release.manifest);
+    this.renders.set(id, key, objects);
+    this.heads.set(id, workerHead(release, key));
+    // Helm applied each object with a forced server-side apply as its own field manager, so
+    // the apiserver's answer holds exactly these values for helm's fields.
+    const answers = new Map(after.applied.map((a) => [appliedKey(a), a]));
+    for (const obj of objects) {
+      const answer = answers.get(appliedKey({ ...refOf(obj), namespace: obj.metadata.namespace }));
+      if (answer) scope.cache?.verify(refOf(obj), fingerprintOf({ metadata: answer }), desiredHashOf(obj));
+    }
   }
 }

@@ -18,14 +18,16 @@ function gone(release: HelmRelease | undefined): boolean {
  * Before an install or upgrade: a release stuck pending (the engine was killed mid-install)
  * blocks helm forever, so it is marked failed; a release that never had a good revision is
  * uninstalled so the install starts from scratch. Resolves with the release that remains.
+ * `read` is the latest revision as the caller read it a moment ago, if it did.
  */
 export async function recoverRelease(
   client: KubeClient,
   inv: Invocation,
   unit: HelmUnitPlan,
+  read?: { release: HelmRelease | undefined },
 ): Promise<HelmRelease | undefined> {
   const { namespace, releaseName } = unit.helm;
-  const release = await latestRelease(client, namespace, releaseName);
+  const release = read ? read.release : await latestRelease(client, namespace, releaseName);
   if (!release || release.status === "uninstalled" || release.status === "deployed") return release;
   // An interrupted uninstall: finish it, then install from scratch.
   if (release.status === "uninstalling") {

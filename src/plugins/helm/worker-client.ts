@@ -66,6 +66,21 @@ export interface WorkerRequest {
   timeoutSeconds?: number;
   historyMax?: number;
   revision?: number;
+  /** What spe just read of the release, so upgradeInstall need not read it again (none, uninstalled, live). */
+  existing?: "none" | "uninstalled" | "live";
+}
+
+/** The apiserver's answer for one object helm applied: metadata enough for the watch fingerprint. */
+export interface AppliedObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid: string;
+  generation?: number;
+  resourceVersion: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface WorkerRelease {
@@ -85,6 +100,7 @@ interface WorkerResponse {
   version?: string;
   release?: WorkerRelease;
   manifest?: string;
+  applied?: AppliedObject[];
 }
 
 export type WorkerOp = "version" | "upgradeInstall" | "uninstall" | "rollback" | "template";

@@ -31,9 +31,9 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 	case opVersion:
 		return &response{ID: req.ID, OK: true, Version: helmVersion()}
 	case opUpgradeInstall:
-		return w.withRelease(req, func() (ri.Releaser, error) { return w.upgradeInstall(ctx, req) })
+		return w.withRelease(req, func(cfg *action.Configuration) (ri.Releaser, error) { return w.upgradeInstall(ctx, cfg, req) })
 	case opRollback:
-		return w.withRelease(req, func() (ri.Releaser, error) { return w.rollback(ctx, req) })
+		return w.withRelease(req, func(cfg *action.Configuration) (ri.Releaser, error) { return w.rollback(ctx, cfg, req) })
 	case opUninstall:
 		if err := w.uninstall(ctx, req); err != nil {
 			return failure(req, err)
@@ -53,8 +53,14 @@ func failure(req *request, err error) *response {
 	return &response{ID: req.ID, OK: false, Error: err.Error()}
 }
 
-func (w *worker) withRelease(req *request, run func() (ri.Releaser, error)) *response {
-	rel, err := run()
+// withRelease runs an action that leaves a release, answering with it and with the objects
+// helm applied on the way.
+func (w *worker) withRelease(req *request, run func(cfg *action.Configuration) (ri.Releaser, error)) *response {
+	cfg, err := w.configuration(req)
+	if err != nil {
+		return failure(req, err)
+	}
+	rel, err := run(cfg)
 	if err != nil {
 		return failure(req, err)
 	}
@@ -62,7 +68,11 @@ func (w *worker) withRelease(req *request, run func() (ri.Releaser, error)) *res
 	if err != nil {
 		return failure(req, err)
 	}
-	return &response{ID: req.ID, OK: true, Release: info}
+	res := &response{ID: req.ID, OK: true, Release: info}
+	if rec, ok := cfg.KubeClient.(*recordingClient); ok {
+		res.Applied = rec.objects()
+	}
+	return res
 }
 
 func infoOf(rel ri.Releaser) (*releaseInfo, error) {
@@ -115,6 +125,7 @@ func (w *worker) configuration(req *request) (*action.Configuration, error) {
 	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
 		kc.Namespace = req.Namespace
 		kc.Factory = sharedValidationFactory{Factory: kc.Factory, c: c}
+		cfg.KubeClient = newRecordingClient(kc)
 	}
 	caps, err := c.capabilities()
 	if err != nil {
@@ -149,25 +160,20 @@ func valuesOf(req *request) (common.Values, error) {
 // upgradeInstall is `helm upgrade --install --reset-values --server-side=true
 // --force-conflicts --wait=hookOnly`, with the same choice between install and upgrade the
 // helm binary makes (pkg/cmd/upgrade.go): install when there is no release or its last
-// revision is uninstalled (then replacing it), upgrade otherwise.
-func (w *worker) upgradeInstall(ctx context.Context, req *request) (ri.Releaser, error) {
-	cfg, err := w.configuration(req)
-	if err != nil {
-		return nil, err
-	}
+// revision is uninstalled (then replacing it), upgrade otherwise. When spe read the release
+// just before (req.Existing) the choice is made from that instead of reading it again; were
+// that stale, helm's own checks refuse (a name in use, no release to upgrade) and spe retries.
+func (w *worker) upgradeInstall(ctx context.Context, cfg *action.Configuration, req *request) (ri.Releaser, error) {
 	vals, err := valuesOf(req)
 	if err != nil {
 		return nil, err
 	}
-	hist := action.NewHistory(cfg)
-	hist.Max = 1
-	versions, err := hist.Run(req.Release)
-	notFound := errors.Is(err, driver.ErrReleaseNotFound)
-	if err != nil && !notFound {
+	existing, err := existingRelease(cfg, req)
+	if err != nil {
 		return nil, err
 	}
-	if notFound || lastUninstalled(versions) {
-		return w.install(ctx, cfg, req, vals, !notFound)
+	if existing != existingLive {
+		return w.install(ctx, cfg, req, vals, existing == existingUninstalled)
 	}
 	up := action.NewUpgrade(cfg)
 	up.Namespace = req.Namespace
@@ -213,6 +219,30 @@ func (w *worker) install(
 	return rel, nil
 }
 
+// existingRelease is what the latest revision of the release is, for the install-or-upgrade choice.
+func existingRelease(cfg *action.Configuration, req *request) (string, error) {
+	switch req.Existing {
+	case existingNone, existingUninstalled, existingLive:
+		return req.Existing, nil
+	case "":
+	default:
+		return "", fmt.Errorf("request: unknown existing %q", req.Existing)
+	}
+	hist := action.NewHistory(cfg)
+	hist.Max = 1
+	versions, err := hist.Run(req.Release)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return existingNone, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if lastUninstalled(versions) {
+		return existingUninstalled, nil
+	}
+	return existingLive, nil
+}
+
 func lastUninstalled(versions []ri.Releaser) bool {
 	if len(versions) == 0 {
 		return false
@@ -247,11 +277,7 @@ func (w *worker) uninstall(ctx context.Context, req *request) error {
 }
 
 // rollback is `helm rollback <release> <revision> --server-side=true --force-conflicts --wait=hookOnly`.
-func (w *worker) rollback(ctx context.Context, req *request) (ri.Releaser, error) {
-	cfg, err := w.configuration(req)
-	if err != nil {
-		return nil, err
-	}
+func (w *worker) rollback(ctx context.Context, cfg *action.Configuration, req *request) (ri.Releaser, error) {
 	rb := action.NewRollback(cfg)
 	rb.Version = req.Revision
 	rb.Timeout = timeoutOf(req)

@@ -40,7 +40,16 @@ type request struct {
 	HistoryMax     int     `json:"historyMax,omitempty"`
 	// Revision is the revision a rollback goes back to.
 	Revision int `json:"revision,omitempty"`
+	// Existing is what spe just read of the release for upgradeInstall (existingNone,
+	// existingUninstalled, existingLive: any other status); empty: the worker reads it.
+	Existing string `json:"existing,omitempty"`
 }
+
+const (
+	existingNone        = "none"
+	existingUninstalled = "uninstalled"
+	existingLive        = "live"
+)
 
 type releaseInfo struct {
 	Name         string `json:"name"`
@@ -62,4 +71,6 @@ type response struct {
 	Release *releaseInfo `json:"release,omitempty"`
 	// Manifest rendered by template (hooks excluded: they are not part of the release's objects).
 	Manifest string `json:"manifest,omitempty"`
+	// Applied is the apiserver's answer for each object install, upgrade or rollback applied.
+	Applied []appliedObject `json:"applied,omitempty"`
 }
