@@ -54,6 +54,15 @@ describe("loading", () => {
     expect(issues[0]).toMatchObject({ code: "yaml", file: "bad.yaml", line: expect.any(Number) as number });
   });
 
+  it("reports an alias to an anchor defined nowhere as a YAML issue, not a crash", () => {
+    const text = "apiVersion: spe.dev/v1alpha1\nkind: ProviderDescriptor\nspec: *integer\n";
+    const { descriptors, issues } = safeParseDescriptors(text, "alias.yaml");
+    expect(descriptors).toEqual([]);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ code: "yaml", file: "alias.yaml", line: 1 });
+    expect(issues[0]?.message).toMatch(/alias/i);
+  });
+
   it("parses multi-document YAML and ignores non-descriptor documents", () => {
     const text = `${toText(baseDescriptor())}---\nkind: ConfigMap\n---\n${toText({ ...baseDescriptor(), metadata: { name: "second" } })}`;
     const result = safeParseDescriptors(text, "multi.yaml", {

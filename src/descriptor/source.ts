@@ -103,7 +103,17 @@ export function parseYaml(text: string, file: string): { docs: YamlDocument[]; i
     const start = { file, ...lc.linePos(offset) };
     map.set([], start);
     record(doc.contents, [], { file, lc, map });
-    docs.push({ value: doc.toJS({ maxAliasCount: 100 }) as unknown, positions: map, start });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // The parser accepts an alias to an anchor defined nowhere (or after it), and too many
+      // aliases; building the value is where yaml refuses them.
+      const message = err instanceof Error ? err.message : String(err);
+      issues.push({ ...issue("yaml", [], message), ...start });
+      continue;
+    }
+    docs.push({ value, positions: map, start });
   }
   return { docs, issues };
 }

@@ -200,7 +200,10 @@ describe("helm plugin", () => {
       chartYaml,
       (await readFile(chartYaml, "utf8")).replace("version: 1.0.0", "version: 1.1.0"),
     );
-    expect((await plugin.observe(changed, scope())).upToDate).toBe(false);
+    // The chart's files are looked at again at most once a second.
+    await expect
+      .poll(async () => (await plugin.observe(changed, scope())).upToDate, { timeout: 5_000, interval: 250 })
+      .toBe(false);
     await plugin.update(changed, scope());
     const seen = await plugin.observe(changed, scope());
     expect(seen.upToDate).toBe(true);

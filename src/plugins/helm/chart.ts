@@ -35,25 +35,33 @@ async function filesOf(dir: string): Promise<string[]> {
  * Every object of a provider observes the same chart, so a resync of N objects
  * would read and hash its files N times. The digest is reused while no file
  * was added, removed, resized or touched (stat only; contents are read again
- * once anything moved).
+ * once anything moved), and the files are looked at again at most once a
+ * second: at 1,000 objects that walk (a readdir and a stat per file, several
+ * times per reconcile) was a steady cost of its own.
  */
-const digests = new Map<string, { fingerprint: string; digest: string }>();
+const digests = new Map<string, { fingerprint: string; digest: string; checkedAt: number }>();
+const RECHECK_MS = 1_000;
 
 async function localDigest(path: string): Promise<string> {
+  const recent = digests.get(path);
+  if (recent && Date.now() - recent.checkedAt < RECHECK_MS) return recent.digest;
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new HelmError("ChartNotFound", `chart path ${path} does not exist`);
   const files = info.isDirectory() ? (await filesOf(path)).sort() : [path];
   const stats = await Promise.all(files.map((f) => stat(f)));
   const fingerprint = files.map((f, i) => `${f}:${stats[i]?.size ?? 0}:${stats[i]?.mtimeMs ?? 0}`).join("|");
   const known = digests.get(path);
-  if (known?.fingerprint === fingerprint) return known.digest;
+  if (known?.fingerprint === fingerprint) {
+    known.checkedAt = Date.now();
+    return known.digest;
+  }
   const hash = createHash("sha256");
   for (const file of files) {
     hash.update(relative(path, file)).update("\0");
     hash.update(await readFile(file)).update("\0");
   }
   const digest = hash.digest("hex");
-  digests.set(path, { fingerprint, digest });
+  digests.set(path, { fingerprint, digest, checkedAt: Date.now() });
   return digest;
 }
 

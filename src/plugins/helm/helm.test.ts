@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { chartDigest, valuesHash, workerChart } from "./chart.js";
 import { classify, HelmError, tail } from "./errors.js";
 import { helmOwnership, parseManifest } from "./manifest.js";
@@ -28,14 +28,19 @@ describe("release storage encoding", () => {
 });
 
 describe("chart digest and values hash", () => {
-  it("changes when a file of a local chart changes, not otherwise", async () => {
+  it("changes when a file of a local chart changes (looked at again after a second), not otherwise", async () => {
     const dir = await mkdtemp(join(tmpdir(), "spe-chart-"));
     await cp(join(fixtures, "demo-service"), join(dir, "demo-service"), { recursive: true });
     const chart = { path: "demo-service" };
     const first = await chartDigest(chart, dir);
     expect(await chartDigest(chart, dir)).toBe(first);
     await writeFile(join(dir, "demo-service", "values.yaml"), "replicaCount: 2\n");
-    expect(await chartDigest(chart, dir)).not.toBe(first);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 1_500 });
+    try {
+      expect(await chartDigest(chart, dir)).not.toBe(first);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(first).toMatch(/^[0-9a-f]{32}$/);
   });
 
