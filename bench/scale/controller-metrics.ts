@@ -21,8 +21,15 @@ export interface ControllerDelta {
   meanReconcileMs: number | null;
 }
 
+/** A controller's Prometheus text exposition from 127.0.0.1:`port`; undefined when it does not answer. */
+export async function fetchMetrics(port: number | undefined): Promise<string | undefined> {
+  if (port === undefined) return undefined;
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+  return res?.ok ? res.text() : undefined;
+}
+
 /** Sum of every series of `name` (all label sets) in a Prometheus text exposition. */
-function total(text: string, name: string): number {
+export function metricTotal(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split("\n")) {
     if (!line.startsWith(name)) continue;
@@ -36,10 +43,10 @@ function total(text: string, name: string): number {
 
 export function controllerSnapshot(text: string): ControllerSnapshot {
   return {
-    reconciles: total(text, "controller_runtime_reconcile_time_seconds_count"),
-    reconcileSeconds: total(text, "controller_runtime_reconcile_time_seconds_sum"),
-    queuedItems: total(text, "workqueue_queue_duration_seconds_count"),
-    queueSeconds: total(text, "workqueue_queue_duration_seconds_sum"),
+    reconciles: metricTotal(text, "controller_runtime_reconcile_time_seconds_count"),
+    reconcileSeconds: metricTotal(text, "controller_runtime_reconcile_time_seconds_sum"),
+    queuedItems: metricTotal(text, "workqueue_queue_duration_seconds_count"),
+    queueSeconds: metricTotal(text, "workqueue_queue_duration_seconds_sum"),
   };
 }
 

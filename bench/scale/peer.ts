@@ -13,6 +13,7 @@ import { execa } from "execa";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { freePort } from "../../test/env/ports.js";
 import { BENCH_ROOT } from "./config.js";
+import { fetchMetrics } from "./controller-metrics.js";
 import { apply } from "./kube.js";
 import { startController, waitHttpOk, type Controller } from "./process.js";
 import { IMAGE, NS, type BenchContext, type System } from "./types.js";
@@ -163,9 +164,8 @@ export class PeerSystem implements System {
     return Promise.resolve(undefined);
   }
 
-  async metrics(): Promise<string | undefined> {
-    const res = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`).catch(() => undefined);
-    return res?.ok ? res.text() : undefined;
+  metrics(): Promise<string | undefined> {
+    return fetchMetrics(this.metricsPort);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeClient } from "../../src/plugins/kube/client.js";
+import { fetchMetrics, metricTotal } from "./controller-metrics.js";
 import { apply } from "./kube.js";
 import { BENCH_ROOT } from "./config.js";
 import { freePort } from "../../test/env/ports.js";
@@ -174,21 +175,14 @@ export class SpeSystem implements System {
     return text.split("\n").filter(Boolean).length;
   }
 
-  async metrics(): Promise<string | undefined> {
-    const res = await fetch(`http://127.0.0.1:${this.opsPort}/metrics`).catch(() => undefined);
-    return res?.ok ? res.text() : undefined;
+  metrics(): Promise<string | undefined> {
+    return fetchMetrics(this.opsPort);
   }
 
   /** Sum of spe_helm_operation_duration_seconds_count over operations, from the engine's /metrics. */
   async helmOperations(): Promise<number | undefined> {
     const text = await this.metrics();
-    if (text === undefined) return undefined;
-    let total = 0;
-    for (const line of text.split("\n")) {
-      if (line.startsWith("spe_helm_operation_duration_seconds_count"))
-        total += Number(line.split(" ").at(-1));
-    }
-    return total;
+    return text === undefined ? undefined : metricTotal(text, "spe_helm_operation_duration_seconds_count");
   }
 
   async stop(): Promise<void> {

@@ -8,14 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { KubeClient } from "../plugins/kube/client.js";
 import { refOf } from "../plugins/drift.js";
 import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry, UnitRecord } from "./api-object.js";
-import {
-  conditionTransitions,
-  setCondition,
-  summarizeReady,
-  transitionEvent,
-  type Condition,
-  type ConditionInput,
-} from "./conditions.js";
+import { setCondition, summarizeReady, type Condition, type ConditionInput } from "./conditions.js";
 import type { EventRecorder } from "./events.js";
 
 const MAX_DRIFT_RECORDS = 10;
@@ -113,10 +106,7 @@ export class StatusDraft {
       });
       onWritten?.(written as ApiObject);
     }
-    for (const change of conditionTransitions(this.obj.status?.conditions ?? [], status.conditions ?? [])) {
-      const event = transitionEvent(change);
-      if (event) void recorder.event(this.obj, event.type, event.reason, event.message);
-    }
+    void recorder.conditionEvents(this.obj, this.obj.status?.conditions ?? [], status.conditions ?? []);
     return status;
   }
 }

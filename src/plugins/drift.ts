@@ -15,6 +15,12 @@ export function refOf(obj: KubeObject): ObjectRef {
   return ref;
 }
 
+/** An object's identity as a string: group (not version), kind, namespace, name. */
+export function refKey(ref: ObjectRef): string {
+  const group = ref.apiVersion.includes("/") ? ref.apiVersion.slice(0, ref.apiVersion.indexOf("/")) : "";
+  return `${group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
+}
+
 const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
 
 /** Turns one fieldsV1 key into a readable path segment: `.spec`, `["app.kubernetes.io/name"]`, `[name=server]`. */

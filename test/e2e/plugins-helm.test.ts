@@ -9,8 +9,8 @@ import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
 import { HelmPlugin, helmOperationCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
-import type { ObjectRef, TargetCache, UnitScope } from "../../src/plugins/types.js";
-import { refOf } from "../../src/plugins/drift.js";
+import type { TargetCache, UnitScope } from "../../src/plugins/types.js";
+import { refKey, refOf } from "../../src/plugins/drift.js";
 import { desiredHashOf, fingerprintOf } from "../../src/plugins/fingerprint.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import type { ClusterRole } from "../env/types.js";
@@ -55,7 +55,6 @@ function unit(
 
 const deploymentRef = { apiVersion: "apps/v1", kind: "Deployment", name: "demo", namespace: ns };
 const configRef = { apiVersion: "v1", kind: "ConfigMap", name: "demo-config", namespace: ns };
-const refKey = (r: ObjectRef): string => `${r.apiVersion}/${r.kind}/${r.namespace ?? ""}/${r.name}`;
 const mcp = (): KubeClient => KubeClient.for(kubeConfigFor("mcp"));
 
 async function patchAs(manager: string, ref: typeof deploymentRef, body: object): Promise<void> {

@@ -5,7 +5,7 @@
  * operation at all.
  */
 import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
-import { refOf } from "../drift.js";
+import { refKey, refOf } from "../drift.js";
 import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
 import { KubeClient } from "../kube/client.js";
 import { observeObjects } from "../observe-objects.js";
@@ -132,15 +132,6 @@ function withoutNamespaceCreation(unit: HelmUnitPlan, scope: UnitScope): HelmUni
   const ns = scope.cache?.object({ apiVersion: "v1", kind: "Namespace", name: unit.helm.namespace });
   if (!ns || ns.phase === "Terminating") return unit;
   return { ...unit, helm: { ...unit.helm, createNamespace: false } };
-}
-
-function appliedKey(o: {
-  apiVersion: string;
-  kind: string;
-  namespace?: string | undefined;
-  name: string;
-}): string {
-  return `${o.apiVersion}/${o.kind}/${o.namespace ?? ""}/${o.name}`;
 }
 
 function outputsOf(release: ReleaseHead, objects: KubeObject[], ready: boolean): UnitOutputs {
@@ -274,7 +265,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const desired = await this.desiredOf(client, release, { id, key, current });
     const seen = await observeObjects(client, desired, HELM_FIELD_MANAGER, scope.cache);
     const drift = seen.flatMap((s) => s.drift);
-    if (drift.length > 0) this.drifted.set(id, new Set(drift.map((d) => appliedKey(d.object))));
+    if (drift.length > 0) this.drifted.set(id, new Set(drift.map((d) => refKey(d.object))));
     else this.drifted.delete(id);
     const objects = seen.map((s) => s.status);
     const healthy = objects.every((o) => o.phase === "Current");
@@ -317,7 +308,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const objects = await this.desiredOf(client, release, { id, key, current: true });
     const drifted = this.drifted.get(id);
     this.drifted.delete(id);
-    const targets = drifted ? objects.filter((o) => drifted.has(appliedKey(refOf(o)))) : objects;
+    const targets = drifted ? objects.filter((o) => drifted.has(refKey(refOf(o)))) : objects;
     await Promise.all(
       (targets.length > 0 ? targets : objects).map(async (obj) => {
         const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
@@ -402,9 +393,9 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     this.heads.set(id, workerHead(release, key));
     // Helm applied each object with a forced server-side apply as its own field manager, so
     // the apiserver's answer holds exactly these values for helm's fields.
-    const answers = new Map(after.applied.map((a) => [appliedKey(a), a]));
+    const answers = new Map(after.applied.map((a) => [refKey(a), a]));
     for (const obj of objects) {
-      const answer = answers.get(appliedKey({ ...refOf(obj), namespace: obj.metadata.namespace }));
+      const answer = answers.get(refKey(refOf(obj)));
       if (answer) scope.cache?.verify(refOf(obj), fingerprintOf({ metadata: answer }), desiredHashOf(obj));
     }
   }

@@ -6,6 +6,7 @@
  * The owner labels on each object remain, for watches and for a safety check before deleting.
  */
 import type { KubeObject } from "../../descriptor/plan.js";
+import { refKey } from "../drift.js";
 import { fingerprintOf } from "../fingerprint.js";
 import { KubeClient } from "../kube/client.js";
 import { ensureNamespaces } from "../kube/namespaces.js";
@@ -31,11 +32,6 @@ export function inventoryRef(at: InventoryLocation): ObjectRef {
 export interface Inventory {
   refs: ObjectRef[];
   fingerprint: string;
-}
-
-export function refKey(ref: ObjectRef): string {
-  const group = ref.apiVersion.includes("/") ? ref.apiVersion.slice(0, ref.apiVersion.indexOf("/")) : "";
-  return `${group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
 }
 
 function isRef(value: unknown): value is ObjectRef {
