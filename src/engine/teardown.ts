@@ -130,10 +130,20 @@ async function plansForDeletion(input: TeardownInput): Promise<DeletionPlan[]> {
   return plans;
 }
 
-async function deleteCrds(compiled: CompiledDescriptor, target: KubeClient): Promise<void> {
+/**
+ * Deletes the DomainService's CRDs and names those still terminating. The
+ * apiserver removes a CRD's instances before the CRD itself, so the finalizer
+ * stays until they are gone: a user who re-creates the API object must not
+ * race a CRD that is still on its way out.
+ */
+async function deleteCrds(compiled: CompiledDescriptor, target: KubeClient): Promise<string[]> {
+  const remaining: string[] = [];
   for (const name of compiled.deletion.crds) {
-    await target.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name });
+    const ref = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name };
+    if (!(await target.delete(ref))) continue;
+    if (await target.get(ref)) remaining.push(name);
   }
+  return remaining;
 }
 
 export interface TeardownInput {
@@ -165,6 +175,8 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     const after = await plugin.observe(plan, scope);
     if (after.exists) return { state: "deleting", message: `waiting for unit ${plan.name} to be removed` };
   }
-  await deleteCrds(compiled, scope.client);
+  const terminating = await deleteCrds(compiled, scope.client);
+  if (terminating.length > 0)
+    return { state: "deleting", message: `waiting for CRDs to be removed: ${terminating.join(", ")}` };
   return { state: "done", message: "DomainService removed" };
 }
