@@ -24,6 +24,8 @@ export interface BenchConfig {
    * separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); none by default.
    */
   speNodeArgs: string[];
+  /** Extra `spe run` flags (BENCH_SPE_ARGS, space separated, e.g. "--helm-concurrency 8"); none by default. */
+  speArgs: string[];
 }
 
 export const BENCH_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -56,5 +58,6 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     outDir: env.BENCH_OUT ?? `${BENCH_ROOT}results`,
     speWorkers: workers === undefined ? undefined : ints(workers, "BENCH_SPE_WORKERS")[0],
     speNodeArgs: (env.BENCH_SPE_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    speArgs: (env.BENCH_SPE_ARGS ?? "").split(" ").filter(Boolean),
   };
 }

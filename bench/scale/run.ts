@@ -56,7 +56,11 @@ function systemFor(
   switch (name) {
     case "spe-helm":
     case "spe-manifests":
-      return new SpeSystem(ctx, name, { workers: cfg.speWorkers, nodeArgs: cfg.speNodeArgs });
+      return new SpeSystem(ctx, name, {
+        workers: cfg.speWorkers,
+        nodeArgs: cfg.speNodeArgs,
+        args: cfg.speArgs,
+      });
     case "ssa":
       return new SsaSystem(ctx);
     case "helm-operator":

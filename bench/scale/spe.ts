@@ -63,7 +63,7 @@ export class SpeSystem implements System {
   constructor(
     private readonly ctx: BenchContext,
     name: Flavor["name"],
-    private readonly options: { workers: number | undefined; nodeArgs: string[] },
+    private readonly options: { workers: number | undefined; nodeArgs: string[]; args: string[] },
   ) {
     this.name = name;
     this.flavor = FLAVORS[name];
@@ -113,6 +113,7 @@ export class SpeSystem implements System {
       "--helm-worker",
       wrapper,
       ...(this.options.workers === undefined ? [] : ["--workers", String(this.options.workers)]),
+      ...this.options.args,
     ];
     this.controller = startController(this.ctx.spe.node, args, { log: join(dir, "spe.log") });
     await waitHttpOk(`http://127.0.0.1:${port}/readyz`, this.controller);

@@ -36,6 +36,10 @@ export function addRunFlags(command: Command): Command {
     .option("--environment <name>", "openMCP environment name, logged [SPE_ENVIRONMENT]")
     .option("--verbosity <level>", "openMCP verbosity: error, info, debug, … [SPE_VERBOSITY]")
     .option("--workers <n>", "concurrent reconciles [SPE_WORKERS; default 4]")
+    .option(
+      "--sync-period <duration>",
+      "longest time a converged object goes without a full reconcile; polls in between skip the render while its watches report no change [SPE_SYNC_PERIOD; default 10m]",
+    )
     .option("--ops-port <port>", "port of /metrics, /healthz, /readyz [SPE_OPS_PORT; default 8080]")
     .option("--metrics-addr <addr>", "[host]:port for /metrics, overrides --ops-port [SPE_METRICS_ADDR]")
     .option(
@@ -55,6 +59,10 @@ export function addRunFlags(command: Command): Command {
     .option(
       "--helm-worker <path>",
       "spe-helm-worker binary (Helm v4 SDK) [SPE_HELM_WORKER; default spe-helm-worker on PATH]",
+    )
+    .option(
+      "--helm-concurrency <n>",
+      "helm operations (install, upgrade, uninstall, rollback) run at once; bounds the helm worker's memory [SPE_HELM_CONCURRENCY; default 4]",
     )
     .option("--log-level <level>", "trace, debug, info, warn, error [SPE_LOG_LEVEL; default info]")
     .option("--log-format <format>", "json or pretty [SPE_LOG_FORMAT; default json]");

@@ -10,6 +10,8 @@ describe("runConfig", () => {
       platformKubeconfig: "/k/platform",
       descriptors: ["providers"],
       workers: 4,
+      syncPeriodMs: 600_000,
+      helmConcurrency: 4,
       metricsAddr: { host: "0.0.0.0", port: 8080 },
       healthAddr: { host: "0.0.0.0", port: 8080 },
       leaderElect: false,
@@ -24,6 +26,7 @@ describe("runConfig", () => {
       SPE_PLATFORM_KUBECONFIG: "/env",
       SPE_DESCRIPTORS: "a, b",
       SPE_WORKERS: "2",
+      SPE_SYNC_PERIOD: "1h30m",
       SPE_LEADER_ELECT: "true",
       SPE_HELM_WORKER: "/bin/spe-helm-worker",
       SPE_LOG_FORMAT: "pretty",
@@ -32,6 +35,7 @@ describe("runConfig", () => {
     expect(fromEnv).toMatchObject({
       descriptors: ["a", "b"],
       workers: 2,
+      syncPeriodMs: 5_400_000,
       leaderElect: true,
       leaderNamespace: "spe-system",
       helmWorker: "/bin/spe-helm-worker",
@@ -73,6 +77,8 @@ describe("runConfig", () => {
 
   it.each([
     [{ descriptors: ["d"], workers: "0" }, "--workers 0: expected a whole number ≥ 1"],
+    [{ descriptors: ["d"], syncPeriod: "soon" }, "--sync-period soon: expected a duration such as 30s"],
+    [{ descriptors: ["d"], syncPeriod: "0s" }, "--sync-period 0s: expected a duration such as 30s"],
     [{ descriptors: ["d"], logFormat: "xml" }, "--log-format xml: expected json or pretty"],
     [{ descriptors: ["d"], logLevel: "loud" }, "--log-level loud: expected one of"],
     [{ descriptors: ["d"], verbosity: "chatty" }, "--verbosity chatty: expected one of"],

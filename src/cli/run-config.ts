@@ -4,6 +4,7 @@
  * reads process.env. Bad values fail with the flag, the value and what is
  * expected.
  */
+import { parseDuration } from "../descriptor/names.js";
 import { UsageError } from "./io.js";
 
 export type LogFormat = "json" | "pretty";
@@ -23,11 +24,15 @@ export interface RunConfig {
   providerName?: string;
   environment?: string;
   workers: number;
+  /** How long a converged object goes without a full reconcile (ms). */
+  syncPeriodMs: number;
   metricsAddr: Address;
   healthAddr: Address;
   leaderElect: boolean;
   leaderNamespace: string;
   helmWorker?: string;
+  /** Helm operations (install, upgrade, uninstall, rollback) run at once. */
+  helmConcurrency: number;
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -42,12 +47,14 @@ export interface RawRunOptions {
   environment?: string;
   verbosity?: string;
   workers?: string;
+  syncPeriod?: string;
   opsPort?: string;
   metricsAddr?: string;
   healthAddr?: string;
   leaderElect?: boolean | string;
   leaderNamespace?: string;
   helmWorker?: string;
+  helmConcurrency?: string;
   logLevel?: string;
   logFormat?: string;
 }
@@ -98,6 +105,13 @@ function positiveInt(flag: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || n < 1)
     throw new UsageError(`${flag} ${value}: expected a whole number ≥ 1`);
   return n;
+}
+
+function duration(flag: string, value: string): number {
+  const ms = parseDuration(value.trim());
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`${flag} ${value}: expected a duration such as 30s, 10m or 1h30m`);
+  return ms;
 }
 
 function bool(flag: string, value: boolean | string | undefined): boolean {
@@ -171,7 +185,6 @@ function operations(raw: RawRunOptions, where: RunEnvironment): Partial<RunConfi
   const { env } = where;
   return {
     environment: raw.environment ?? env.SPE_ENVIRONMENT,
-    workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? "4"),
     leaderElect: bool("--leader-elect", raw.leaderElect ?? env.SPE_LEADER_ELECT),
     leaderNamespace: raw.leaderNamespace ?? env.SPE_LEADER_NAMESPACE ?? where.podNamespace ?? "default",
     helmWorker: raw.helmWorker ?? env.SPE_HELM_WORKER,
@@ -180,11 +193,26 @@ function operations(raw: RawRunOptions, where: RunEnvironment): Partial<RunConfi
   };
 }
 
+function throughput(
+  raw: RawRunOptions,
+  env: Env,
+): Pick<RunConfig, "workers" | "syncPeriodMs" | "helmConcurrency"> {
+  return {
+    workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? "4"),
+    syncPeriodMs: duration("--sync-period", raw.syncPeriod ?? env.SPE_SYNC_PERIOD ?? "10m"),
+    helmConcurrency: positiveInt(
+      "--helm-concurrency",
+      raw.helmConcurrency ?? env.SPE_HELM_CONCURRENCY ?? "4",
+    ),
+  };
+}
+
 export function runConfig(raw: RawRunOptions, where: RunEnvironment): RunConfig {
   return defined({
     ...clusters(raw, where.env),
     ...sources(raw, where.env),
     ...operations(raw, where),
+    ...throughput(raw, where.env),
     ...addresses(raw, where.env),
   } as RunConfig);
 }

@@ -29,6 +29,7 @@ export function runtimeConfig(
     ...(config.descriptorNamespace === undefined ? {} : { descriptorNamespace: config.descriptorNamespace }),
     ...(config.providerName === undefined ? {} : { providerName: config.providerName }),
     workers: config.workers,
+    syncPeriodMs: config.syncPeriodMs,
     ops: sameAddr ? [config.healthAddr] : [config.healthAddr, config.metricsAddr],
     ...(config.leaderElect
       ? {
@@ -40,7 +41,10 @@ export function runtimeConfig(
           },
         }
       : {}),
-    ...(config.helmWorker === undefined ? {} : { helm: { path: config.helmWorker } }),
+    helm: {
+      concurrency: config.helmConcurrency,
+      ...(config.helmWorker === undefined ? {} : { path: config.helmWorker }),
+    },
     instance,
   };
 }

@@ -19,8 +19,12 @@ import type { Provider } from "./provider.js";
 import { ProviderReconciler } from "./reconcile.js";
 import { TargetCaches } from "./target-cache.js";
 import { ReferenceWatches } from "./reference-watch.js";
+import { SettledKeys } from "./settled.js";
 import type { Reconciler, Request, Result } from "./types.js";
 import { runWorkers, WorkQueue, type ReconcileMetrics } from "./workqueue.js";
+
+/** controller-runtime's SyncPeriod, for objects whose watches say nothing changed. */
+export const DEFAULT_SYNC_PERIOD_MS = 10 * 60_000;
 
 export interface EngineOptions {
   platform: KubeConfig;
@@ -31,6 +35,8 @@ export interface EngineOptions {
   helm?: HelmPluginOptions;
   /** reportingInstance of Events, e.g. the pod name. */
   instance?: string;
+  /** How long a converged object's polls may skip the render before one runs in full (default 10 minutes). */
+  syncPeriodMs?: number;
 }
 
 interface Served {
@@ -54,6 +60,7 @@ export class Engine implements Reconciler {
   /** The helm worker's start, once a provider with helm units is served. */
   private helmStarted: Promise<void> | undefined;
   private readonly stopCountingRequests: () => void;
+  private readonly settled: SettledKeys;
 
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
@@ -76,6 +83,7 @@ export class Engine implements Reconciler {
         : {}),
     });
     this.plugins = { helm: this.helm, manifests: new ManifestsPlugin() };
+    this.settled = new SettledKeys({ syncPeriodMs: options.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS });
     this.stopCountingRequests = metrics
       ? observeRequests((r) => {
           metrics.apiRequest(r.host, r.method, r.code);
@@ -83,14 +91,14 @@ export class Engine implements Reconciler {
       : () => undefined;
     this.targets = new TargetCaches(
       (key) => {
-        this.queue.add(key);
+        this.wake(key);
       },
       options.logger.child({ component: "target-watch" }),
     );
     const references = new ReferenceWatches(
       options.platform,
       (key) => {
-        this.queue.add(key);
+        this.wake(key);
       },
       options.logger.child({ component: "reference-watch" }),
     );
@@ -101,6 +109,12 @@ export class Engine implements Reconciler {
       logger: options.logger,
       ...(options.instance ? { instance: options.instance } : {}),
     });
+  }
+
+  /** Something `key` depends on changed: queue it, and its next reconcile runs in full. */
+  private wake(key: string): void {
+    this.settled.wake(key);
+    this.queue.add(key);
   }
 
   /** Starts the reconcile workers. Providers are added with setProviders. */
@@ -179,7 +193,7 @@ export class Engine implements Reconciler {
       provider,
       { platform, onboarding },
       (key) => {
-        this.queue.add(key);
+        this.wake(key);
       },
       logger,
     );
@@ -200,6 +214,7 @@ export class Engine implements Reconciler {
       watchReferences: (key, refs) => {
         this.references.track(key, refs);
       },
+      settled: this.settled,
       forget: (key) => {
         this.targets.untrack(key);
         this.references.untrack(key);

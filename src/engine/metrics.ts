@@ -30,6 +30,8 @@ export interface SpeMetrics {
   workqueueMetrics(name: string): WorkQueueMetrics;
   driftDetected(provider: string): void;
   driftCorrected(provider: string): void;
+  /** A poll found its object settled and skipped the render (engine/settled.ts). */
+  resyncSkipped(provider: string): void;
   helmOperation(operation: string, seconds: number, succeeded: boolean): void;
   /** A helm worker process was started (one at start; more mean it crashed). */
   helmWorkerStarted(): void;
@@ -117,6 +119,12 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
     labelNames: ["provider"],
     registers,
   });
+  const resyncsSkipped = new Counter({
+    name: "spe_resyncs_skipped_total",
+    help: "Polls of converged objects not woken since their last reconcile, answered without rendering",
+    labelNames: ["provider"],
+    registers,
+  });
   const helmDuration = new Histogram({
     name: "spe_helm_operation_duration_seconds",
     help: "Duration of helm operations (upgrade, uninstall, rollback, template) run by the helm worker",
@@ -184,6 +192,9 @@ export function createMetrics(options: MetricsOptions = {}): SpeMetrics {
     },
     driftCorrected: (provider) => {
       driftCorrected.inc({ provider });
+    },
+    resyncSkipped: (provider) => {
+      resyncsSkipped.inc({ provider });
     },
     helmOperation(operation, seconds, succeeded) {
       helmDuration.observe({ operation }, seconds);

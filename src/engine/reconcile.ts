@@ -37,6 +37,7 @@ import type { SpeMetrics } from "./metrics.js";
 import type { Provider } from "./provider.js";
 import { deployedCondition, readinessCondition, resourceEntries, unitRecords } from "./report-status.js";
 import { accessReference, configReferences } from "./references.js";
+import type { SettledKeys } from "./settled.js";
 import { StatusDraft } from "./status.js";
 import type { Deployed } from "./target-cache.js";
 import type { ApiObjectCache } from "./controller.js";
@@ -66,6 +67,8 @@ export interface ReconcilerDeps {
   apiObjects?: ApiObjectCache;
   /** Called when an API object is gone, to drop its watches. */
   forget?: (key: string) => void;
+  /** Which objects are converged and not woken since; their polls skip the render. */
+  settled?: SettledKeys;
   now?: () => Date;
 }
 
@@ -91,18 +94,46 @@ export class ProviderReconciler implements Reconciler {
 
   async reconcile(request: Request, _signal?: AbortSignal): Promise<Result> {
     const key = requestKey(request);
+    const { settled } = this.deps;
+    // Before anything is read: a wake from here on makes the next run a full one.
+    const mark = settled?.mark(key) ?? 0;
     const obj = await this.read(request);
     if (!obj) {
+      settled?.forget(key);
       this.deps.forget?.(key);
       return {};
     }
     const operation = operationOf(obj);
     if (operation === "ignore") return {};
-    const result = obj.metadata.deletionTimestamp
-      ? await this.finalize(obj, key)
-      : await this.apply(obj, key);
-    if (operation === "reconcile" && !obj.metadata.deletionTimestamp)
+    if (obj.metadata.deletionTimestamp) {
+      settled?.unsettle(key);
+      return await this.finalize(obj, key);
+    }
+    if (operation === "reconcile") {
+      settled?.unsettle(key);
+      const { result } = await this.apply(obj, key);
       this.wrote(await clearOperation(this.deps.onboarding, await this.fresh(obj)));
+      return result;
+    }
+    return settled ? this.applyUnlessSettled(obj, key, settled, mark) : (await this.apply(obj, key)).result;
+  }
+
+  /** A poll of an object settled since (engine/settled.ts) skips the render; any other runs in full. */
+  private async applyUnlessSettled(
+    obj: ApiObject,
+    key: string,
+    settled: SettledKeys,
+    mark: number,
+  ): Promise<Result> {
+    const skip = settled.skip(key, obj.metadata.resourceVersion);
+    if (skip !== undefined) {
+      this.deps.metrics?.resyncSkipped(this.compiled.name);
+      return { requeueAfter: skip };
+    }
+    settled.unsettle(key);
+    const { result, converged } = await this.apply(obj, key);
+    if (converged !== undefined && result.requeueAfter !== undefined)
+      settled.settle(key, mark, converged, result.requeueAfter);
     return result;
   }
 
@@ -137,10 +168,14 @@ export class ProviderReconciler implements Reconciler {
     return new StatusDraft(obj, this.now());
   }
 
-  private commit(draft: StatusDraft): Promise<unknown> {
-    return draft.commit(this.deps.onboarding, this.deps.recorder, (written) => {
+  /** Writes the status; resolves with the API object's resourceVersion after it. */
+  private async commit(draft: StatusDraft): Promise<string | undefined> {
+    let version = draft.object.metadata.resourceVersion;
+    await draft.commit(this.deps.onboarding, this.deps.recorder, (written) => {
       this.wrote(written);
+      version = written.metadata.resourceVersion;
     });
+    return version;
   }
 
   /** Config and render context, or a condition saying why not. */
@@ -203,7 +238,12 @@ export class ProviderReconciler implements Reconciler {
     };
   }
 
-  private async apply(obj: ApiObject, key: string): Promise<Result> {
+  /**
+   * Converges one API object. `converged` is its resourceVersion after the status write
+   * when the reconcile found everything deployed, ready and untouched (nothing created,
+   * updated or corrected): what lets its next poll skip the render.
+   */
+  private async apply(obj: ApiObject, key: string): Promise<{ result: Result; converged?: string }> {
     if (!hasFinalizer(obj, this.compiled.finalizer))
       obj = this.wrote(await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
     const draft = this.draft(obj);
@@ -216,7 +256,7 @@ export class ProviderReconciler implements Reconciler {
     const resolved = this.resolve(obj, draft);
     if (!resolved) {
       await this.commit(draft);
-      return { requeueAfter: pollIntervalMs(this.compiled) };
+      return { result: { requeueAfter: pollIntervalMs(this.compiled) } };
     }
     const poll = pollIntervalMs(this.compiled, resolved.config);
     let report: DeployReport;
@@ -232,11 +272,15 @@ export class ProviderReconciler implements Reconciler {
       );
       this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
     } catch (err) {
-      return this.failed(draft, err);
+      return { result: await this.failed(draft, err) };
     }
     this.summarize(obj, draft, report, resolved.ctx);
-    await this.commit(draft);
-    return { requeueAfter: report.ready ? poll : Math.min(poll, PROGRESS_REQUEUE_MS) };
+    const version = await this.commit(draft);
+    if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS) } };
+    const untouched = report.changed.length === 0 && report.corrected.length === 0;
+    return untouched && version !== undefined
+      ? { result: { requeueAfter: poll }, converged: version }
+      : { result: { requeueAfter: poll } };
   }
 
   private async failed(draft: StatusDraft, err: unknown): Promise<Result> {

@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   descriptorNamespace?: string;
   providerName?: string;
   workers?: number;
+  /** How long a converged object goes without a full reconcile (ms); the engine's default otherwise. */
+  syncPeriodMs?: number;
   /** Where /metrics, /healthz and /readyz are served; two addresses start two servers. Port 0 picks one. */
   ops: readonly { host?: string; port: number }[];
   /** Lease settings; absent means no leader election. */
@@ -88,6 +90,7 @@ class Wiring {
       logger: config.logger,
       metrics: this.metrics,
       workers: config.workers ?? 4,
+      ...(config.syncPeriodMs === undefined ? {} : { syncPeriodMs: config.syncPeriodMs }),
       ...(config.helm ? { helm: config.helm } : {}),
       ...(config.instance ? { instance: config.instance } : {}),
     });

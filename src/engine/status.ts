@@ -31,6 +31,11 @@ export class StatusDraft {
     this.units = obj.status?.units;
   }
 
+  /** The API object this status is for, as it was read. */
+  get object(): ApiObject {
+    return this.obj;
+  }
+
   /** Records the units applied; units that only wait keep their earlier record. */
   setUnits(units: UnitRecord[]): this {
     const applied = new Map(units.map((u) => [u.name, u]));

@@ -32,12 +32,22 @@ async function liveOf(client: KubeClient, desired: KubeObject): Promise<KubeObje
   }
 }
 
-/** The full path: GET, server-side-apply dry-run, diff. */
+/**
+ * The full path: GET, server-side-apply dry-run, diff. When the watch shows the object
+ * there (`present`), the two requests go out side by side: a drift correction is that much
+ * sooner. Otherwise the dry-run waits for the GET, since a dry-run of a missing object would
+ * be a create dry-run, thrown away.
+ */
 async function observeLive(
   client: KubeClient,
   desired: KubeObject,
   manager: string,
+  present: boolean,
 ): Promise<ObjectObservation & { live?: KubeObject }> {
+  const dryRunOf = (): Promise<KubeObject> => client.apply(desired, { manager, force: true, dryRun: true });
+  const early = present ? dryRunOf() : undefined;
+  // Settled either way before we return: a rejected dry-run of an object found missing is moot.
+  early?.catch(() => undefined);
   const live = await liveOf(client, desired);
   if (!live) {
     return {
@@ -47,7 +57,7 @@ async function observeLive(
       ownershipMatches: false,
     };
   }
-  const dryRun = await client.apply(desired, { manager, force: true, dryRun: true });
+  const dryRun = await (early ?? dryRunOf());
   const { phase, message } = computeStatus(live);
   return {
     live,
@@ -72,7 +82,8 @@ export async function observeObject(
     if (known.message !== undefined) status.message = known.message;
     return { exists: true, status, drift: [], ownershipMatches: true };
   }
-  const { live, ...seen } = await observeLive(client, desired, manager);
+  const present = cache?.object(ref) !== undefined;
+  const { live, ...seen } = await observeLive(client, desired, manager, present);
   if (cache && live && seen.drift.length === 0 && seen.ownershipMatches)
     cache.verify(ref, fingerprintOf(live), hash);
   return seen;

@@ -10,11 +10,15 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pLimit, { type LimitFunction } from "p-limit";
 import { classify, HelmError, type HelmErrorReason } from "./errors.js";
 import { LineReader } from "./lines.js";
 
 /** Operations that fetch a chart, so whose failure may be a missing chart. */
 const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
+
+/** Operations the worker runs at once unless told otherwise. */
+export const DEFAULT_CONCURRENCY = 4;
 
 let operations = 0;
 let starts = 0;
@@ -42,6 +46,12 @@ export interface HelmWorkerOptions {
   onLog?: (line: string) => void;
   /** Told of every worker process started (metrics). */
   onStart?: () => void;
+  /**
+   * How many operations the worker runs at once (default 4); more wait their turn. Each
+   * holds a chart's render and its objects in the worker's memory, so this, not the number
+   * of reconcile workers, bounds the worker's footprint.
+   */
+  concurrency?: number;
 }
 
 /** The chart of a request: an absolute local path, a repository entry or an OCI reference. */
@@ -137,11 +147,13 @@ export class HelmWorker {
   /** The worker process, or its start in flight (concurrent first calls share one process). */
   private running: Promise<Running> | undefined;
   private nextId = 0;
+  private readonly limit: LimitFunction;
 
   constructor(private readonly options: HelmWorkerOptions = {}) {
     this.path = options.path ?? process.env.SPE_HELM_WORKER ?? "spe-helm-worker";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
     this.timeoutMs = options.timeoutMs ?? 600_000;
+    this.limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   }
 
   /** Starts the worker and checks its Helm SDK is v4; call once at start. Resolves with the version. */
@@ -162,21 +174,19 @@ export class HelmWorker {
   }
 
   /** Runs one operation; resolves with the worker's answer, or throws HelmError with its message. */
-  async call(
-    op: Exclude<WorkerOp, "version">,
-    req: WorkerRequest,
-    opts: CallOptions,
-  ): Promise<WorkerResponse> {
-    operations++;
-    const begin = performance.now();
-    try {
-      const res = await this.send(op, req, opts);
-      this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, true);
-      return res;
-    } catch (err) {
-      this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, false);
-      throw err;
-    }
+  call(op: Exclude<WorkerOp, "version">, req: WorkerRequest, opts: CallOptions): Promise<WorkerResponse> {
+    return this.limit(async () => {
+      operations++;
+      const begin = performance.now();
+      try {
+        const res = await this.send(op, req, opts);
+        this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, true);
+        return res;
+      } catch (err) {
+        this.options.onOperation?.(SUBCOMMAND[op], (performance.now() - begin) / 1000, false);
+        throw err;
+      }
+    });
   }
 
   /** The running worker's process id, if one runs (tests, diagnostics). */
