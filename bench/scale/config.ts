@@ -26,6 +26,11 @@ export interface BenchConfig {
   speNodeArgs: string[];
   /** Extra `spe run` flags (BENCH_SPE_ARGS, space separated, e.g. "--helm-concurrency 8"); none by default. */
   speArgs: string[];
+  /**
+   * Environment of spe's helm worker alone (BENCH_HELM_WORKER_ENV, space separated NAME=value,
+   * e.g. "GOMEMLIMIT=48MiB"): the bench's own environment reaches the clusters' processes too.
+   */
+  helmWorkerEnv: string[];
 }
 
 export const BENCH_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -47,6 +52,15 @@ function systems(text: string): SystemName[] {
   return names as SystemName[];
 }
 
+function assignments(text: string): string[] {
+  const items = text.split(" ").filter(Boolean);
+  for (const item of items) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:/=+-]*$/.test(item))
+      throw new Error(`BENCH_HELM_WORKER_ENV: expected NAME=value items, got "${item}"`);
+  }
+  return items;
+}
+
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const workers = env.BENCH_SPE_WORKERS;
   return {
@@ -59,5 +73,6 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     speWorkers: workers === undefined ? undefined : ints(workers, "BENCH_SPE_WORKERS")[0],
     speNodeArgs: (env.BENCH_SPE_NODE_ARGS ?? "").split(" ").filter(Boolean),
     speArgs: (env.BENCH_SPE_ARGS ?? "").split(" ").filter(Boolean),
+    helmWorkerEnv: assignments(env.BENCH_HELM_WORKER_ENV ?? ""),
   };
 }

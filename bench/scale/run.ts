@@ -60,6 +60,7 @@ function systemFor(
         workers: cfg.speWorkers,
         nodeArgs: cfg.speNodeArgs,
         args: cfg.speArgs,
+        workerEnv: cfg.helmWorkerEnv,
       });
     case "ssa":
       return new SsaSystem(ctx);

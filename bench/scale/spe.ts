@@ -63,7 +63,12 @@ export class SpeSystem implements System {
   constructor(
     private readonly ctx: BenchContext,
     name: Flavor["name"],
-    private readonly options: { workers: number | undefined; nodeArgs: string[]; args: string[] },
+    private readonly options: {
+      workers: number | undefined;
+      nodeArgs: string[];
+      args: string[];
+      workerEnv: string[];
+    },
   ) {
     this.name = name;
     this.flavor = FLAVORS[name];
@@ -90,7 +95,11 @@ export class SpeSystem implements System {
     });
     const wrapper = join(dir, "helm-worker-counting");
     const worker = env.binaries["spe-helm-worker"];
-    await writeFile(wrapper, `#!/bin/sh\necho start >> '${this.helmLog}'\nexec '${worker}' "$@"\n`);
+    const workerEnv = this.options.workerEnv.map((a) => `${a} `).join("");
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\necho start >> '${this.helmLog}'\n${workerEnv}exec '${worker}' "$@"\n`,
+    );
     await chmod(wrapper, 0o755);
     await writeFile(this.helmLog, "");
     const port = await freePort();

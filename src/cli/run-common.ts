@@ -35,7 +35,10 @@ export function addRunFlags(command: Command): Command {
     .option("--provider-name <name>", "serve only this descriptor (openMCP) [SPE_PROVIDER_NAME]")
     .option("--environment <name>", "openMCP environment name, logged [SPE_ENVIRONMENT]")
     .option("--verbosity <level>", "openMCP verbosity: error, info, debug, … [SPE_VERBOSITY]")
-    .option("--workers <n>", "concurrent reconciles [SPE_WORKERS; default 4]")
+    .option(
+      "--workers <n>",
+      "concurrent reconciles; helm operations are bounded apart (--helm-concurrency) [SPE_WORKERS; default 16]",
+    )
     .option(
       "--sync-period <duration>",
       "longest time a converged object goes without a full reconcile; polls in between skip the render while its watches report no change [SPE_SYNC_PERIOD; default 10m]",

@@ -4,12 +4,12 @@ import { levelFromVerbosity, parseAddress, runConfig } from "./run-config.js";
 const base = { env: { SPE_PLATFORM_KUBECONFIG: "/k/platform" } };
 
 describe("runConfig", () => {
-  it("applies the defaults: onboarding = platform, 4 workers, one ops port 8080, no leader election", () => {
+  it("applies the defaults: onboarding = platform, 16 workers, one ops port 8080, no leader election", () => {
     const config = runConfig({ descriptors: ["providers"] }, base);
     expect(config).toEqual({
       platformKubeconfig: "/k/platform",
       descriptors: ["providers"],
-      workers: 4,
+      workers: 16,
       syncPeriodMs: 600_000,
       helmConcurrency: 4,
       metricsAddr: { host: "0.0.0.0", port: 8080 },

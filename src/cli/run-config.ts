@@ -5,6 +5,7 @@
  * expected.
  */
 import { parseDuration } from "../descriptor/names.js";
+import { DEFAULT_HELM_CONCURRENCY, DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "../engine/defaults.js";
 import { UsageError } from "./io.js";
 
 export type LogFormat = "json" | "pretty";
@@ -198,11 +199,14 @@ function throughput(
   env: Env,
 ): Pick<RunConfig, "workers" | "syncPeriodMs" | "helmConcurrency"> {
   return {
-    workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? "4"),
-    syncPeriodMs: duration("--sync-period", raw.syncPeriod ?? env.SPE_SYNC_PERIOD ?? "10m"),
+    workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? String(DEFAULT_WORKERS)),
+    syncPeriodMs: duration(
+      "--sync-period",
+      raw.syncPeriod ?? env.SPE_SYNC_PERIOD ?? `${DEFAULT_SYNC_PERIOD_MS / 60_000}m`,
+    ),
     helmConcurrency: positiveInt(
       "--helm-concurrency",
-      raw.helmConcurrency ?? env.SPE_HELM_CONCURRENCY ?? "4",
+      raw.helmConcurrency ?? env.SPE_HELM_CONCURRENCY ?? String(DEFAULT_HELM_CONCURRENCY),
     ),
   };
 }

@@ -10,7 +10,7 @@ import type { KubeObject } from "../descriptor/index.js";
 import type { ApiObject } from "./api-object.js";
 import { OPERATION_ANNOTATION } from "./api-object.js";
 import { objectKey, type Informer } from "./informer.js";
-import { informerFor } from "./kube-informer.js";
+import { informerFor, withoutManagedFields } from "./kube-informer.js";
 import { apiVersionOf, configApiVersionOf, type Provider } from "./provider.js";
 import { requestKey } from "./types.js";
 
@@ -117,7 +117,7 @@ export class ProviderController {
     this.configInformer = await informerFor(
       this.clusters.platform,
       { apiVersion: configApiVersionOf(this.provider), kind: config.kind },
-      { logger: log },
+      { logger: log, transform: withoutManagedFields },
     );
     this.configInformer.addHandlers({
       add: () => {
@@ -133,7 +133,7 @@ export class ProviderController {
     this.apiInformer = await informerFor<KubernetesObject>(
       this.clusters.onboarding,
       { apiVersion: apiVersionOf(this.provider), kind: api.kind },
-      { logger: log },
+      { logger: log, transform: withoutManagedFields },
     );
     this.apiInformer.addHandlers({
       add: (obj) => {

@@ -20,11 +20,9 @@ import { ProviderReconciler } from "./reconcile.js";
 import { TargetCaches } from "./target-cache.js";
 import { ReferenceWatches } from "./reference-watch.js";
 import { SettledKeys } from "./settled.js";
+import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
 import type { Reconciler, Request, Result } from "./types.js";
 import { runWorkers, WorkQueue, type ReconcileMetrics } from "./workqueue.js";
-
-/** controller-runtime's SyncPeriod, for objects whose watches say nothing changed. */
-export const DEFAULT_SYNC_PERIOD_MS = 10 * 60_000;
 
 export interface EngineOptions {
   platform: KubeConfig;
@@ -119,7 +117,7 @@ export class Engine implements Reconciler {
 
   /** Starts the reconcile workers. Providers are added with setProviders. */
   start(): Promise<void> {
-    this.workers = runWorkers(this.queue, this.options.workers ?? 4, this, {
+    this.workers = runWorkers(this.queue, this.options.workers ?? DEFAULT_WORKERS, this, {
       logger: this.options.logger,
       signal: this.abort.signal,
       ...(this.options.metrics ? { metrics: perProviderMetrics(this.options.metrics) } : {}),

@@ -29,6 +29,17 @@ export interface InformerForOptions<T extends KubernetesObject> {
   transform?: (obj: T) => T;
 }
 
+/**
+ * What informers of whole objects keep (controller-runtime's TransformStripManagedFields):
+ * the object without metadata.managedFields, which nothing reads from a cache and which is
+ * often the larger part of a small object's metadata.
+ */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (!obj.metadata || !("managedFields" in obj.metadata)) return obj;
+  const { managedFields: _managedFields, ...metadata } = obj.metadata as Record<string, unknown>;
+  return { ...obj, metadata };
+}
+
 /** A cluster-wide informer for one kind (all namespaces, unless one is named). */
 export async function informerFor<T extends KubernetesObject>(
   kc: KubeConfig,

@@ -9,7 +9,7 @@ import type { KubeObject } from "../descriptor/plan.js";
 import type { KubeConfig } from "../plugins/kube/kubeconfig.js";
 import type { ObjectRef } from "../plugins/types.js";
 import type { KubernetesObject } from "./informer.js";
-import { informerFor } from "./kube-informer.js";
+import { informerFor, withoutManagedFields } from "./kube-informer.js";
 import { LazyInformer } from "./lazy-informer.js";
 import { OwnerIndex } from "./owner-index.js";
 
@@ -63,7 +63,11 @@ export class ReferenceWatches {
           const informer = await informerFor(
             this.cluster,
             { apiVersion, kind },
-            { ...(this.logger ? { logger: this.logger } : {}), ...(namespace ? { namespace } : {}) },
+            {
+              transform: withoutManagedFields,
+              ...(this.logger ? { logger: this.logger } : {}),
+              ...(namespace ? { namespace } : {}),
+            },
           );
           informer.addHandlers({ add: notify, update: notify, delete: notify });
           return informer;

@@ -89,7 +89,7 @@ class Wiring {
       onboarding: config.onboarding,
       logger: config.logger,
       metrics: this.metrics,
-      workers: config.workers ?? 4,
+      ...(config.workers === undefined ? {} : { workers: config.workers }),
       ...(config.syncPeriodMs === undefined ? {} : { syncPeriodMs: config.syncPeriodMs }),
       ...(config.helm ? { helm: config.helm } : {}),
       ...(config.instance ? { instance: config.instance } : {}),

@@ -146,6 +146,34 @@ describe("helm worker process", () => {
     expect(await latestRelease(platform(), ns, "crashed")).toMatchObject({ status: "deployed" });
   });
 
+  it("runs at most --helm-concurrency operations at once; the next one starts when a slot frees", async () => {
+    const single = new HelmPlugin({
+      path: testEnv().binaries["spe-helm-worker"],
+      timeoutSeconds: 600,
+      concurrency: 1,
+    });
+    try {
+      const abort = new AbortController();
+      const busy = single.create(unit("hooked", "slot-holder"), { ...scope(), signal: abort.signal });
+      busy.catch(() => undefined);
+      await pendingInstall("slot-holder");
+      const queued = single.create(unit("plain", "slot-waiter"), scope());
+      let done = false;
+      void queued.then(() => {
+        done = true;
+      });
+      // A plain install takes well under a second; with the only slot held it does not start.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(done).toBe(false);
+      expect(await latestRelease(platform(), ns, "slot-waiter")).toBeUndefined();
+      abort.abort();
+      await queued;
+      expect((await latestRelease(platform(), ns, "slot-waiter"))?.status).toBe("deployed");
+    } finally {
+      await single.stop();
+    }
+  });
+
   it("stop ends the worker process", async () => {
     const pid = await plugin.helm.pid();
     expect(pid).toBeDefined();

@@ -38,6 +38,8 @@ export interface HelmPluginOptions extends HelmWorkerOptions {
 
 /** How old a release read may be for the install or upgrade right after it to go by it. */
 const FRESH_MS = 2_000;
+/** How many remembered reads trigger dropping the stale ones. */
+const FRESH_PRUNE_AT = 64;
 
 const ABSENT: Observation = {
   exists: false,
@@ -210,7 +212,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     key: RenderKey,
   ): Promise<HelmRelease | undefined> {
     const release = await latestRelease(client, key.namespace, key.release);
-    this.fresh.set(id, { release, at: Date.now() });
+    this.remember(id, release);
     if (!release) {
       this.heads.delete(id);
       return undefined;
@@ -234,6 +236,18 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     if (remembered) return remembered;
     const release = await this.readRelease(client, id, key);
     return release && headOf(release);
+  }
+
+  /**
+   * Keeps a release read for the create or update of the same reconcile. Most reads are
+   * followed by neither, so reads older than a moment are dropped as new ones come in:
+   * each holds the release's whole manifest.
+   */
+  private remember(id: string, release: HelmRelease | undefined): void {
+    const now = Date.now();
+    if (this.fresh.size >= FRESH_PRUNE_AT)
+      for (const [other, read] of this.fresh) if (now - read.at >= FRESH_MS) this.fresh.delete(other);
+    this.fresh.set(id, { release, at: now });
   }
 
   /** What observe read of the release a moment ago, if it did (taken once). */

@@ -17,8 +17,8 @@ import { LineReader } from "./lines.js";
 /** Operations that fetch a chart, so whose failure may be a missing chart. */
 const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
 
-/** Operations the worker runs at once unless told otherwise. */
-export const DEFAULT_CONCURRENCY = 4;
+/** Helm operations the worker runs at once unless told otherwise: each holds a chart's render in its memory. */
+export const DEFAULT_HELM_CONCURRENCY = 4;
 
 let operations = 0;
 let starts = 0;
@@ -153,7 +153,7 @@ export class HelmWorker {
     this.path = options.path ?? process.env.SPE_HELM_WORKER ?? "spe-helm-worker";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
     this.timeoutMs = options.timeoutMs ?? 600_000;
-    this.limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.limit = pLimit(options.concurrency ?? DEFAULT_HELM_CONCURRENCY);
   }
 
   /** Starts the worker and checks its Helm SDK is v4; call once at start. Resolves with the version. */

@@ -23,15 +23,15 @@ export async function loadProvider(file: string): Promise<Provider> {
 
 export async function startEngine(
   providers: Provider[],
-  options: { metrics?: SpeMetrics } = {},
+  options: { metrics?: SpeMetrics; syncPeriodMs?: number } = {},
 ): Promise<Engine> {
   const engine = new Engine({
+    workers: 4,
     ...options,
     platform: kubeConfigFor("platform"),
     onboarding: kubeConfigFor("onboarding"),
     logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
     helm: { path: testEnv().binaries["spe-helm-worker"] },
-    workers: 4,
   });
   await engine.start();
   const failures = await engine.setProviders(providers);
