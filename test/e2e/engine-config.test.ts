@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -69,16 +69,7 @@ afterAll(async () => {
   });
   await eventually("object gone", async () => ((await read(onboarding, api)) ? undefined : true), 60_000);
   await engine.stop();
-  const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  await KubeClient.for(platform).delete({
-    apiVersion: `${GROUP}/v1alpha1`,
-    kind: "ProviderConfig",
-    name: "faults",
-  });
-  await KubeClient.for(onboarding).delete({ ...crd, name: `faultdemos.${GROUP}` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${GROUP}` });
-  for (const kc of [onboarding, platform, mcp])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+  await removeProvider({ group: GROUP, apiPlural: "faultdemos", configName: "faults", namespace: NS });
 });
 
 describe("a ProviderConfig change", () => {

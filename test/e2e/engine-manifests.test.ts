@@ -11,7 +11,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { ownerHash } from "../../src/plugins/owner.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -81,16 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.stop();
-  const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  await KubeClient.for(platform).delete({
-    apiVersion: config.apiVersion,
-    kind: config.kind,
-    name: "mf-apps",
-  });
-  await KubeClient.for(onboarding).delete({ ...crd, name: `appsets.${GROUP}` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${GROUP}` });
-  for (const kc of [onboarding, platform, mcp])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+  await removeProvider({ group: GROUP, apiPlural: "appsets", configName: "mf-apps", namespace: NS });
 });
 
 describe("a manifests-only provider with forEach", () => {

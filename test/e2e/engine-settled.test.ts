@@ -9,7 +9,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { createMetrics, type SpeMetrics } from "../../src/engine/metrics.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -87,16 +87,7 @@ afterAll(async () => {
     30_000,
   );
   await engine.stop();
-  const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  await KubeClient.for(platform).delete({
-    apiVersion: `${GROUP}/v1alpha1`,
-    kind: "ProviderConfig",
-    name: "settled",
-  });
-  await KubeClient.for(onboarding).delete({ ...crd, name: `greetings.${GROUP}` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${GROUP}` });
-  for (const kc of [onboarding, platform, mcp])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+  await removeProvider({ group: GROUP, apiPlural: "greetings", configName: "settled", namespace: NS });
 });
 
 describe("polls of a converged object", () => {

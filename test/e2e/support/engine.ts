@@ -7,6 +7,7 @@ import type { SpeMetrics } from "../../../src/engine/metrics.js";
 import type { Provider } from "../../../src/engine/provider.js";
 import { loadDescriptors, safeCompileDescriptor, formatIssue } from "../../../src/descriptor/index.js";
 import { kubeConfigFor, testEnv } from "./env.js";
+import { KubeClient } from "../../../src/plugins/kube/client.js";
 import { apply } from "./kube.js";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");
@@ -54,4 +55,32 @@ export async function grantTarget(
     metadata: { name, namespace },
     stringData: { kubeconfig },
   });
+}
+
+/**
+ * Removes what a test provider left: its ProviderConfig (platform), its two CRDs (the API
+ * kind's on onboarding, the config kind's on platform) and the test's namespace on each cluster.
+ */
+export async function removeProvider(what: {
+  group: string;
+  apiPlural: string;
+  configName: string;
+  namespace: string;
+}): Promise<void> {
+  const platform = KubeClient.for(kubeConfigFor("platform"));
+  const onboarding = KubeClient.for(kubeConfigFor("onboarding"));
+  const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
+  await platform.delete({
+    apiVersion: `${what.group}/v1alpha1`,
+    kind: "ProviderConfig",
+    name: what.configName,
+  });
+  await onboarding.delete({ ...crd, name: `${what.apiPlural}.${what.group}` });
+  await platform.delete({ ...crd, name: `providerconfigs.${what.group}` });
+  for (const cluster of ["onboarding", "platform", "mcp"] as const)
+    await KubeClient.for(kubeConfigFor(cluster)).delete({
+      apiVersion: "v1",
+      kind: "Namespace",
+      name: what.namespace,
+    });
 }
