@@ -51,6 +51,23 @@ function releaseId(cluster: string, release: ReleaseRef): string {
 interface Verification {
   fingerprint: string;
   desiredHash: string;
+  /** Our own forced apply's answer, and when it came: stands in until the watch catches up. */
+  written?: { object: WatchedObject; at: number };
+}
+
+/** How long our own write may stand in for a watch that has not shown it yet. */
+const WRITTEN_MS = 5_000;
+
+/**
+ * Whether the watch has not yet shown a write of ours: the object is not watched (yet), or
+ * at an older resourceVersion. resourceVersions are compared as numbers, as etcd issues
+ * them; anything else is taken as caught up, and the full path runs.
+ */
+function behind(watched: WatchedObject | undefined, written: WatchedObject): boolean {
+  if (!watched) return true;
+  const seen = Number(watched.resourceVersion);
+  const ours = Number(written.resourceVersion);
+  return Number.isSafeInteger(seen) && Number.isSafeInteger(ours) && seen < ours;
 }
 
 /** helm's storage Secrets of one namespace, indexed by release. */
@@ -110,14 +127,21 @@ export class TargetCaches {
         this.index.add(owner, releaseId(cluster, { namespace, name }));
         return this.releaseHead(target, cluster, { namespace, name });
       },
-      verify: (ref, fingerprint, desiredHash) => {
-        this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
+      verify: (ref, fingerprint, desiredHash, written) => {
+        this.verifications.set(objectId(cluster, ref), {
+          fingerprint,
+          desiredHash,
+          ...(written ? { written: { object: written, at: Date.now() } } : {}),
+        });
       },
       verified: (ref, desiredHash) => {
         const watched = object(ref);
         const v = this.verifications.get(objectId(cluster, ref));
-        return watched && v?.fingerprint === watched.fingerprint && v.desiredHash === desiredHash
-          ? watched
+        if (v?.desiredHash !== desiredHash) return undefined;
+        if (watched && v.fingerprint === watched.fingerprint) return watched;
+        const written = v.written;
+        return written && Date.now() - written.at < WRITTEN_MS && behind(watched, written.object)
+          ? written.object
           : undefined;
       },
     };

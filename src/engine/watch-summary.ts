@@ -4,10 +4,9 @@
  * whole objects. A watch of every Deployment, Service and ConfigMap of a cluster holds a few
  * hundred bytes per object this way.
  */
-import { fingerprintOf } from "../plugins/fingerprint.js";
 import type { KubernetesObject } from "../plugins/kube/object.js";
-import { computeStatus } from "../plugins/kstatus.js";
 import type { WatchedObject, WatchedRelease } from "../plugins/types.js";
+import { watchedOf } from "../plugins/written.js";
 
 export interface ObjectSummary extends KubernetesObject {
   metadata: { name?: string; namespace?: string; resourceVersion?: string };
@@ -15,16 +14,7 @@ export interface ObjectSummary extends KubernetesObject {
 }
 
 export function summarizeObject(obj: KubernetesObject): ObjectSummary {
-  const m = obj.metadata ?? {};
-  const { phase, message } = computeStatus(obj);
-  const watched: WatchedObject = {
-    uid: m.uid ?? "",
-    resourceVersion: m.resourceVersion ?? "",
-    fingerprint: fingerprintOf(obj),
-    phase,
-  };
-  if (message) watched.message = message;
-  return { metadata: pick(m), watched };
+  return { metadata: pick(obj.metadata ?? {}), watched: watchedOf(obj) };
 }
 
 function pick(m: NonNullable<KubernetesObject["metadata"]>): ObjectSummary["metadata"] {

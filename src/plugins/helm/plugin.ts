@@ -7,6 +7,7 @@
 import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
 import { refKey, refOf } from "../drift.js";
 import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
+import { watchedOf } from "../written.js";
 import { KubeClient } from "../kube/client.js";
 import { observeObjects } from "../observe-objects.js";
 import type { DeployPlugin, Observation, UnitScope, WatchedRelease } from "../types.js";
@@ -327,7 +328,8 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
       (targets.length > 0 ? targets : objects).map(async (obj) => {
         const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
         // Right after a forced apply the live object holds exactly these values for helm's fields.
-        scope.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
+        const written = watchedOf(applied);
+        scope.cache?.verify(refOf(obj), written.fingerprint, desiredHashOf(obj), written);
       }),
     );
     return true;

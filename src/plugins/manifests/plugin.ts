@@ -5,7 +5,8 @@
  */
 import type { KubeObject, ManifestsUnitPlan } from "../../descriptor/plan.js";
 import { refOf } from "../drift.js";
-import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
+import { desiredHashOf } from "../fingerprint.js";
+import { watchedOf } from "../written.js";
 import { KubeApiError, KubeClient } from "../kube/client.js";
 import { ensureNamespaces } from "../kube/namespaces.js";
 import { observeObjects } from "../observe-objects.js";
@@ -155,7 +156,8 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
       scope.signal?.throwIfAborted();
       const applied = await ctx.client.apply(obj, { manager: FIELD_MANAGER, force: true });
       // Right after a forced apply the live object holds exactly these values for spe's fields.
-      ctx.cache?.verify(refOf(obj), fingerprintOf(applied), desiredHashOf(obj));
+      const written = watchedOf(applied);
+      ctx.cache?.verify(refOf(obj), written.fingerprint, desiredHashOf(obj), written);
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
     await this.record(ctx, refs, before);
