@@ -108,7 +108,8 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
-function duration(flag: string, value: string): number {
+function duration(flag: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
   const ms = parseDuration(value.trim());
   if (ms === undefined || ms <= 0)
     throw new UsageError(`${flag} ${value}: expected a duration such as 30s, 10m or 1h30m`);
@@ -200,10 +201,7 @@ function throughput(
 ): Pick<RunConfig, "workers" | "syncPeriodMs" | "helmConcurrency"> {
   return {
     workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? String(DEFAULT_WORKERS)),
-    syncPeriodMs: duration(
-      "--sync-period",
-      raw.syncPeriod ?? env.SPE_SYNC_PERIOD ?? `${DEFAULT_SYNC_PERIOD_MS / 60_000}m`,
-    ),
+    syncPeriodMs: duration("--sync-period", raw.syncPeriod ?? env.SPE_SYNC_PERIOD, DEFAULT_SYNC_PERIOD_MS),
     helmConcurrency: positiveInt(
       "--helm-concurrency",
       raw.helmConcurrency ?? env.SPE_HELM_CONCURRENCY ?? String(DEFAULT_HELM_CONCURRENCY),

@@ -127,11 +127,14 @@ export class TargetCaches {
         this.index.add(owner, releaseId(cluster, { namespace, name }));
         return this.releaseHead(target, cluster, { namespace, name });
       },
-      verify: (ref, fingerprint, desiredHash, written) => {
+      verify: (ref, fingerprint, desiredHash) => {
+        this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
+      },
+      verifyWritten: (ref, written, desiredHash) => {
         this.verifications.set(objectId(cluster, ref), {
-          fingerprint,
+          fingerprint: written.fingerprint,
           desiredHash,
-          ...(written ? { written: { object: written, at: Date.now() } } : {}),
+          written: { object: written, at: Date.now() },
         });
       },
       verified: (ref, desiredHash) => {

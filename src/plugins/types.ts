@@ -74,13 +74,14 @@ export interface WatchedRelease {
 export interface TargetCache {
   object(ref: ObjectRef): WatchedObject | undefined;
   release(namespace: string, name: string): WatchedRelease | undefined;
+  /** Records that the live object with this fingerprint matched the desired object (by hash), drift-free. */
+  verify(ref: ObjectRef, fingerprint: string, desiredHash: string): void;
   /**
-   * Records that the live object with this fingerprint matched the desired object (by hash),
-   * drift-free. `written` is the object as the apiserver answered a forced apply of ours: until
-   * the watch catches up with that write (for a few seconds at most), it stands in for the
+   * verify() for the object as the apiserver answered a forced apply of ours: until the watch
+   * catches up with that write (for a few seconds at most), the answer stands in for the
    * watched object, so the observe right after a correction needs no request.
    */
-  verify(ref: ObjectRef, fingerprint: string, desiredHash: string, written?: WatchedObject): void;
+  verifyWritten(ref: ObjectRef, written: WatchedObject, desiredHash: string): void;
   /** The watched object (or our own newer write of it), if verified against this desired hash. */
   verified(ref: ObjectRef, desiredHash: string): WatchedObject | undefined;
 }

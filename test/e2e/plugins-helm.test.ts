@@ -122,6 +122,8 @@ describe("helm plugin", () => {
       object: () => undefined,
       release: () => undefined,
       verify: (ref, fingerprint, desiredHash) => verified.set(refKey(ref), { fingerprint, desiredHash }),
+      verifyWritten: (ref, written, desiredHash) =>
+        verified.set(refKey(ref), { fingerprint: written.fingerprint, desiredHash }),
       verified: () => undefined,
     };
     for (const message of ["first", "second"]) {

@@ -328,8 +328,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
       (targets.length > 0 ? targets : objects).map(async (obj) => {
         const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
         // Right after a forced apply the live object holds exactly these values for helm's fields.
-        const written = watchedOf(applied);
-        scope.cache?.verify(refOf(obj), written.fingerprint, desiredHashOf(obj), written);
+        scope.cache?.verifyWritten(refOf(obj), watchedOf(applied), desiredHashOf(obj));
       }),
     );
     return true;

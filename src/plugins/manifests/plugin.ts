@@ -156,8 +156,7 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
       scope.signal?.throwIfAborted();
       const applied = await ctx.client.apply(obj, { manager: FIELD_MANAGER, force: true });
       // Right after a forced apply the live object holds exactly these values for spe's fields.
-      const written = watchedOf(applied);
-      ctx.cache?.verify(refOf(obj), written.fingerprint, desiredHashOf(obj), written);
+      ctx.cache?.verifyWritten(refOf(obj), watchedOf(applied), desiredHashOf(obj));
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
     await this.record(ctx, refs, before);

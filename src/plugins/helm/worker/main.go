@@ -46,7 +46,7 @@ func main() {
 	// A soft limit on the memory the Go runtime holds (heap, stacks, metadata; not the
 	// binary's own pages): past it the collector runs sooner instead of letting the heap grow
 	// by GOGC. Rendering charts side by side makes short-lived garbage in bursts; at 1,000
-	// installs, 4 at a time, the limit took the worker's peak from 84 to 71 MiB for about 10 %
+	// installs, 4 at a time, the limit took the worker's peak from 84 to 71-73 MiB for 0-15 %
 	// more worker CPU (bench/results/analysis.md), where GOGC=25 cost 44 %. It is soft: a
 	// larger chart whose live heap needs more gets it, at the cost of more frequent collection.
 	if os.Getenv("GOMEMLIMIT") == "" {
