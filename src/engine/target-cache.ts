@@ -104,6 +104,12 @@ interface ReleaseWatch {
 export class TargetCaches {
   private readonly index = new OwnerIndex();
   private readonly verifications = new Map<string, Verification>();
+  /**
+   * Objects someone deployed that their watch saw deleted and has not seen since: observe
+   * takes them as missing without a GET (ADR 0007). Cleared by the watch's next sighting,
+   * by our own write of the object, and when nobody cares about it any more.
+   */
+  private readonly deletions = new Set<string>();
   /** cluster|apiVersion|kind → a watch of that kind's objects, as summaries */
   private readonly kinds = new Map<string, LazyInformer<ObjectSummary>>();
   /** cluster|namespace → a watch of helm's release Secrets there */
@@ -127,15 +133,26 @@ export class TargetCaches {
         this.index.add(owner, releaseId(cluster, { namespace, name }));
         return this.releaseHead(target, cluster, { namespace, name });
       },
+      releaseAbsent: (namespace, name) => {
+        this.index.add(owner, releaseId(cluster, { namespace, name }));
+        const watch = this.releaseWatch(target, cluster, namespace);
+        return watch.informer.ready() !== undefined && !watch.secrets.byRelease.has(name);
+      },
       verify: (ref, fingerprint, desiredHash) => {
         this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
       },
       verifyWritten: (ref, written, desiredHash) => {
+        this.deletions.delete(objectId(cluster, ref));
         this.verifications.set(objectId(cluster, ref), {
           fingerprint: written.fingerprint,
           desiredHash,
           written: { object: written, at: Date.now() },
         });
+      },
+      deleted: (ref) => {
+        const id = objectId(cluster, ref);
+        this.index.add(owner, id);
+        return this.deletions.has(id) && this.summary(target, cluster, ref) === undefined;
       },
       verified: (ref, desiredHash) => {
         const watched = object(ref);
@@ -160,11 +177,16 @@ export class TargetCaches {
       ...deployed.objects.map((o) => objectId(cluster, o)),
       ...deployed.releases.map((r) => releaseId(cluster, r)),
     ];
-    for (const id of this.index.set(owner, ids)) this.verifications.delete(id);
+    for (const id of this.index.set(owner, ids)) this.forgetObject(id);
   }
 
   untrack(owner: string): void {
-    for (const id of this.index.remove(owner)) this.verifications.delete(id);
+    for (const id of this.index.remove(owner)) this.forgetObject(id);
+  }
+
+  private forgetObject(id: string): void {
+    this.verifications.delete(id);
+    this.deletions.delete(id);
   }
 
   async stop(): Promise<void> {
@@ -211,14 +233,17 @@ export class TargetCaches {
             objectId(cluster, { ...kind, name: s.metadata.name ?? "", ...namespaceOf(s) });
           informer.addHandlers({
             add: (s) => {
+              this.deletions.delete(id(s));
               this.wakeOwners(id(s));
             },
             update: (s, previous) => {
               if (mattersToOwner(previous?.watched, s.watched)) this.wakeOwners(id(s));
             },
             delete: (s) => {
-              this.verifications.delete(id(s));
-              this.wakeOwners(id(s));
+              const gone = id(s);
+              this.verifications.delete(gone);
+              if (this.index.ownersOf(gone).size > 0) this.deletions.add(gone);
+              this.wakeOwners(gone);
             },
           });
           return informer;

@@ -4,7 +4,8 @@
  *
  * With the engine's watches (scope.cache) an object whose watched fingerprint was already
  * verified against this very desired object costs no request: its readiness comes from the
- * watch. Anything else (not watched yet, changed since, a new plan) takes the full path.
+ * watch; nor does one its watch saw deleted (ADR 0007). Anything else (not watched yet,
+ * changed since, a new plan) takes the full path.
  */
 import type { KubeObject } from "../descriptor/plan.js";
 import { detectDrift, ownershipMatches, refOf } from "./drift.js";
@@ -32,6 +33,15 @@ async function liveOf(client: KubeClient, desired: KubeObject): Promise<KubeObje
   }
 }
 
+function missing(desired: KubeObject, manager: string): ObjectObservation {
+  return {
+    exists: false,
+    status: { ...refOf(desired), phase: "NotFound", message: "Object not found" },
+    drift: detectDrift(desired, undefined, manager),
+    ownershipMatches: false,
+  };
+}
+
 /**
  * The full path: GET, server-side-apply dry-run, diff. When the watch shows the object
  * there (`present`), the two requests go out side by side: a drift correction is that much
@@ -49,14 +59,7 @@ async function observeLive(
   // Settled either way before we return: a rejected dry-run of an object found missing is moot.
   early?.catch(() => undefined);
   const live = await liveOf(client, desired);
-  if (!live) {
-    return {
-      exists: false,
-      status: { ...refOf(desired), phase: "NotFound", message: "Object not found" },
-      drift: detectDrift(desired, undefined, manager),
-      ownershipMatches: false,
-    };
-  }
+  if (!live) return missing(desired, manager);
   const dryRun = await (early ?? dryRunOf());
   const { phase, message } = computeStatus(live);
   return {
@@ -82,6 +85,9 @@ export async function observeObject(
     if (known.message !== undefined) status.message = known.message;
     return { exists: true, status, drift: [], ownershipMatches: true };
   }
+  // Seen deleted by its watch: re-created by the apply that follows, which is safe even if the
+  // watch is behind (a forced apply of our own fields is what correcting drift sends anyway).
+  if (cache?.deleted(ref)) return missing(desired, manager);
   const present = cache?.object(ref) !== undefined;
   const { live, ...seen } = await observeLive(client, desired, manager, present);
   if (cache && live && seen.drift.length === 0 && seen.ownershipMatches)

@@ -68,12 +68,16 @@ export interface WatchedRelease {
  * What the engine's watches know of one target cluster, so that a reconcile in which nothing
  * changed needs no request. Every answer is a hint from memory: undefined means "not known"
  * (kind or namespace not watched yet, not listed yet, or not there), and the plugin asks the
- * API server instead. Lookups start the watches they need. Acting on a hint is never allowed
- * to change anything: only "nothing to do" is decided from memory.
+ * API server instead. Lookups start the watches they need. Memory decides "nothing to do",
+ * and one more thing (ADR 0007): that something a listed watch does not show is missing, so
+ * creating it needs no read first. The create then guards itself (a server-side apply cannot
+ * create twice; helm refuses a release name in use).
  */
 export interface TargetCache {
   object(ref: ObjectRef): WatchedObject | undefined;
   release(namespace: string, name: string): WatchedRelease | undefined;
+  /** The release watch of the namespace has listed its Secrets and holds none of this release. */
+  releaseAbsent(namespace: string, name: string): boolean;
   /** Records that the live object with this fingerprint matched the desired object (by hash), drift-free. */
   verify(ref: ObjectRef, fingerprint: string, desiredHash: string): void;
   /**
@@ -82,6 +86,11 @@ export interface TargetCache {
    * watched object, so the observe right after a correction needs no request.
    */
   verifyWritten(ref: ObjectRef, written: WatchedObject, desiredHash: string): void;
+  /**
+   * The object's watch saw it deleted and has not seen it since (nor has a write of ours
+   * re-created it): it is missing, no GET needed.
+   */
+  deleted(ref: ObjectRef): boolean;
   /** The watched object (or our own newer write of it), if verified against this desired hash. */
   verified(ref: ObjectRef, desiredHash: string): WatchedObject | undefined;
 }

@@ -246,7 +246,9 @@ describe("demo provider on the mcp cluster", () => {
     expect(drift.manager).toMatch(/kubectl/);
   });
 
-  it("re-creates a deleted Deployment", async () => {
+  it("re-creates a deleted Deployment, taking the watch's word that it is gone", async () => {
+    await quiet();
+    const notFoundBefore = await metricSum("rest_client_requests_total", { method: "GET", code: "404" });
     await kubectl("delete", "deployment/demo", "-n", "demo-system", "--wait=false");
     await eventually(
       "Deployment re-created and Available",
@@ -259,6 +261,10 @@ describe("demo provider on the mcp cluster", () => {
           : undefined;
       },
       60_000,
+    );
+    // The watch's delete event is what says the Deployment is missing: no GET asks again.
+    expect(await metricSum("rest_client_requests_total", { method: "GET", code: "404" })).toBe(
+      notFoundBefore,
     );
   });
 

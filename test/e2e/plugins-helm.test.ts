@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
 import { HelmPlugin, helmOperationCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/plugins/kube/client.js";
+import { observeRequests } from "../../src/plugins/kube/http.js";
 import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
 import type { TargetCache, UnitScope } from "../../src/plugins/types.js";
 import { refKey, refOf } from "../../src/plugins/drift.js";
@@ -121,9 +122,11 @@ describe("helm plugin", () => {
     const cache: TargetCache = {
       object: () => undefined,
       release: () => undefined,
+      releaseAbsent: () => false,
       verify: (ref, fingerprint, desiredHash) => verified.set(refKey(ref), { fingerprint, desiredHash }),
       verifyWritten: (ref, written, desiredHash) =>
         verified.set(refKey(ref), { fingerprint: written.fingerprint, desiredHash }),
+      deleted: () => false,
       verified: () => undefined,
     };
     for (const message of ["first", "second"]) {
@@ -142,6 +145,40 @@ describe("helm plugin", () => {
     }
     expect(await latestRelease(mcp(), ns, "told")).toMatchObject({ revision: 2, status: "deployed" });
     await plugin.delete(unit({ message: "second" }, { release: "told" }), scope());
+  });
+
+  it("installs a release the watch says is absent without reading it first", async () => {
+    const unknown: TargetCache = {
+      object: () => undefined,
+      release: () => undefined,
+      releaseAbsent: () => false,
+      deleted: () => false,
+      verify: () => undefined,
+      verifyWritten: () => undefined,
+      verified: () => undefined,
+    };
+    const absent: TargetCache = { ...unknown, releaseAbsent: () => true };
+    // One scope, so the kinds' discovery the first install looks up stays cached for the second.
+    const target = scope();
+    const requestsOf = async (release: string, cache: TargetCache): Promise<number> => {
+      let sent = 0;
+      const stop = observeRequests(() => sent++);
+      try {
+        const plan = unit({ message: "hello" }, { release });
+        const seen = await plugin.observe(plan, { ...target, cache });
+        expect(seen.exists).toBe(false);
+        await plugin.create(plan, { ...target, cache });
+      } finally {
+        stop();
+      }
+      expect(await latestRelease(mcp(), ns, release)).toMatchObject({ revision: 1, status: "deployed" });
+      return sent;
+    };
+    // Without the watch's word the plugin reads the release before installing it.
+    expect(await requestsOf("unknown", unknown)).toBeGreaterThan(0);
+    // With it, spe itself sends nothing: the install is the helm worker's alone.
+    expect(await requestsOf("absent", absent)).toBe(0);
+    for (const release of ["unknown", "absent"]) await plugin.delete(unit({}, { release }), scope());
   });
 
   it("observes a release in steady state without running any helm operation", async () => {

@@ -235,8 +235,19 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const remembered =
       scope.cache && headFromMemory(this.heads.get(id), scope.cache.release(key.namespace, key.release));
     if (remembered) return remembered;
+    if (this.absent(scope, id, key)) return undefined;
     const release = await this.readRelease(client, id, key);
     return release && headOf(release);
+  }
+
+  /**
+   * The release watch has listed the namespace and shows no Secret of this release: there is
+   * none to read (ADR 0007). What follows is an install, and helm refuses a name in use.
+   */
+  private absent(scope: UnitScope, id: string, key: RenderKey): boolean {
+    if (!scope.cache?.releaseAbsent(key.namespace, key.release)) return false;
+    this.heads.delete(id);
+    return true;
   }
 
   /**
@@ -256,6 +267,19 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const read = this.fresh.get(id);
     this.fresh.delete(id);
     return read && Date.now() - read.at < FRESH_MS ? read : undefined;
+  }
+
+  /**
+   * What an install or upgrade goes by instead of reading the release: a read of a moment
+   * ago, or the watch's word that there is none (the operation may have waited for a helm
+   * slot for longer than a read stays fresh).
+   */
+  private knownRelease(
+    scope: UnitScope,
+    id: string,
+    key: RenderKey,
+  ): { release: HelmRelease | undefined } | undefined {
+    return this.takeFresh(id) ?? (this.absent(scope, id, key) ? { release: undefined } : undefined);
   }
 
   /** The objects to compare live ones with: this plan's render, or what the (older) release applied. */
@@ -382,7 +406,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const id = this.releaseId(unit, scope);
     const key = await this.renderKey(unit, scope);
     const inv = this.invocation(scope);
-    const read = this.takeFresh(id);
+    const read = this.knownRelease(scope, id, key);
     // Whatever happens next changes the release: the next observe reads it again.
     this.heads.delete(id);
     const before = await recoverRelease(client, inv, unit, read);
