@@ -80,6 +80,7 @@ function unit(chart: string, release: string): HelmUnitPlan {
 }
 
 const platform = (): KubeClient => KubeClient.for(kubeConfigFor("platform"));
+const AGGREGATED_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 async function pendingInstall(release: string): Promise<void> {
   await expect
@@ -172,6 +173,61 @@ describe("helm worker process", () => {
     } finally {
       await single.stop();
     }
+  });
+
+  it("each install sees the API versions served at that moment, a CRD added or removed included", async () => {
+    const group = `caps-${id}.spe.dev`;
+    await writeChart("caps", {
+      "configmap.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: "{{ .Release.Name }}"
+data:
+  widgets: "{{ .Capabilities.APIVersions.Has "${group}/v1" }}"
+`,
+    });
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { plural: "widgets", singular: "widget", kind: "Widget" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+          },
+        ],
+      },
+    };
+    const crdRef = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name };
+    const discovered = async (): Promise<boolean> => {
+      const doc = await platform().send({ method: "GET", path: "/apis", accept: AGGREGATED_DISCOVERY });
+      return JSON.stringify(doc).includes(`"${group}"`);
+    };
+    const seen = async (release: string): Promise<string | undefined> => {
+      await plugin.create(unit("caps", release), scope());
+      const cm = (await platform().get({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        name: release,
+        namespace: ns,
+      })) as { data?: Record<string, string> } | undefined;
+      return cm?.data?.widgets;
+    };
+    expect(await seen("caps-before")).toBe("false");
+    expect(await seen("caps-unchanged")).toBe("false");
+    await platform().apply(crd, { manager: "e2e", force: true });
+    await expect.poll(discovered, { timeout: 30_000, interval: 200 }).toBe(true);
+    expect(await seen("caps-added")).toBe("true");
+    expect(await seen("caps-still")).toBe("true");
+    await platform().delete(crdRef);
+    await expect.poll(discovered, { timeout: 30_000, interval: 200 }).toBe(false);
+    expect(await seen("caps-removed")).toBe("false");
   });
 
   it("stop ends the worker process", async () => {

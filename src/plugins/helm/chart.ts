@@ -41,10 +41,21 @@ async function filesOf(dir: string): Promise<string[]> {
  */
 const digests = new Map<string, { fingerprint: string; digest: string; checkedAt: number }>();
 const RECHECK_MS = 1_000;
+/** A walk in progress, shared by the reconciles that find the digest due at the same moment. */
+const walks = new Map<string, Promise<string>>();
 
-async function localDigest(path: string): Promise<string> {
+function localDigest(path: string): Promise<string> {
   const recent = digests.get(path);
-  if (recent && Date.now() - recent.checkedAt < RECHECK_MS) return recent.digest;
+  if (recent && Date.now() - recent.checkedAt < RECHECK_MS) return Promise.resolve(recent.digest);
+  let walk = walks.get(path);
+  if (!walk) {
+    walk = walkDigest(path).finally(() => walks.delete(path));
+    walks.set(path, walk);
+  }
+  return walk;
+}
+
+async function walkDigest(path: string): Promise<string> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new HelmError("ChartNotFound", `chart path ${path} does not exist`);
   const files = info.isDirectory() ? (await filesOf(path)).sort() : [path];

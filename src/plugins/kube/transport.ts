@@ -11,9 +11,13 @@ import { type Credential, type CredentialSource, credentialSource } from "./cred
 import type { KubeConfig } from "./kubeconfig.js";
 import type { Cluster, User } from "./kubeconfig-model.js";
 
-/** Concurrent request/response calls per cluster; more wait for a free socket. */
+/**
+ * Concurrent request/response calls per cluster; more wait for a free socket. Every socket
+ * opened is kept until idle for FREE_SOCKET_TIMEOUT_MS: with fewer kept than opened, load
+ * that hovers between the two would close sockets only to open new ones, each with a TLS
+ * handshake.
+ */
 export const MAX_SOCKETS = 32;
-const MAX_FREE_SOCKETS = 16;
 /** Idle pooled sockets close before the apiserver's own idle timeout (90 s) can race a request. */
 const FREE_SOCKET_TIMEOUT_MS = 30_000;
 
@@ -65,7 +69,7 @@ function agents(server: string, tls: TlsMaterial): { agent: http.Agent; watchAge
   const pooled = {
     keepAlive: true,
     maxSockets: MAX_SOCKETS,
-    maxFreeSockets: MAX_FREE_SOCKETS,
+    maxFreeSockets: MAX_SOCKETS,
     timeout: FREE_SOCKET_TIMEOUT_MS,
     scheduling: "lifo" as const,
   };
