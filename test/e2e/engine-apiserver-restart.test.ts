@@ -110,6 +110,14 @@ describe("an mcp apiserver restart during a reconcile", () => {
       20,
     );
     restarted = await restartApiserver(env.runDir, "mcp");
+    // The engine may report Ready from what its watches and the worker's answers told it
+    // before the restarted apiserver listens again; the checks below need it serving.
+    await eventually(
+      "mcp apiserver serving again",
+      async () => ((await releaseStatuses().catch(() => undefined)) ? true : undefined),
+      60_000,
+      200,
+    );
     await eventually("Ready", async () => ((await phase()) === "Ready" ? true : undefined), 180_000, 500);
     const statuses = await releaseStatuses();
     expect(statuses.filter((s) => s.endsWith(":deployed"))).toHaveLength(1);
