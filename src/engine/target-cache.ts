@@ -149,11 +149,7 @@ export class TargetCaches {
           written: { object: written, at: Date.now() },
         });
       },
-      deleted: (ref) => {
-        const id = objectId(cluster, ref);
-        this.index.add(owner, id);
-        return this.deletions.has(id) && this.summary(target, cluster, ref) === undefined;
-      },
+      deleted: (ref) => object(ref) === undefined && this.deletions.has(objectId(cluster, ref)),
       verified: (ref, desiredHash) => {
         const watched = object(ref);
         const v = this.verifications.get(objectId(cluster, ref));

@@ -58,6 +58,17 @@ const deploymentRef = { apiVersion: "apps/v1", kind: "Deployment", name: "demo",
 const configRef = { apiVersion: "v1", kind: "ConfigMap", name: "demo-config", namespace: ns };
 const mcp = (): KubeClient => KubeClient.for(kubeConfigFor("mcp"));
 
+/** Watches that know nothing yet and record nothing: every answer sends the plugin to the API. */
+const NOTHING_KNOWN: TargetCache = {
+  object: () => undefined,
+  release: () => undefined,
+  releaseAbsent: () => false,
+  deleted: () => false,
+  verify: () => undefined,
+  verifyWritten: () => undefined,
+  verified: () => undefined,
+};
+
 async function patchAs(manager: string, ref: typeof deploymentRef, body: object): Promise<void> {
   await mcp().send({
     method: "PATCH",
@@ -120,14 +131,10 @@ describe("helm plugin", () => {
     // GET and no dry-run for these objects.
     const verified = new Map<string, { fingerprint: string; desiredHash: string }>();
     const cache: TargetCache = {
-      object: () => undefined,
-      release: () => undefined,
-      releaseAbsent: () => false,
+      ...NOTHING_KNOWN,
       verify: (ref, fingerprint, desiredHash) => verified.set(refKey(ref), { fingerprint, desiredHash }),
       verifyWritten: (ref, written, desiredHash) =>
         verified.set(refKey(ref), { fingerprint: written.fingerprint, desiredHash }),
-      deleted: () => false,
-      verified: () => undefined,
     };
     for (const message of ["first", "second"]) {
       verified.clear();
@@ -148,16 +155,7 @@ describe("helm plugin", () => {
   });
 
   it("installs a release the watch says is absent without reading it first", async () => {
-    const unknown: TargetCache = {
-      object: () => undefined,
-      release: () => undefined,
-      releaseAbsent: () => false,
-      deleted: () => false,
-      verify: () => undefined,
-      verifyWritten: () => undefined,
-      verified: () => undefined,
-    };
-    const absent: TargetCache = { ...unknown, releaseAbsent: () => true };
+    const absent: TargetCache = { ...NOTHING_KNOWN, releaseAbsent: () => true };
     // One scope, so the kinds' discovery the first install looks up stays cached for the second.
     const target = scope();
     const requestsOf = async (release: string, cache: TargetCache): Promise<number> => {
@@ -175,7 +173,7 @@ describe("helm plugin", () => {
       return sent;
     };
     // Without the watch's word the plugin reads the release before installing it.
-    expect(await requestsOf("unknown", unknown)).toBeGreaterThan(0);
+    expect(await requestsOf("unknown", NOTHING_KNOWN)).toBeGreaterThan(0);
     // With it, spe itself sends nothing: the install is the helm worker's alone.
     expect(await requestsOf("absent", absent)).toBe(0);
     for (const release of ["unknown", "absent"]) await plugin.delete(unit({}, { release }), scope());
