@@ -10,6 +10,7 @@ import { nestedExpressions, type Expression } from "./expr.js";
 import { issue, type Issue, type IssuePath } from "./issues.js";
 import { loadDescriptors, type LoadResult, type ProviderDescriptor } from "./load.js";
 import { checkPath, rootSchemas, type JsonSchema } from "./schema-paths.js";
+import { compareStrings } from "./compare.js";
 
 function eachSchema(site: ExpressionSite, roots: Record<string, JsonSchema>): JsonSchema | undefined {
   if (site.forEach === undefined || site.forEach.root === "each") return undefined;
@@ -122,7 +123,7 @@ function clashes(descriptors: readonly ProviderDescriptor[]): Issue[] {
 export function sortIssues(issues: Issue[]): Issue[] {
   return issues.sort(
     (a, b) =>
-      (a.file ?? "").localeCompare(b.file ?? "") ||
+      compareStrings(a.file ?? "", b.file ?? "") ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.col ?? 0) - (b.col ?? 0),
   );

@@ -9,6 +9,7 @@ import { configMapReader, fileReader, resolveRefs, type SourceReader } from "./r
 import { checkDescriptorSchema } from "./schema-check.js";
 import { parseYaml, type PositionMap, type YamlDocument } from "./source.js";
 import type { ProviderDescriptorResource } from "./types.gen.js";
+import { compareStrings } from "./compare.js";
 
 export interface DescriptorSource {
   /** File name, or `configmap:<namespace>/<name>/<key>`. */
@@ -115,7 +116,7 @@ export function parseDescriptor(
 async function yamlFilesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of entries.sort((a, b) => compareStrings(a.name, b.name))) {
     const path = join(dir, e.name);
     if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith("."))
       out.push(...(await yamlFilesIn(path)));

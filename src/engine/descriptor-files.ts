@@ -8,6 +8,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import type { FileEntry } from "./descriptor-origin.js";
+import { compareStrings } from "../descriptor/compare.js";
 
 const DESCRIPTOR_EXT = new Set([".yaml", ".yml"]);
 /** $ref'd schemas may be JSON; their changes matter too. */
@@ -16,7 +17,7 @@ const WATCHED_EXT = new Set([".yaml", ".yml", ".json"]);
 async function walk(dir: string, exts: ReadonlySet<string>): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of entries.sort((a, b) => compareStrings(a.name, b.name))) {
     const path = join(dir, e.name);
     if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")) {
       out.push(...(await walk(path, exts)));

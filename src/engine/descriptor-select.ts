@@ -7,6 +7,7 @@
  */
 import type { Issue, IssuePath } from "../descriptor/index.js";
 import type { Provider } from "./provider.js";
+import { compareStrings } from "../descriptor/compare.js";
 
 export interface Candidate {
   readonly id: string;
@@ -94,7 +95,7 @@ export function selectProviders(
   const accepted = new Map<string, readonly Provider[]>();
   const rejected = new Map<string, Issue[]>();
   const owners = new Map<string, string>();
-  const ordered = [...candidates].sort((a, b) => rank(a, incumbents).localeCompare(rank(b, incumbents)));
+  const ordered = [...candidates].sort((a, b) => compareStrings(rank(a, incumbents), rank(b, incumbents)));
   for (const candidate of ordered) {
     const { issues, claimed } = checkClaims(candidate, owners);
     if (issues.length > 0) {

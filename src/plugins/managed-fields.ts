@@ -4,6 +4,8 @@
  * Pure helpers for drift detection. @internal
  */
 
+import { compareStrings } from "../descriptor/compare.js";
+
 /** A fieldsV1 set: keys are `f:<field>`, `k:<json key>`, `v:<json value>`, `i:<index>` or `.`. */
 export interface FieldSet {
   [key: string]: FieldSet;
@@ -46,7 +48,7 @@ function owns(set: FieldSet | undefined, keys: readonly string[]): boolean {
 }
 
 function newest(a: ManagedFieldsEntry, b: ManagedFieldsEntry): number {
-  return (b.time ?? "").localeCompare(a.time ?? "");
+  return compareStrings(b.time ?? "", a.time ?? "");
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -177,6 +177,67 @@ describe("helm plugin", () => {
     // With it, spe itself sends nothing: the install is the helm worker's alone.
     expect(await requestsOf("absent", absent)).toBe(0);
     for (const release of ["unknown", "absent"]) await plugin.delete(unit({}, { release }), scope());
+  });
+
+  it("compares live objects with what helm applied, YAML 1.1 scalars read as helm reads them, after a restart too", async () => {
+    // 0644 is 420 and `yes` is true to helm (Go's YAML 1.1 reader); read as YAML 1.2 they
+    // would be 644 (an invalid mode) and "yes". Empty and comment-only documents are no objects.
+    const chart = join(baseDir, "yaml-1-1");
+    await mkdir(join(chart, "templates"), { recursive: true });
+    await writeFile(join(chart, "Chart.yaml"), "apiVersion: v2\nname: yaml-1-1\nversion: 1.0.0\n");
+    await writeFile(
+      join(chart, "templates", "all.yaml"),
+      [
+        "# only a comment in this document",
+        "---",
+        "{{- if .Values.never }}",
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: { name: never }",
+        "{{- end }}",
+        "---",
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: { name: files }",
+        "data: { a.txt: hello }",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: { name: yaml11 }",
+        "spec:",
+        "  selector: { matchLabels: { app: yaml11 } }",
+        "  template:",
+        "    metadata: { labels: { app: yaml11 } }",
+        "    spec:",
+        "      automountServiceAccountToken: yes",
+        "      containers: [{ name: c, image: registry.k8s.io/pause:3.9 }]",
+        "      volumes:",
+        "        - name: files",
+        "          configMap: { name: files, defaultMode: 0644 }",
+        "",
+      ].join("\n"),
+    );
+    const plan = unit({}, { chart: "yaml-1-1", release: "yaml11" });
+    const templated = await plugin.deployedObjects(plan, scope());
+    await plugin.create(plan, scope());
+    const answered = await plugin.deployedObjects(plan, scope());
+    const restarted = new HelmPlugin({ path: testEnv().binaries["spe-helm-worker"] });
+    const stored = await restarted.deployedObjects(plan, scope());
+    expect(answered.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "ConfigMap/files",
+      "Deployment/yaml11",
+    ]);
+    expect(stored).toEqual(answered);
+    expect(templated).toEqual(answered);
+    const pod = (answered[1]!.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(pod.volumes).toEqual([{ name: "files", configMap: { name: "files", defaultMode: 420 } }]);
+    for (const p of [plugin, restarted]) {
+      const seen = await p.observe(plan, { ...scope(), cache: NOTHING_KNOWN });
+      expect(seen.drift).toEqual([]);
+      expect(seen.upToDate).toBe(true);
+    }
+    await plugin.delete(plan, scope());
   });
 
   it("observes a release in steady state without running any helm operation", async () => {

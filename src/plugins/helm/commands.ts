@@ -99,8 +99,11 @@ export async function uninstall(inv: Invocation, unit: HelmUnitPlan): Promise<vo
   });
 }
 
-/** `helm template`: the manifest the chart renders for these values, client-side only (hooks left out). */
-export async function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUnitPlan): Promise<string> {
+/**
+ * `helm template`: the documents the chart renders for these values, client-side only (hooks
+ * left out), parsed by the worker.
+ */
+export async function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUnitPlan): Promise<unknown[]> {
   const { releaseName, namespace, chart, values } = unit.helm;
   const res = await inv.helm.call(
     "template",
@@ -112,7 +115,7 @@ export async function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUn
     },
     { ...signalOf(inv), failure: "RenderFailed", what: `helm template ${releaseName}` },
   );
-  return res.manifest ?? "";
+  return res.objects ?? [];
 }
 
 /** `helm rollback` to a known good revision, server-side, without waiting for readiness. */

@@ -103,6 +103,36 @@ describe("manifest", () => {
     ]);
   });
 
+  it("reads scalars as helm applied them (Go's YAML 1.1 reader), not as YAML 1.2", () => {
+    const manifest = [
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata:",
+      "  name: p",
+      "  annotations: { since: 2001-12-14, at: 1:20, version: '010' }",
+      "spec:",
+      "  automountServiceAccountToken: yes",
+      "  enableServiceLinks: off",
+      "  volumes:",
+      "    - name: config",
+      "      configMap: { name: c, defaultMode: 0644 }",
+    ].join("\n");
+    // What sigs.k8s.io/yaml makes of it: octal and yes/off as YAML 1.1 has them; a date and
+    // a base-60 number stay the strings Go's reader leaves them.
+    expect(parseManifest(manifest)).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", annotations: { since: "2001-12-14", at: "1:20", version: "010" } },
+        spec: {
+          automountServiceAccountToken: true,
+          enableServiceLinks: false,
+          volumes: [{ name: "config", configMap: { name: "c", defaultMode: 420 } }],
+        },
+      },
+    ]);
+  });
+
   it("adds the metadata helm puts on every object it owns", () => {
     const obj = helmOwnership(
       { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } },

@@ -1,5 +1,5 @@
 /** Helm's rendered manifest (multi-document YAML) as Kubernetes objects. */
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, type DocumentOptions, type SchemaOptions, type Tags } from "yaml";
 import type { KubeObject } from "../../descriptor/plan.js";
 import type { KubeClient } from "../kube/client.js";
 import { KubeApiError } from "../kube/client.js";
@@ -11,13 +11,35 @@ function isObject(doc: unknown): doc is KubeObject {
   );
 }
 
+/**
+ * Reads scalars as helm's kube client does (sigs.k8s.io/yaml, YAML 1.1): `0644` is 420 and
+ * `yes` is true, as helm applied them; read as YAML 1.2 they would be 644 and "yes", and a
+ * release read back from storage would differ from its live objects for ever. Go's reader
+ * knows neither sexagesimal numbers nor timestamps: those stay strings.
+ */
+const NOT_IN_GO = new Set(["intTime", "floatTime", "timestamp"]);
+
+const HELM_YAML: DocumentOptions & SchemaOptions = {
+  version: "1.1",
+  customTags: (tags: Tags): Tags =>
+    tags.filter((t) =>
+      typeof t === "string"
+        ? !NOT_IN_GO.has(t)
+        : t.format !== "TIME" && t.tag !== "tag:yaml.org,2002:timestamp",
+    ),
+};
+
+/** A release's manifest as stored by helm; the worker's answers come parsed (kubeObjects). */
 export function parseManifest(manifest: string): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(manifest)) {
-    const value: unknown = doc.toJSON();
-    if (isObject(value)) out.push(value);
-  }
-  return out;
+  const docs: unknown[] = parseAllDocuments(manifest, HELM_YAML).map(
+    (doc): unknown => doc.toJSON() as unknown,
+  );
+  return kubeObjects(docs);
+}
+
+/** The documents that are Kubernetes objects (empty and comment-only documents are not). */
+export function kubeObjects(docs: readonly unknown[]): KubeObject[] {
+  return docs.filter(isObject);
 }
 
 /** What helm adds to every object it applies; part of the desired state for drift. */

@@ -22,7 +22,7 @@ import {
 } from "./commands.js";
 import { HelmError, isHelmError } from "./errors.js";
 import { recoverRelease, remediate } from "./remediate.js";
-import { helmOwnership, parseManifest, settleNamespaces } from "./manifest.js";
+import { helmOwnership, kubeObjects, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
 import type { WorkerRelease } from "./worker-client.js";
@@ -200,9 +200,9 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   private async objectsOf(
     client: KubeClient,
     release: { name: string; namespace: string },
-    manifest: string,
+    rendered: KubeObject[],
   ): Promise<KubeObject[]> {
-    const settled = await settleNamespaces(client, parseManifest(manifest), release.namespace);
+    const settled = await settleNamespaces(client, rendered, release.namespace);
     return settled.map((o) => helmOwnership(o, release));
   }
 
@@ -221,7 +221,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     this.heads.set(id, headOf(release));
     // A release deployed from this plan: its stored manifest is this plan's render.
     if (release.status === "deployed" && madeFrom(release, key) && !this.renders.get(id, key))
-      this.renders.set(id, key, await this.objectsOf(client, release, release.manifest));
+      this.renders.set(id, key, await this.objectsOf(client, release, parseManifest(release.manifest)));
     return release;
   }
 
@@ -291,7 +291,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const rendered = ids.current ? this.renders.get(ids.id, ids.key) : undefined;
     if (rendered) return rendered;
     const full = await this.readRelease(client, ids.id, ids.key);
-    return this.objectsOf(client, release, full?.manifest ?? "");
+    return this.objectsOf(client, release, parseManifest(full?.manifest ?? ""));
   }
 
   async observe(unit: HelmUnitPlan, scope: UnitScope): Promise<Observation> {
@@ -386,7 +386,11 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     if (cached) return cached;
     // No release made from this plan yet: what helm would render for it.
     const owner = { name: unit.helm.releaseName, namespace: unit.helm.namespace };
-    return this.objectsOf(client, release ?? owner, await template(this.invocation(scope), unit));
+    return this.objectsOf(
+      client,
+      release ?? owner,
+      kubeObjects(await template(this.invocation(scope), unit)),
+    );
   }
 
   private async exclusive<T>(unit: HelmUnitPlan, scope: UnitScope, fn: () => Promise<T>): Promise<T> {
@@ -427,7 +431,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     if (release.status !== "deployed") return;
     // The release helm just stored was made from this plan (its labels say so): keep its render,
     // and its head as the worker answered, so the observe after this one reads nothing.
-    const objects = await this.objectsOf(client, release, release.manifest);
+    const objects = await this.objectsOf(client, release, kubeObjects(release.objects));
     this.renders.set(id, key, objects);
     this.heads.set(id, workerHead(release, key));
     // Helm applied each object with a forced server-side apply as its own field manager, so

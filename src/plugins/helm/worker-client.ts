@@ -100,7 +100,8 @@ export interface WorkerRelease {
   status: string;
   chartName: string;
   chartVersion: string;
-  manifest: string;
+  /** The release's manifest as the worker parsed it: one JSON document per YAML document. */
+  objects: unknown[];
 }
 
 interface WorkerResponse {
@@ -109,7 +110,7 @@ interface WorkerResponse {
   error?: string;
   version?: string;
   release?: WorkerRelease;
-  manifest?: string;
+  objects?: unknown[];
   applied?: AppliedObject[];
 }
 

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -40,11 +40,11 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 		}
 		return &response{ID: req.ID, OK: true}
 	case opTemplate:
-		manifest, err := w.template(ctx, req)
+		objects, err := w.template(ctx, req)
 		if err != nil {
 			return failure(req, err)
 		}
-		return &response{ID: req.ID, OK: true, Manifest: manifest}
+		return &response{ID: req.ID, OK: true, Objects: objects}
 	}
 	return failure(req, fmt.Errorf("unknown op %q", req.Op))
 }
@@ -85,7 +85,11 @@ func infoOf(rel ri.Releaser) (*releaseInfo, error) {
 	default:
 		return nil, fmt.Errorf("unsupported release type %T", rel)
 	}
-	info := &releaseInfo{Name: r.Name, Namespace: r.Namespace, Revision: r.Version, Manifest: r.Manifest}
+	objects, err := manifestObjects(r.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	info := &releaseInfo{Name: r.Name, Namespace: r.Namespace, Revision: r.Version, Objects: objects}
 	if r.Info != nil {
 		info.Status = string(r.Info.Status)
 	}
@@ -300,11 +304,11 @@ func (w *worker) rollback(ctx context.Context, cfg *action.Configuration, req *r
 }
 
 // template is `helm template`: client-side only, default capabilities, no cluster contact.
-func (w *worker) template(ctx context.Context, req *request) (string, error) {
+func (w *worker) template(ctx context.Context, req *request) ([]json.RawMessage, error) {
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(w.logger.Handler()))
 	vals, err := valuesOf(req)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	inst := action.NewInstall(cfg)
 	inst.DryRunStrategy = action.DryRunClient
@@ -313,15 +317,15 @@ func (w *worker) template(ctx context.Context, req *request) (string, error) {
 	inst.Replace = true
 	ch, err := w.charts.load(req.Chart, &inst.ChartPathOptions, inst.SetRegistryClient)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	rel, err := inst.RunWithContext(ctx, ch, vals)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	info, err := infoOf(rel)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return strings.TrimSpace(info.Manifest), nil
+	return info.Objects, nil
 }

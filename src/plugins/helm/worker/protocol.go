@@ -1,5 +1,7 @@
 package main
 
+import "encoding/json"
+
 // The wire format between spe (src/plugins/helm/worker-client.ts) and this worker.
 // Keep the two in step: every field here has its twin there.
 
@@ -58,7 +60,8 @@ type releaseInfo struct {
 	Status       string `json:"status"`
 	ChartName    string `json:"chartName"`
 	ChartVersion string `json:"chartVersion"`
-	Manifest     string `json:"manifest"`
+	// Objects is the release's manifest as JSON documents (objects.go).
+	Objects []json.RawMessage `json:"objects"`
 }
 
 type response struct {
@@ -69,8 +72,9 @@ type response struct {
 	Version string `json:"version,omitempty"`
 	// Release after install, upgrade or rollback.
 	Release *releaseInfo `json:"release,omitempty"`
-	// Manifest rendered by template (hooks excluded: they are not part of the release's objects).
-	Manifest string `json:"manifest,omitempty"`
+	// Objects rendered by template, as JSON documents (hooks excluded: they are not part of
+	// the release's objects).
+	Objects []json.RawMessage `json:"objects,omitempty"`
 	// Applied is the apiserver's answer for each object install, upgrade or rollback applied.
 	Applied []appliedObject `json:"applied,omitempty"`
 }

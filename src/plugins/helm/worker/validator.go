@@ -59,30 +59,50 @@ func (c *cluster) fieldValidationVerifier(f kube.Factory) (resource.Verifier, er
 		primary := resource.NewQueryParamVerifierV3(dynamicClient, cached.NewClient(c.discovery.OpenAPIV3()), param)
 		secondary := resource.NewQueryParamVerifier(dynamicClient, openapi.NewOpenAPIGetter(c.discovery), param)
 		c.openapiModels = openapiModels{openapi.NewOpenAPIParser(openapi.NewOpenAPIGetter(c.discovery))}
-		c.verifier = &cachingVerifier{next: resource.NewFallbackQueryParamVerifier(primary, secondary), cache: map[schema.GroupVersionKind]error{}}
+		c.verifier = &cachingVerifier{next: resource.NewFallbackQueryParamVerifier(primary, secondary), cache: map[schema.GroupVersionKind]error{}, inFlight: map[schema.GroupVersionKind]*verifyRun{}}
 	})
 	return c.verifier, c.verifierErr
 }
 
 // cachingVerifier remembers answers (supported, or not supported), never transient failures.
+// The first installs of a new worker all ask about the same kinds at once; they share one
+// lookup per kind, since each lookup parses a group version's whole OpenAPI document (the
+// core group's is several MiB of garbage) and four parses side by side set the worker's
+// peak memory.
 type cachingVerifier struct {
-	next  resource.Verifier
-	mu    sync.RWMutex
-	cache map[schema.GroupVersionKind]error
+	next     resource.Verifier
+	mu       sync.Mutex
+	cache    map[schema.GroupVersionKind]error
+	inFlight map[schema.GroupVersionKind]*verifyRun
+}
+
+type verifyRun struct {
+	done chan struct{}
+	err  error
 }
 
 func (v *cachingVerifier) HasSupport(gvk schema.GroupVersionKind) error {
-	v.mu.RLock()
-	err, ok := v.cache[gvk]
-	v.mu.RUnlock()
-	if ok {
+	v.mu.Lock()
+	if err, ok := v.cache[gvk]; ok {
+		v.mu.Unlock()
 		return err
 	}
-	err = v.next.HasSupport(gvk)
-	if err == nil || resource.IsParamUnsupportedError(err) {
-		v.mu.Lock()
-		v.cache[gvk] = err
+	if run, ok := v.inFlight[gvk]; ok {
 		v.mu.Unlock()
+		<-run.done
+		return run.err
 	}
-	return err
+	run := &verifyRun{done: make(chan struct{})}
+	v.inFlight[gvk] = run
+	v.mu.Unlock()
+
+	run.err = v.next.HasSupport(gvk)
+	v.mu.Lock()
+	delete(v.inFlight, gvk)
+	if run.err == nil || resource.IsParamUnsupportedError(run.err) {
+		v.cache[gvk] = run.err
+	}
+	v.mu.Unlock()
+	close(run.done)
+	return run.err
 }
