@@ -32,13 +32,36 @@ function apiInfo(d: ProviderDescriptor): ApiInfo {
   };
 }
 
+/**
+ * The config's schema as the engine serves and checks it: `spec.pollInterval` is the
+ * engine's own field (it overrides the descriptor's), so it is declared even where the
+ * descriptor's schema does not; otherwise the CRD would prune it and the override would
+ * silently do nothing. A schema that declares it keeps its own declaration.
+ */
+function withPollInterval(schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = (schema.properties ?? {}) as Record<string, unknown>;
+  if ("pollInterval" in properties) return schema;
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      pollInterval: {
+        type: "string",
+        pattern: "^([0-9]+(ms|s|m|h))+$",
+        description:
+          "How often API objects are re-checked when nothing changes (e.g. 30s, 1m, 1h); overrides the descriptor's spec.config.pollInterval.",
+      },
+    },
+  };
+}
+
 function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
   const { config } = d.spec;
   const resolve = config.resolve;
   const info: ConfigInfo = {
     ...resourceNames(config.group ?? d.spec.api.group, config),
     version: config.version,
-    schema: config.schema,
+    schema: withPollInterval(config.schema),
     resolve: { name: templ(resolve.name ?? d.metadata.name, ["spec", "config", "resolve", "name"], sink) },
     pollIntervalMs: parseDuration(config.pollInterval) ?? 60_000,
   };

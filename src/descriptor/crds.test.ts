@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiCrd, configCrd } from "./crds.js";
+import { describeIssues, pollIntervalMs, validateConfig } from "./inputs.js";
 import { toStructural } from "./structural.js";
 import { baseDescriptor, compile, get, set } from "./test-helpers.js";
 
@@ -69,6 +70,38 @@ describe("CRD generation", () => {
     expect(
       get(cfg, "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.registry.default"),
     ).toBe("registry.invalid");
+  });
+});
+
+describe("the config's spec.pollInterval", () => {
+  const pollInterval = (crd: ReturnType<typeof configCrd>): unknown =>
+    get(crd, "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.pollInterval");
+
+  it("is declared in the config CRD though the descriptor's schema does not, so the apiserver keeps it", () => {
+    expect(pollInterval(configCrd(compile()))).toMatchObject({
+      type: "string",
+      pattern: "^([0-9]+(ms|s|m|h))+$",
+    });
+  });
+
+  it("is checked and honoured under a closed schema", () => {
+    const c = compile(set(baseDescriptor(), "spec.config.schema.additionalProperties", false));
+    const cfg = (spec: object): object => ({
+      apiVersion: "sample.services.spe.dev/v1alpha1",
+      kind: "ProviderConfig",
+      metadata: { name: "sample" },
+      spec: { versions: [], ...spec },
+    });
+    expect(validateConfig(c, cfg({ pollInterval: "5s" }))).toEqual([]);
+    expect(pollIntervalMs(c, cfg({ pollInterval: "5s" }) as Record<string, unknown>)).toBe(5_000);
+    expect(describeIssues(validateConfig(c, cfg({ pollInterval: "5 minutes" })))).toMatch(/pollInterval/);
+    expect(describeIssues(validateConfig(c, cfg({ other: 1 })))).toMatch(/other|additional/);
+  });
+
+  it("keeps the descriptor's own declaration where it has one", () => {
+    const own = { type: "string", description: "Mine.", enum: ["30s", "1m"] };
+    const c = compile(set(baseDescriptor(), "spec.config.schema.properties.pollInterval", own));
+    expect(pollInterval(configCrd(c))).toEqual(own);
   });
 });
 

@@ -149,3 +149,28 @@ describe.each(PROVIDERS)("generated CRDs of %s", (provider) => {
     expect(explainCfg.stdout.replace(/\s+/g, " ")).toContain(cfgSchema.description ?? "");
   });
 });
+
+describe("a config CRD whose descriptor's schema leaves out pollInterval", () => {
+  it("keeps a config's spec.pollInterval (the engine's own field) and refuses a malformed one", async () => {
+    const loaded = await loadDescriptors(["test/fixtures/descriptors/manifests-only.yaml"]);
+    expect(loaded.issues).toEqual([]);
+    const c = compileDescriptor(loaded.descriptors[0]!);
+    const platform = kubeConfigFor("platform");
+    const cfg = configCrd(c);
+    await ssa(platform, cfg);
+    await established(platform, cfg.metadata.name);
+    const config = (pollInterval: string): KubernetesObject =>
+      parse(
+        JSON.stringify({
+          apiVersion: `${c.config.group}/${c.config.version}`,
+          kind: c.config.kind,
+          metadata: { name: `poll-${pollInterval.replace(/\s/g, "")}` },
+          spec: { image: "registry.invalid/app:1", pollInterval },
+        }),
+      ) as KubernetesObject;
+    // Discovery may lag behind Established for a moment.
+    const applied = await eventually("config accepted", () => ssa(platform, config("5s")));
+    expect((applied as { spec?: { pollInterval?: string } }).spec?.pollInterval).toBe("5s");
+    await expect(ssa(platform, config("5 minutes"))).rejects.toThrow(/pollInterval/);
+  });
+});
