@@ -10,7 +10,7 @@ import { allowedRoots, compileAccess, compileUnit, templ, type TemplateSink } fr
 import { topoSort } from "./dag.js";
 import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
-import { parseDuration, resourceNames } from "./names.js";
+import { DURATION_PATTERN, parseDuration, resourceNames } from "./names.js";
 import { nestedExpressions } from "./expr.js";
 
 export { userSchema } from "./validators.js";
@@ -47,7 +47,7 @@ function withPollInterval(schema: Record<string, unknown>): Record<string, unkno
       ...properties,
       pollInterval: {
         type: "string",
-        pattern: "^([0-9]+(ms|s|m|h))+$",
+        pattern: DURATION_PATTERN,
         description:
           "How often API objects are re-checked when nothing changes (e.g. 30s, 1m, 1h); overrides the descriptor's spec.config.pollInterval.",
       },

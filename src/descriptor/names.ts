@@ -37,9 +37,13 @@ export function resourceNames(group: string, input: NameInput): ResourceNames {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/** What parseDuration accepts, as a JSON Schema pattern (the descriptor schema's too). */
+export const DURATION_PATTERN = "^([0-9]+(ms|s|m|h))+$";
+const DURATION = new RegExp(DURATION_PATTERN);
+
 /** Parses Go-style durations like 90s, 1m30s, 1h; undefined when invalid. */
 export function parseDuration(text: string): number | undefined {
-  if (!/^(\d+(ms|s|m|h))+$/.test(text)) return undefined;
+  if (!DURATION.test(text)) return undefined;
   let total = 0;
   for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
   return total;

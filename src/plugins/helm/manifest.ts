@@ -17,15 +17,11 @@ function isObject(doc: unknown): doc is KubeObject {
  * release read back from storage would differ from its live objects for ever. Go's reader
  * knows neither sexagesimal numbers nor timestamps: those stay strings.
  */
-const NOT_IN_GO = new Set(["intTime", "floatTime", "timestamp"]);
-
 const HELM_YAML: DocumentOptions & SchemaOptions = {
   version: "1.1",
   customTags: (tags: Tags): Tags =>
-    tags.filter((t) =>
-      typeof t === "string"
-        ? !NOT_IN_GO.has(t)
-        : t.format !== "TIME" && t.tag !== "tag:yaml.org,2002:timestamp",
+    tags.filter(
+      (t) => typeof t === "string" || (t.format !== "TIME" && t.tag !== "tag:yaml.org,2002:timestamp"),
     ),
 };
 

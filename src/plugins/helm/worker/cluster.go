@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"golang.org/x/sync/singleflight"
 	"helm.sh/helm/v4/pkg/action"
 	"helm.sh/helm/v4/pkg/chart/common"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -40,20 +41,14 @@ type cluster struct {
 	// tags tell whether discovery changed since it was read; only readCapabilities uses them.
 	tags *discoveryTags
 
-	capsMu  sync.Mutex
-	capsRun *capabilitiesRun
+	// capsRead is shared by the actions that start while a read is in flight.
+	capsRead singleflight.Group
 
 	verifierOnce sync.Once
 	verifier     resource.Verifier
 	verifierErr  error
 	// openapiModels is set with the verifier.
 	openapiModels openapiModels
-}
-
-type capabilitiesRun struct {
-	done chan struct{}
-	caps *common.Capabilities
-	err  error
 }
 
 func newCluster(kubeconfig string) (*cluster, error) {
@@ -88,46 +83,30 @@ func newCluster(kubeconfig string) (*cluster, error) {
 // worker's CPU at 1,000 installs, and two large responses per install for the apiserver.
 // Actions that start while a read is in flight share its answer.
 func (c *cluster) capabilities() (*common.Capabilities, error) {
-	c.capsMu.Lock()
-	run := c.capsRun
-	if run == nil {
-		run = &capabilitiesRun{done: make(chan struct{})}
-		c.capsRun = run
-		go c.readCapabilities(run)
+	caps, err, _ := c.capsRead.Do("", func() (any, error) { return c.readCapabilities() })
+	if err != nil {
+		return nil, err
 	}
-	c.capsMu.Unlock()
-	<-run.done
-	if run.err != nil {
-		return nil, run.err
-	}
-	return run.caps.Copy(), nil
+	return caps.(*common.Capabilities).Copy(), nil
 }
 
-func (c *cluster) readCapabilities(run *capabilitiesRun) {
-	defer func() {
-		c.capsMu.Lock()
-		c.capsRun = nil
-		c.capsMu.Unlock()
-		close(run.done)
-	}()
+func (c *cluster) readCapabilities() (*common.Capabilities, error) {
 	if !c.tags.unchanged(context.Background()) {
 		c.discovery.Invalidate()
 	}
 	version, err := c.discovery.ServerVersion()
 	if err != nil {
-		run.err = fmt.Errorf("could not get server version from Kubernetes: %w", err)
-		return
+		return nil, fmt.Errorf("could not get server version from Kubernetes: %w", err)
 	}
 	apiVersions, err := action.GetVersionSet(c.discovery)
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		run.err = err
-		return
+		return nil, err
 	}
-	run.caps = &common.Capabilities{
+	return &common.Capabilities{
 		APIVersions: apiVersions,
 		KubeVersion: common.KubeVersion{Version: version.GitVersion, Major: version.Major, Minor: version.Minor},
 		HelmVersion: common.DefaultCapabilities.HelmVersion,
-	}
+	}, nil
 }
 
 // getter hands one cluster's shared clients to helm, for one namespace.

@@ -3,6 +3,7 @@ package main
 import (
 	"sync"
 
+	"golang.org/x/sync/singleflight"
 	"helm.sh/helm/v4/pkg/kube"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -59,7 +60,7 @@ func (c *cluster) fieldValidationVerifier(f kube.Factory) (resource.Verifier, er
 		primary := resource.NewQueryParamVerifierV3(dynamicClient, cached.NewClient(c.discovery.OpenAPIV3()), param)
 		secondary := resource.NewQueryParamVerifier(dynamicClient, openapi.NewOpenAPIGetter(c.discovery), param)
 		c.openapiModels = openapiModels{openapi.NewOpenAPIParser(openapi.NewOpenAPIGetter(c.discovery))}
-		c.verifier = &cachingVerifier{next: resource.NewFallbackQueryParamVerifier(primary, secondary), cache: map[schema.GroupVersionKind]error{}, inFlight: map[schema.GroupVersionKind]*verifyRun{}}
+		c.verifier = &cachingVerifier{next: resource.NewFallbackQueryParamVerifier(primary, secondary), cache: map[schema.GroupVersionKind]error{}}
 	})
 	return c.verifier, c.verifierErr
 }
@@ -70,39 +71,27 @@ func (c *cluster) fieldValidationVerifier(f kube.Factory) (resource.Verifier, er
 // core group's is several MiB of garbage) and four parses side by side set the worker's
 // peak memory.
 type cachingVerifier struct {
-	next     resource.Verifier
-	mu       sync.Mutex
-	cache    map[schema.GroupVersionKind]error
-	inFlight map[schema.GroupVersionKind]*verifyRun
-}
-
-type verifyRun struct {
-	done chan struct{}
-	err  error
+	next   resource.Verifier
+	mu     sync.RWMutex
+	cache  map[schema.GroupVersionKind]error
+	lookup singleflight.Group
 }
 
 func (v *cachingVerifier) HasSupport(gvk schema.GroupVersionKind) error {
-	v.mu.Lock()
-	if err, ok := v.cache[gvk]; ok {
-		v.mu.Unlock()
+	v.mu.RLock()
+	err, ok := v.cache[gvk]
+	v.mu.RUnlock()
+	if ok {
 		return err
 	}
-	if run, ok := v.inFlight[gvk]; ok {
-		v.mu.Unlock()
-		<-run.done
-		return run.err
-	}
-	run := &verifyRun{done: make(chan struct{})}
-	v.inFlight[gvk] = run
-	v.mu.Unlock()
-
-	run.err = v.next.HasSupport(gvk)
-	v.mu.Lock()
-	delete(v.inFlight, gvk)
-	if run.err == nil || resource.IsParamUnsupportedError(run.err) {
-		v.cache[gvk] = run.err
-	}
-	v.mu.Unlock()
-	close(run.done)
-	return run.err
+	_, err, _ = v.lookup.Do(gvk.String(), func() (any, error) {
+		err := v.next.HasSupport(gvk)
+		if err == nil || resource.IsParamUnsupportedError(err) {
+			v.mu.Lock()
+			v.cache[gvk] = err
+			v.mu.Unlock()
+		}
+		return nil, err
+	})
+	return err
 }
