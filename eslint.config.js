@@ -2,6 +2,14 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** Forbids imports from `files` into any of the named top-level folders of src/. */
+function layer(files, forbidden, message) {
+  const group = forbidden.flatMap((dir) => [`**/${dir}/*`, `**/${dir}/**`]);
+  return [
+    { files: [files], rules: { "no-restricted-imports": ["error", { patterns: [{ group, message }] }] } },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "bench/results/**", "coverage/**", "eslint.config.js"] },
   js.configs.recommended,
@@ -39,6 +47,34 @@ export default tseslint.config(
     rules: {
       "max-lines": "off",
       "@typescript-eslint/no-non-null-assertion": "off",
+    },
+  },
+  // The layering (docs/design.md, Layout): descriptor <- plugins <- engine <- cli, with kube as
+  // infrastructure below all of them. An import against the arrows is an error.
+  ...layer(
+    "src/kube/**",
+    ["engine", "plugins", "cli", "descriptor"],
+    "kube is infrastructure: it imports nothing of spe's own layers",
+  ),
+  ...layer(
+    "src/descriptor/**",
+    ["engine", "plugins", "cli", "kube"],
+    "the descriptor core is pure: no engine, plugin, CLI or Kubernetes client",
+  ),
+  ...layer("src/plugins/**", ["engine", "cli"], "plugins never import the engine or the CLI"),
+  ...layer("src/engine/**", ["cli"], "nothing imports the CLI"),
+  {
+    // Only the status writer sends API-object status: every other writer goes through it.
+    files: ["src/**/*.ts"],
+    ignores: ["src/engine/status/**", "**/*.test.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "TemplateElement[value.raw=/^\\/status(\\?|$)/], Literal[value=/^\\/status(\\?|$)/]",
+          message: "only src/engine/status/ writes the status subresource",
+        },
+      ],
     },
   },
 );

@@ -1,6 +1,6 @@
 /** Requests each apiserver has served, from its own apiserver_request_total counter. */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 
 export type RequestCounts = Record<string, number>;
 

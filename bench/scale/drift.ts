@@ -5,7 +5,7 @@
  * edit, a deleted one present again with a new uid. Latency runs from sending the change.
  */
 import { Watch } from "@kubernetes/client-node";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import {
   controllerDelta,
   snapshotOf,

@@ -1,7 +1,7 @@
 /** Kubernetes helpers of the benchmark: apply, deployment availability. */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../../src/descriptor/plan.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { NS } from "./types.js";
 
 export async function apply(

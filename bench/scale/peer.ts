@@ -10,7 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { freePort } from "../../test/env/ports.js";
 import { BENCH_ROOT } from "./config.js";
 import { fetchMetrics } from "./controller-metrics.js";

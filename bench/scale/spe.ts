@@ -6,7 +6,7 @@
  */
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { fetchMetrics, metricTotal } from "./controller-metrics.js";
 import { apply } from "./kube.js";
 import { BENCH_ROOT } from "./config.js";

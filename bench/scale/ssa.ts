@@ -6,7 +6,7 @@
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
 import { join } from "node:path";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import type { KubeObject } from "../../src/descriptor/plan.js";
 import { BENCH_ROOT } from "./config.js";
 import { apply } from "./kube.js";

@@ -5,14 +5,14 @@
  * everything down.
  */
 import type { Command } from "commander";
-import { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import { KubeConfig } from "../kube/kubeconfig.js";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse } from "yaml";
-import { createLogger, type Logger } from "../engine/logger.js";
-import { startRuntime } from "../engine/runtime.js";
+import { createLogger, type Logger } from "../engine/runtime/logger.js";
+import { startRuntime } from "../engine/runtime/runtime.js";
 import type { KubeObject } from "../descriptor/index.js";
-import { KubeClient } from "../plugins/kube/client.js";
+import { KubeClient } from "../kube/client.js";
 import { processIO } from "./io.js";
 
 const repo = resolve(import.meta.dirname, "../..");

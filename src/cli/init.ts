@@ -5,11 +5,11 @@
  * the others; a CRD the apiserver rejects does (exit 1).
  */
 import type { Command } from "commander";
-import { installCrds } from "../engine/crd-manager.js";
-import { DescriptorSource } from "../engine/descriptor-source.js";
-import type { Logger } from "../engine/logger.js";
-import type { Provider } from "../engine/provider.js";
-import { KubeClient } from "../plugins/kube/client.js";
+import { installCrds } from "../engine/descriptors/crd-manager.js";
+import { DescriptorSource } from "../engine/descriptors/source.js";
+import type { Logger } from "../engine/runtime/logger.js";
+import type { Provider } from "../engine/descriptors/provider.js";
+import { KubeClient } from "../kube/client.js";
 import { EXIT, processIO, UsageError } from "./io.js";
 import { addRunFlags, clustersFrom, configFrom, loggerFrom } from "./run-common.js";
 import type { RawRunOptions, RunConfig } from "./run-config.js";

@@ -1,8 +1,8 @@
 /** What `spe run` and `spe init` share: their flags, the config from flags and environment, clusters and logger. */
-import { KubeConfig } from "../plugins/kube/kubeconfig.js";
+import { KubeConfig } from "../kube/kubeconfig.js";
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { createLogger, type Logger } from "../engine/logger.js";
+import { createLogger, type Logger } from "../engine/runtime/logger.js";
 import { UsageError } from "./io.js";
 import { runConfig, type RawRunOptions, type RunConfig } from "./run-config.js";
 

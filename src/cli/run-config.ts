@@ -5,7 +5,11 @@
  * expected.
  */
 import { parseDuration } from "../descriptor/names.js";
-import { DEFAULT_HELM_CONCURRENCY, DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "../engine/defaults.js";
+import {
+  DEFAULT_HELM_CONCURRENCY,
+  DEFAULT_SYNC_PERIOD_MS,
+  DEFAULT_WORKERS,
+} from "../engine/runtime/defaults.js";
 import { UsageError } from "./io.js";
 
 export type LogFormat = "json" | "pretty";

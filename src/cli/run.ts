@@ -6,8 +6,8 @@
 import type { Command } from "commander";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { Logger } from "../engine/logger.js";
-import { startRuntime, type Runtime, type RuntimeConfig } from "../engine/runtime.js";
+import type { Logger } from "../engine/runtime/logger.js";
+import { startRuntime, type Runtime, type RuntimeConfig } from "../engine/runtime/runtime.js";
 import { registerInit } from "./init.js";
 import { EXIT, processIO, UsageError } from "./io.js";
 import { addRunFlags, clustersFrom, configFrom, loggerFrom } from "./run-common.js";

@@ -8,10 +8,15 @@ export type {
   StatusPhase,
   UnitScope,
 } from "./types.js";
-export { computeStatus, type StatusResult } from "./kstatus.js";
-export { detectDrift, ownershipMatches } from "./drift.js";
-export { MANAGED_BY_LABEL, OWNER_LABEL, UNIT_LABEL, ownerHash, ownerLabels, ownerSelector } from "./owner.js";
-export { KubeClient, KubeApiError, isNotFound } from "./kube/client.js";
-export * from "./access/index.js";
+export { computeStatus, type StatusResult } from "./kstatus/kstatus.js";
+export { detectDrift, ownershipMatches } from "./objects/drift.js";
+export {
+  MANAGED_BY_LABEL,
+  OWNER_LABEL,
+  UNIT_LABEL,
+  ownerHash,
+  ownerLabels,
+  ownerSelector,
+} from "./objects/owner.js";
 export * from "./manifests/index.js";
 export * from "./helm/index.js";

@@ -3,16 +3,11 @@
  * observe, then create or update only where needed; delete in reverse DAG order.
  * Plugins never touch API-object status; the engine owns conditions and events.
  */
-import type { KubeConfig } from "./kube/kubeconfig.js";
+import type { KubeConfig } from "../kube/kubeconfig.js";
 import type { KubeObject, UnitOutputs, UnitPlan } from "../descriptor/plan.js";
 
-/** An object reference as it appears in status and drift reports. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
+export type { ObjectRef } from "../kube/object.js";
+import type { ObjectRef } from "../kube/object.js";
 
 /** One field that differs between what was rendered and what is live. */
 export interface DriftEntry {

@@ -7,7 +7,7 @@
  * tenant namespace, holds the Lease, and cleans up on delete — without a single
  * forbidden request. The apiserver's authorizer confirms what it may not do.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../src/descriptor/plan.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";

@@ -12,7 +12,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import type { KubeObject } from "../../src/descriptor/plan.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
 

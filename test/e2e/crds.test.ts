@@ -17,7 +17,7 @@ import {
   loadDescriptors,
   type CompiledDescriptor,
 } from "../../src/descriptor/index.js";
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { eventually, read } from "./support/kube.js";

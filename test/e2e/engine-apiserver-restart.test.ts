@@ -4,11 +4,11 @@
  * onboarding, mcp) so the shared clusters are never interrupted. Afterwards
  * the object converges to Ready with one deployed revision and every object.
  */
-import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Engine } from "../../src/engine/engine.js";
-import { createLogger } from "../../src/engine/logger.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { Engine } from "../../src/engine/runtime/engine.js";
+import { createLogger } from "../../src/engine/runtime/logger.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { startEnvironment, type RunningEnvironment } from "../env/environment.js";
 import type { ManagedProcess } from "../env/processes.js";
 import { restartApiserver } from "../env/restart-apiserver.js";

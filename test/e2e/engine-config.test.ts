@@ -3,10 +3,10 @@
  * of an offered version upgrades the deployed release (a new helm revision,
  * the Deployment runs the new image) without anyone touching the API object.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";

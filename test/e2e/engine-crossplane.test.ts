@@ -5,10 +5,10 @@
  * object becomes Ready, Crossplane runs, the requested Provider and Function
  * packages exist on the mcp, and deletion removes them, the release and the CRDs.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { serveChartRepo, type ChartRepo } from "./support/chart-repo.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, repoRoot, startEngine } from "./support/engine.js";

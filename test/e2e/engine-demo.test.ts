@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
-import type { Engine } from "../../src/engine/engine.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
 import { helmOperationCount } from "../../src/plugins/helm/index.js";
-import { createMetrics } from "../../src/engine/metrics.js";
+import { createMetrics } from "../../src/engine/runtime/metrics.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 
 const NS = "tenant-a";
 const NAME = "mcp-a";

@@ -6,10 +6,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
 import { CoreV1Api, type CoreV1Event, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployFailed, deployed, resourcesReady, setCondition } from "../../src/engine/conditions.js";
-import { EventRecorder } from "../../src/engine/events.js";
-import type { Clock } from "../../src/engine/ratelimiter.js";
-import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { deployFailed, deployed, resourcesReady, setCondition } from "../../src/engine/status/conditions.js";
+import { EventRecorder } from "../../src/engine/status/events.js";
+import type { Clock } from "../../src/engine/queue/ratelimiter.js";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";
 

@@ -8,12 +8,12 @@
  * the Secret is fixed) and a chart whose install fails (InstallFailed with
  * helm's stderr, no release left pending).
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";

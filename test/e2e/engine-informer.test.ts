@@ -6,10 +6,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node's models are classes only for its serializer, which sends plain objects just as well */
 import { CoreV1Api, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Informer, type KubernetesObject, type ListResult } from "../../src/engine/informer.js";
-import { ItemExponentialRateLimiter } from "../../src/engine/ratelimiter.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { Informer, type KubernetesObject, type ListResult } from "../../src/engine/cache/informer.js";
+import { ItemExponentialRateLimiter } from "../../src/engine/queue/ratelimiter.js";
+import { KubeClient } from "../../src/kube/client.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { CuttableProxy, eventually } from "./engine-support.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";

@@ -5,8 +5,8 @@
  */
 import { CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LeaderElector, type LeaderElectionOptions } from "../../src/engine/leader.js";
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { LeaderElector, type LeaderElectionOptions } from "../../src/engine/runtime/leader.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { CuttableProxy, eventually } from "./engine-support.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor } from "./support/env.js";

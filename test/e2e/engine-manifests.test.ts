@@ -5,11 +5,11 @@
  * while the others stay; deleting the object removes everything spe applied,
  * its inventory included.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
-import { ownerHash } from "../../src/plugins/owner.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
+import { ownerHash } from "../../src/plugins/objects/owner.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";

@@ -4,11 +4,11 @@
  * ConfigMaps half applied), then started again: it converges to Ready with
  * exactly one release revision, deployed, and no object outside the release.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, repoRoot } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";

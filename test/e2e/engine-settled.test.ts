@@ -3,11 +3,11 @@
  * that nothing woke skip the render and send no request; a full reconcile still comes once
  * per sync period; a watch event (an out-of-band edit, a spec change) is acted on at once.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { createMetrics, type SpeMetrics } from "../../src/engine/metrics.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { createMetrics, type SpeMetrics } from "../../src/engine/runtime/metrics.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";

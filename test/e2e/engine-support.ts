@@ -3,7 +3,7 @@
  * that a test can cut and restore, to break watches and requests the way a
  * network failure does (TLS passes through), and a polling `eventually`.
  */
-import { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { eventually as pollUntil } from "./support/kube.js";
 

@@ -3,10 +3,10 @@
  * there (Deployment Available), the object reports Ready, the mcp cluster is
  * left untouched, and deletion removes the release again.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "../../src/engine/engine.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
 import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/descriptor/plan.js";
-import { AccessError, ClusterAccess, parseKubeconfig, verifyAccess } from "../../src/plugins/access/index.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { AccessError, ClusterAccess, parseKubeconfig, verifyAccess } from "../../src/engine/access/index.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { ACCESS_REQUEST_CRD } from "../fixtures/crds/accessrequest.js";
 

@@ -17,7 +17,7 @@ import {
   isHelmError,
   latestRelease,
 } from "../../src/plugins/helm/index.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import type { UnitScope } from "../../src/plugins/types.js";
 import { VERSIONS } from "../env/versions.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";

@@ -7,12 +7,12 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HelmUnitPlan, JsonObject } from "../../src/descriptor/plan.js";
 import { HelmPlugin, helmOperationCount, isHelmError, latestRelease } from "../../src/plugins/helm/index.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
-import { observeRequests } from "../../src/plugins/kube/http.js";
+import { KubeClient } from "../../src/kube/client.js";
+import { observeRequests } from "../../src/kube/http.js";
 import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js";
 import type { TargetCache, UnitScope } from "../../src/plugins/types.js";
-import { refKey, refOf } from "../../src/plugins/drift.js";
-import { desiredHashOf, fingerprintOf } from "../../src/plugins/fingerprint.js";
+import { refKey, refOf } from "../../src/plugins/objects/drift.js";
+import { desiredHashOf, fingerprintOf } from "../../src/plugins/objects/fingerprint.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import type { ClusterRole } from "../env/types.js";
 

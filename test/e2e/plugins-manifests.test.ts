@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { KubeObject, ManifestsUnitPlan } from "../../src/descriptor/plan.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { ManifestsPlugin } from "../../src/plugins/manifests/index.js";
-import { ownerHash } from "../../src/plugins/owner.js";
+import { ownerHash } from "../../src/plugins/objects/owner.js";
 import type { ObjectRef, UnitScope } from "../../src/plugins/types.js";
 import { kubeConfigFor } from "./support/env.js";
 

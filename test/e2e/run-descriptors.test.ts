@@ -4,12 +4,12 @@
  * ConfigMap (annotations + a Warning Event naming line:col) while the good one
  * is served; fixing, breaking, clashing and deleting are picked up live.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCrd, configCrd, loadFromConfigMap, safeCompileDescriptor } from "../../src/descriptor/index.js";
-import { createLogger } from "../../src/engine/logger.js";
-import { startRuntime, type Runtime } from "../../src/engine/runtime.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { createLogger } from "../../src/engine/runtime/logger.js";
+import { startRuntime, type Runtime } from "../../src/engine/runtime/runtime.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { smallDescriptor } from "../fixtures/small-descriptor.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, read } from "./support/kube.js";

@@ -4,13 +4,13 @@
  * lease duration (15 s) plus one retry period, and the standby then serves.
  */
 import { CoordinationV1Api } from "@kubernetes/client-node";
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";

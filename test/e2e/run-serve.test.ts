@@ -3,14 +3,14 @@
  * API object on onboarding deploys onto mcp; editing the descriptor file is
  * picked up live and redeploys; deleting the object removes what was deployed.
  */
-import type { KubeConfig } from "../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../src/engine/logger.js";
-import { startRuntime, type Runtime } from "../../src/engine/runtime.js";
-import { KubeClient } from "../../src/plugins/kube/client.js";
+import { createLogger } from "../../src/engine/runtime/logger.js";
+import { startRuntime, type Runtime } from "../../src/engine/runtime/runtime.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, read } from "./support/kube.js";

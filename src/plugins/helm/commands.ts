@@ -2,10 +2,10 @@
  * The helm operations spe runs, each one request to the helm worker (worker-client.ts) with
  * the same settings the helm binary would get from these command lines.
  */
-import type { KubeConfig } from "../kube/kubeconfig.js";
+import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { HelmUnitPlan } from "../../descriptor/plan.js";
 import { workerChart } from "./chart.js";
-import { kubeconfigForHelm } from "./kubeconfig-file.js";
+import { kubeconfigForHelm } from "./kubeconfig-yaml.js";
 import type { HelmErrorReason } from "./errors.js";
 import type { AppliedObject, HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
 

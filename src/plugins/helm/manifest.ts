@@ -1,8 +1,8 @@
 /** Helm's rendered manifest (multi-document YAML) as Kubernetes objects. */
 import { parseAllDocuments, type DocumentOptions, type SchemaOptions, type Tags } from "yaml";
 import type { KubeObject } from "../../descriptor/plan.js";
-import type { KubeClient } from "../kube/client.js";
-import { KubeApiError } from "../kube/client.js";
+import type { KubeClient } from "../../kube/client.js";
+import { KubeApiError } from "../../kube/client.js";
 
 function isObject(doc: unknown): doc is KubeObject {
   const o = doc as Partial<KubeObject> | null;

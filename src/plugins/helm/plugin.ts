@@ -5,11 +5,11 @@
  * operation at all.
  */
 import type { HelmUnitPlan, KubeObject, UnitOutputs } from "../../descriptor/plan.js";
-import { refKey, refOf } from "../drift.js";
-import { desiredHashOf, fingerprintOf } from "../fingerprint.js";
-import { watchedOf } from "../written.js";
-import { KubeClient } from "../kube/client.js";
-import { observeObjects } from "../observe-objects.js";
+import { refKey, refOf } from "../objects/drift.js";
+import { desiredHashOf, fingerprintOf } from "../objects/fingerprint.js";
+import { watchedOf } from "../objects/written.js";
+import { KubeClient } from "../../kube/client.js";
+import { observeObjects } from "../objects/observe-objects.js";
 import type { DeployPlugin, Observation, UnitScope, WatchedRelease } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import {

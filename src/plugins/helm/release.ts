@@ -5,7 +5,7 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { KubeObject } from "../../descriptor/plan.js";
-import type { KubeClient } from "../kube/client.js";
+import type { KubeClient } from "../../kube/client.js";
 
 export type ReleaseStatus =
   | "unknown"

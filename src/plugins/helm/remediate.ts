@@ -5,7 +5,7 @@
  * unlocked first. None of these waits for readiness.
  */
 import type { HelmUnitPlan } from "../../descriptor/plan.js";
-import type { KubeClient } from "../kube/client.js";
+import type { KubeClient } from "../../kube/client.js";
 import { rollback, uninstall, type Invocation } from "./commands.js";
 import { HelmError } from "./errors.js";
 import { isPending, lastGoodRevision, latestRelease, unlockRelease, type HelmRelease } from "./release.js";

@@ -6,11 +6,11 @@
  * The owner labels on each object remain, for watches and for a safety check before deleting.
  */
 import type { KubeObject } from "../../descriptor/plan.js";
-import { refKey } from "../drift.js";
-import { fingerprintOf } from "../fingerprint.js";
-import { KubeClient } from "../kube/client.js";
-import { ensureNamespaces } from "../kube/namespaces.js";
-import { dnsLabel, OWNER_ANNOTATION, ownerHash, ownerLabels, ownerRef } from "../owner.js";
+import { refKey } from "../objects/drift.js";
+import { fingerprintOf } from "../objects/fingerprint.js";
+import { KubeClient } from "../../kube/client.js";
+import { ensureNamespaces } from "../objects/namespaces.js";
+import { dnsLabel, OWNER_ANNOTATION, ownerHash, ownerLabels, ownerRef } from "../objects/owner.js";
 import type { ObjectRef, TargetCache, UnitScope } from "../types.js";
 
 export const DEFAULT_INVENTORY_NAMESPACE = "spe-system";

@@ -4,13 +4,13 @@
  * reverse order without waiting (the engine requeues and observes).
  */
 import type { KubeObject, ManifestsUnitPlan } from "../../descriptor/plan.js";
-import { refOf } from "../drift.js";
-import { desiredHashOf } from "../fingerprint.js";
-import { watchedOf } from "../written.js";
-import { KubeApiError, KubeClient } from "../kube/client.js";
-import { ensureNamespaces } from "../kube/namespaces.js";
-import { observeObjects } from "../observe-objects.js";
-import { OWNER_LABEL, ownerHash } from "../owner.js";
+import { refOf } from "../objects/drift.js";
+import { desiredHashOf } from "../objects/fingerprint.js";
+import { watchedOf } from "../objects/written.js";
+import { KubeApiError, KubeClient } from "../../kube/client.js";
+import { ensureNamespaces } from "../objects/namespaces.js";
+import { observeObjects } from "../objects/observe-objects.js";
+import { OWNER_LABEL, ownerHash } from "../objects/owner.js";
 import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope } from "../types.js";
 import {
   DEFAULT_INVENTORY_NAMESPACE,

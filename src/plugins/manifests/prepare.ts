@@ -1,7 +1,7 @@
 /** Turning a unit's planned manifests into the exact objects spe applies. */
 import type { KubeObject } from "../../descriptor/plan.js";
-import { KubeApiError, type KubeClient } from "../kube/client.js";
-import { OWNER_ANNOTATION, ownerLabels, ownerRef } from "../owner.js";
+import { KubeApiError, type KubeClient } from "../../kube/client.js";
+import { OWNER_ANNOTATION, ownerLabels, ownerRef } from "../objects/owner.js";
 import type { UnitScope } from "../types.js";
 
 /**

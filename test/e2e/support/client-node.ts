@@ -4,7 +4,7 @@
  * under test takes) into client-node's, for the same cluster and user.
  */
 import { KubeConfig as ClientNodeConfig } from "@kubernetes/client-node";
-import type { KubeConfig } from "../../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../../src/kube/kubeconfig.js";
 
 const converted = new WeakMap<KubeConfig, ClientNodeConfig>();
 

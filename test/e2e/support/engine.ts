@@ -1,13 +1,13 @@
 /** Runs the real engine in-process against the test clusters. */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { createLogger } from "../../../src/engine/logger.js";
-import { Engine } from "../../../src/engine/engine.js";
-import type { SpeMetrics } from "../../../src/engine/metrics.js";
-import type { Provider } from "../../../src/engine/provider.js";
+import { createLogger } from "../../../src/engine/runtime/logger.js";
+import { Engine } from "../../../src/engine/runtime/engine.js";
+import type { SpeMetrics } from "../../../src/engine/runtime/metrics.js";
+import type { Provider } from "../../../src/engine/descriptors/provider.js";
 import { loadDescriptors, safeCompileDescriptor, formatIssue } from "../../../src/descriptor/index.js";
 import { kubeConfigFor, testEnv } from "./env.js";
-import { KubeClient } from "../../../src/plugins/kube/client.js";
+import { KubeClient } from "../../../src/kube/client.js";
 import { apply } from "./kube.js";
 
 export const repoRoot = resolve(import.meta.dirname, "../../..");

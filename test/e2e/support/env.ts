@@ -1,4 +1,4 @@
-import { KubeConfig } from "../../../src/plugins/kube/kubeconfig.js";
+import { KubeConfig } from "../../../src/kube/kubeconfig.js";
 import { inject } from "vitest";
 import type { ClusterRole, TestEnvironment } from "../../env/types.js";
 

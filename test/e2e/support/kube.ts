@@ -1,6 +1,6 @@
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { KubeConfig } from "../../../src/plugins/kube/kubeconfig.js";
+import type { KubeConfig } from "../../../src/kube/kubeconfig.js";
 import { clientNode } from "./client-node.js";
 
 /** Server-side applies an object as the test's own field manager. */

@@ -6,8 +6,8 @@
  */
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { KubeConfig } from "../../../src/plugins/kube/kubeconfig.js";
-import type { KubernetesObject } from "../../../src/plugins/kube/object.js";
+import { KubeConfig } from "../../../src/kube/kubeconfig.js";
+import type { KubernetesObject } from "../../../src/kube/object.js";
 
 interface Logged {
   rv: number;

@@ -1,0 +1,143 @@
+/**
+ * The apply half of a reconcile: walk the units in dependency order, render
+ * each with the outputs of the units before it, observe it, and create or
+ * update only what differs. A unit waits while a unit it depends on is not
+ * ready. Plugins do the work; this file only decides (Flux's observe →
+ * classify → act once).
+ */
+import type { CompiledDescriptor, RenderContext, UnitOutputs, UnitPlan } from "../../descriptor/index.js";
+import { isDataPending, renderUnit } from "../../descriptor/index.js";
+import type { DeployPlugin, DriftEntry, Observation, ObjectStatus, UnitScope } from "../../plugins/types.js";
+
+export type UnitAction = "none" | "create" | "update" | "waiting";
+
+export interface UnitReport {
+  name: string;
+  action: UnitAction;
+  /** Why a unit waits: the dependency that is not ready, or the data it needs. */
+  waitingFor?: string;
+  plan?: UnitPlan;
+  observation?: Observation;
+}
+
+export interface DeployReport {
+  units: UnitReport[];
+  outputs: Record<string, UnitOutputs>;
+  /** Drift that this reconcile found and corrected (units updated because live state moved). */
+  corrected: DriftEntry[];
+  objects: ObjectStatus[];
+  /** Every unit observed ready. */
+  ready: boolean;
+  /** Units that were created or updated in this reconcile. */
+  changed: string[];
+}
+
+export type PluginSet = { readonly [K in UnitPlan["type"]]: DeployPlugin<Extract<UnitPlan, { type: K }>> };
+
+function pluginFor(plugins: PluginSet, plan: UnitPlan): DeployPlugin {
+  return plugins[plan.type];
+}
+
+/** The failure of one unit, with its name, so conditions can say which unit broke. */
+export class UnitError extends Error {
+  constructor(
+    readonly unit: string,
+    readonly action: UnitAction,
+    cause: unknown,
+  ) {
+    super(`unit ${unit}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "UnitError";
+  }
+}
+
+async function act(
+  plugin: DeployPlugin,
+  plan: UnitPlan,
+  scope: UnitScope,
+  seen: Observation,
+): Promise<UnitAction> {
+  if (!seen.exists) {
+    await plugin.create(plan, scope);
+    return "create";
+  }
+  if (!seen.upToDate) {
+    await plugin.update(plan, scope);
+    return "update";
+  }
+  return "none";
+}
+
+async function deployOne(
+  plan: UnitPlan,
+  plugins: PluginSet,
+  scope: UnitScope,
+): Promise<{ action: UnitAction; before: Observation; after: Observation }> {
+  const plugin = pluginFor(plugins, plan);
+  const before = await plugin.observe(plan, scope);
+  let action: UnitAction;
+  try {
+    action = await act(plugin, plan, scope, before);
+  } catch (err) {
+    throw new UnitError(plan.name, before.exists ? "update" : "create", err);
+  }
+  // Observe again after a change: outputs (release revision, chart version) and readiness move on.
+  const after = action === "none" ? before : await plugin.observe(plan, scope);
+  return { action, before, after };
+}
+
+function renderOrWait(
+  compiled: CompiledDescriptor,
+  name: string,
+  ctx: RenderContext,
+): { plan: UnitPlan } | { waitingFor: string } {
+  try {
+    return { plan: renderUnit(compiled, name, ctx) };
+  } catch (err) {
+    if (isDataPending(err)) return { waitingFor: err.message };
+    throw err;
+  }
+}
+
+export async function deployUnits(
+  compiled: CompiledDescriptor,
+  ctx: RenderContext,
+  plugins: PluginSet,
+  scope: UnitScope,
+): Promise<DeployReport> {
+  const report: DeployReport = {
+    units: [],
+    outputs: {},
+    corrected: [],
+    objects: [],
+    ready: true,
+    changed: [],
+  };
+  const ready = new Set<string>();
+  for (const unit of compiled.units) {
+    const blocker = unit.dependsOn.find((d) => !ready.has(d));
+    if (blocker !== undefined) {
+      report.units.push({
+        name: unit.name,
+        action: "waiting",
+        waitingFor: `unit ${blocker} to become ready`,
+      });
+      report.ready = false;
+      continue;
+    }
+    const rendered = renderOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
+    if ("waitingFor" in rendered) {
+      report.units.push({ name: unit.name, action: "waiting", waitingFor: rendered.waitingFor });
+      report.ready = false;
+      continue;
+    }
+    const { action, before, after } = await deployOne(rendered.plan, plugins, scope);
+    report.outputs[unit.name] = after.outputs;
+    if (action === "update") report.corrected.push(...before.drift);
+    report.objects.push(...after.objects);
+    if (action !== "none") report.changed.push(unit.name);
+    if (after.ready) ready.add(unit.name);
+    else report.ready = false;
+    report.units.push({ name: unit.name, action, plan: rendered.plan, observation: after });
+  }
+  return report;
+}

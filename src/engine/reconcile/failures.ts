@@ -1,0 +1,70 @@
+/**
+ * Sorting reconcile failures into what the user is told (a condition with a
+ * reason) and what happens next (retry with backoff, or wait for a change).
+ */
+import { describeIssues, isDataPending, RenderError } from "../../descriptor/index.js";
+import { AccessError } from "../access/errors.js";
+import { HelmError } from "../../plugins/helm/errors.js";
+import { KubeApiError } from "../../kube/client.js";
+import { deployFailed, targetUnreachable, type ConditionInput } from "../status/conditions.js";
+import { UnitError } from "./deploy.js";
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+]);
+
+function causes(err: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && out.length < 10; e = (e as { cause?: unknown }).cause) {
+    out.push(e);
+    if (!(e instanceof Error)) break;
+  }
+  return out;
+}
+
+/** The target's API server did not answer (connection refused, reset, timed out). */
+export function isUnreachable(err: unknown): boolean {
+  return causes(err).some((e) => {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    return e instanceof Error && /timed out|socket hang up/.test(e.message);
+  });
+}
+
+export interface Classified {
+  condition: ConditionInput;
+  /** Retrying cannot help until the API object, its config or the descriptor change. */
+  terminal: boolean;
+}
+
+function renderFailure(err: RenderError): Classified {
+  const reason = err.failure === "invalid-input" ? "InvalidInput" : "DescriptorError";
+  return { condition: deployFailed(describeIssues(err.issues), reason), terminal: true };
+}
+
+/** What to tell the user about a failure while deploying. */
+export function classifyDeployFailure(err: unknown): Classified {
+  if (err instanceof RenderError && !isDataPending(err)) return renderFailure(err);
+  if (err instanceof AccessError) {
+    return { condition: targetUnreachable(err.message, err.reason), terminal: false };
+  }
+  if (isUnreachable(err)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { condition: targetUnreachable(`target cluster unreachable: ${message}`), terminal: false };
+  }
+  const inner = err instanceof UnitError ? err.cause : err;
+  const unit = err instanceof UnitError ? `unit ${err.unit}: ` : "";
+  if (inner instanceof HelmError) {
+    return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };
+  }
+  if (inner instanceof KubeApiError) {
+    return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };
+  }
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return { condition: deployFailed(`${unit}${message}`), terminal: false };
+}

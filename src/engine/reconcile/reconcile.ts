@@ -1,0 +1,354 @@
+/**
+ * The generic ServiceProvider reconcile (the seed's runtime contract, done
+ * once for every descriptor): finalizer → config → target access → render and
+ * deploy units → readiness → status. Level-based: it reads the world each time
+ * and never branches on what event woke it.
+ */
+import type { KubeConfig } from "../../kube/kubeconfig.js";
+import type { Logger } from "pino";
+import type { KubeObject, RenderContext } from "../../descriptor/index.js";
+import {
+  describeIssues,
+  pollIntervalMs,
+  projectStatus,
+  resolveConfigRef,
+  resolveTargetAccess,
+  validateApiObject,
+  validateConfig,
+} from "../../descriptor/index.js";
+import type { ClusterAccess } from "../access/resolver.js";
+import { KubeClient } from "../../kube/client.js";
+import type { ObjectRef, TargetCache, UnitScope } from "../../plugins/types.js";
+import { operationOf, type ApiObject } from "../status/api-object.js";
+import {
+  configNotResolved,
+  configResolved,
+  deletionBlocked,
+  deletionNotBlocked,
+  deployFailed,
+  targetReachable,
+} from "../status/conditions.js";
+import { deployUnits, type DeployReport, type PluginSet } from "./deploy.js";
+import { driftMessages, driftRecords } from "./drift-report.js";
+import type { EventRecorder } from "../status/events.js";
+import { classifyDeployFailure } from "./failures.js";
+import { addFinalizer, clearOperation, hasFinalizer, removeFinalizer } from "./metadata.js";
+import type { SpeMetrics } from "../runtime/metrics.js";
+import type { Provider } from "../descriptors/provider.js";
+import {
+  deployedCondition,
+  readinessCondition,
+  resourceEntries,
+  unitRecords,
+} from "../status/report-status.js";
+import { accessReference, configReferences } from "../cache/references.js";
+import type { SettledKeys } from "../cache/settled.js";
+import { StatusDraft } from "../status/status.js";
+import type { Deployed } from "../cache/target-cache.js";
+import type { ApiObjectCache } from "../queue/controller.js";
+import { teardown } from "./teardown.js";
+import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
+
+/** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
+const PROGRESS_REQUEUE_MS = 5_000;
+
+export interface ReconcilerDeps {
+  provider: Provider;
+  onboarding: KubeClient;
+  /** The config cache (platform cluster), keyed "name" or "namespace/name". */
+  configs: { get(key: string): KubeObject | undefined };
+  access: ClusterAccess;
+  plugins: PluginSet;
+  recorder: EventRecorder;
+  logger: Logger;
+  metrics?: SpeMetrics;
+  /** Called with what was deployed for an API object (by queue key), so its changes wake it. */
+  watchTargets?: (key: string, target: KubeConfig, deployed: Deployed) => void;
+  /** The engine's memory of a target, as seen by the API object with this queue key. */
+  targetCache?: (key: string, target: KubeConfig) => TargetCache;
+  /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
+  watchReferences?: (key: string, refs: ObjectRef[]) => void;
+  /** The API objects as the controller's informer holds them; without it every reconcile reads through the API. */
+  apiObjects?: ApiObjectCache;
+  /** Called when an API object is gone, to drop its watches. */
+  forget?: (key: string) => void;
+  /** Which objects are converged and not woken since; their polls skip the render. */
+  settled?: SettledKeys;
+  now?: () => Date;
+}
+
+interface Resolved {
+  config: KubeObject;
+  ctx: RenderContext;
+}
+
+/** What a reconcile deployed, for the target watches: its objects and its helm releases. */
+function deployedBy(report: DeployReport): Deployed {
+  const releases = Object.values(report.outputs).flatMap((o) =>
+    o.release ? [{ namespace: o.release.namespace, name: o.release.name }] : [],
+  );
+  return { objects: report.objects, releases };
+}
+
+export class ProviderReconciler implements Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  private get compiled(): Provider["compiled"] {
+    return this.deps.provider.compiled;
+  }
+
+  async reconcile(request: Request, _signal?: AbortSignal): Promise<Result> {
+    const key = requestKey(request);
+    const { settled } = this.deps;
+    // Before anything is read: a wake from here on makes the next run a full one.
+    const mark = settled?.mark(key) ?? 0;
+    const obj = await this.read(request);
+    if (!obj) {
+      settled?.forget(key);
+      this.deps.forget?.(key);
+      return {};
+    }
+    const operation = operationOf(obj);
+    if (operation === "ignore") return {};
+    if (obj.metadata.deletionTimestamp) {
+      settled?.unsettle(key);
+      return await this.finalize(obj, key);
+    }
+    if (operation === "reconcile") {
+      settled?.unsettle(key);
+      const { result } = await this.apply(obj, key);
+      this.wrote(await clearOperation(this.deps.onboarding, await this.fresh(obj)));
+      return result;
+    }
+    return settled ? this.applyUnlessSettled(obj, key, settled, mark) : (await this.apply(obj, key)).result;
+  }
+
+  /** A poll of an object settled since (cache/settled.ts) skips the render; any other runs in full. */
+  private async applyUnlessSettled(
+    obj: ApiObject,
+    key: string,
+    settled: SettledKeys,
+    mark: number,
+  ): Promise<Result> {
+    const skip = settled.skip(key, obj.metadata.resourceVersion);
+    if (skip !== undefined) {
+      this.deps.metrics?.resyncSkipped(this.compiled.name);
+      return { requeueAfter: skip };
+    }
+    settled.unsettle(key);
+    const { result, converged } = await this.apply(obj, key);
+    if (converged !== undefined && result.requeueAfter !== undefined)
+      settled.settle(key, mark, converged, result.requeueAfter);
+    return result;
+  }
+
+  private wrote(obj: ApiObject): ApiObject {
+    this.deps.apiObjects?.wrote(obj);
+    return obj;
+  }
+
+  /** From the informer's cache when it is current, else through the API (controller-runtime's cached client). */
+  private async read(request: Request): Promise<ApiObject | undefined> {
+    const cached = this.deps.apiObjects?.get(request.namespace, request.name);
+    if (cached) return cached.object;
+    const { api } = this.compiled;
+    const ref = { apiVersion: `${api.group}/${api.storageVersion}`, kind: api.kind, name: request.name };
+    return await this.deps.onboarding.get(request.namespace ? { ...ref, namespace: request.namespace } : ref);
+  }
+
+  private async fresh(obj: ApiObject): Promise<ApiObject> {
+    return (await this.deps.onboarding.get({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    })) as ApiObject;
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  private draft(obj: ApiObject): StatusDraft {
+    return new StatusDraft(obj, this.now());
+  }
+
+  /** Writes the status; resolves with the API object's resourceVersion after it. */
+  private async commit(draft: StatusDraft): Promise<string | undefined> {
+    let version = draft.object.metadata.resourceVersion;
+    await draft.commit(this.deps.onboarding, this.deps.recorder, (written) => {
+      this.wrote(written);
+      version = written.metadata.resourceVersion;
+    });
+    return version;
+  }
+
+  /** Config and render context, or a condition saying why not. */
+  private resolve(obj: ApiObject, draft: StatusDraft): Resolved | undefined {
+    const { config: info } = this.compiled;
+    const ref = resolveConfigRef(this.compiled, obj);
+    const config = this.deps.configs.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name);
+    if (!config) {
+      draft.set(configNotResolved(`No ${info.kind} found (looked for ${info.kind} "${ref.name}")`));
+      return undefined;
+    }
+    const issues = validateConfig(this.compiled, config);
+    if (issues.length > 0) {
+      draft.set(
+        configNotResolved(
+          `${info.kind} "${ref.name}" is invalid: ${describeIssues(issues)}`,
+          "InvalidConfig",
+        ),
+      );
+      return undefined;
+    }
+    draft.set(configResolved(`${info.kind} "${ref.name}" resolved`));
+    const target = {
+      cluster: this.compiled.target.cluster,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    };
+    return { config, ctx: { api: obj, config, target } };
+  }
+
+  private async scopeFor(
+    key: string,
+    obj: ApiObject,
+    ctx: RenderContext,
+  ): Promise<UnitScope & { client: KubeClient }> {
+    const access = resolveTargetAccess(this.compiled, ctx);
+    const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
+    // Watch before resolving: a Secret that does not exist yet heals the request when it appears.
+    const refs = [accessReference(access, namespace), ...configReferences(ctx.config.spec)];
+    this.deps.watchReferences?.(key, refs);
+    const kubeconfig = await this.deps.access.resolve(
+      access.kind === "openmcp"
+        ? { kind: "accessRequest", namespace, name: access.name }
+        : { kind: "kubeconfigSecret", namespace, name: access.name, key: access.key },
+    );
+    const { api } = this.compiled;
+    const owner = {
+      provider: this.compiled.name,
+      group: api.group,
+      kind: api.kind,
+      namespace: obj.metadata.namespace ?? "",
+      name: obj.metadata.name,
+      uid: obj.metadata.uid ?? "",
+    };
+    return {
+      kubeconfig,
+      owner,
+      baseDir: this.deps.provider.baseDir,
+      client: KubeClient.for(kubeconfig),
+    };
+  }
+
+  /**
+   * Converges one API object. `converged` is its resourceVersion after the status write
+   * when the reconcile found everything deployed, ready and untouched (nothing created,
+   * updated or corrected): what lets its next poll skip the render.
+   */
+  private async apply(obj: ApiObject, key: string): Promise<{ result: Result; converged?: string }> {
+    if (!hasFinalizer(obj, this.compiled.finalizer))
+      obj = this.wrote(await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
+    const draft = this.draft(obj);
+    const invalid = validateApiObject(this.compiled, obj);
+    if (invalid.length > 0) {
+      draft.set(deployFailed(`invalid ${this.compiled.api.kind}: ${describeIssues(invalid)}`, "InvalidSpec"));
+      await this.commit(draft);
+      throw new TerminalError(`invalid spec: ${describeIssues(invalid)}`);
+    }
+    const resolved = this.resolve(obj, draft);
+    if (!resolved) {
+      await this.commit(draft);
+      return { result: { requeueAfter: pollIntervalMs(this.compiled) } };
+    }
+    const poll = pollIntervalMs(this.compiled, resolved.config);
+    let report: DeployReport;
+    try {
+      const scope = await this.scopeFor(key, obj, resolved.ctx);
+      draft.set(targetReachable());
+      const cache = this.deps.targetCache?.(key, scope.kubeconfig);
+      report = await deployUnits(
+        this.compiled,
+        resolved.ctx,
+        this.deps.plugins,
+        cache ? { ...scope, cache } : scope,
+      );
+      this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
+    } catch (err) {
+      return { result: await this.failed(draft, err) };
+    }
+    this.summarize(obj, draft, report, resolved.ctx);
+    const version = await this.commit(draft);
+    if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS) } };
+    const untouched = report.changed.length === 0 && report.corrected.length === 0;
+    return untouched && version !== undefined
+      ? { result: { requeueAfter: poll }, converged: version }
+      : { result: { requeueAfter: poll } };
+  }
+
+  private async failed(draft: StatusDraft, err: unknown): Promise<Result> {
+    const { condition, terminal } = classifyDeployFailure(err);
+    draft.set(condition);
+    await this.commit(draft);
+    if (terminal) throw new TerminalError(condition.message, { cause: err });
+    throw err;
+  }
+
+  private summarize(obj: ApiObject, draft: StatusDraft, report: DeployReport, ctx: RenderContext): void {
+    draft
+      .set(deployedCondition(report))
+      .set(readinessCondition(report))
+      .setResources(resourceEntries(report))
+      .setUnits(unitRecords(report));
+    draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
+    if (report.corrected.length > 0) {
+      draft.recordDrift(driftRecords(report.corrected, this.now()));
+      for (const message of driftMessages(report.corrected)) {
+        void this.deps.recorder.event(obj, "Warning", "DriftCorrected", message);
+      }
+      this.deps.metrics?.driftDetected(this.compiled.name);
+      this.deps.metrics?.driftCorrected(this.compiled.name);
+    }
+  }
+
+  private async finalize(obj: ApiObject, key: string): Promise<Result> {
+    if (!hasFinalizer(obj, this.compiled.finalizer)) return {};
+    const draft = this.draft(obj);
+    const config = this.deps.configs.get(resolveConfigRef(this.compiled, obj).name) ?? {
+      apiVersion: "",
+      kind: "",
+      metadata: { name: "" },
+      spec: {},
+    };
+    const ctx: RenderContext = { api: obj, config };
+    let result;
+    try {
+      const scope = await this.scopeFor(key, obj, ctx);
+      result = await teardown({
+        compiled: this.compiled,
+        ctx,
+        plugins: this.deps.plugins,
+        scope,
+        records: obj.status?.units ?? [],
+      });
+    } catch (err) {
+      return this.failed(draft, err);
+    }
+    if (result.state === "blocked") {
+      draft.set(deletionBlocked(result.message));
+      await this.commit(draft);
+      return { requeueAfter: PROGRESS_REQUEUE_MS };
+    }
+    if (result.state === "deleting") {
+      draft.set(deletionNotBlocked(result.message));
+      await this.commit(draft);
+      return { requeueAfter: PROGRESS_REQUEUE_MS };
+    }
+    void this.deps.recorder.event(obj, "Normal", "Deleted", result.message);
+    this.wrote(await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
+    this.deps.forget?.(key);
+    return {};
+  }
+}

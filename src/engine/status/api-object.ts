@@ -1,0 +1,56 @@
+/** The shape of an API object (ServiceProviderAPI) as the engine reads and writes it. */
+import type { Condition, Phase } from "./conditions.js";
+import type { KubeObject } from "../../descriptor/index.js";
+
+export interface ResourceEntry {
+  kind: string;
+  name: string;
+  namespace?: string;
+  phase: string;
+  message?: string;
+}
+
+export interface DriftRecord {
+  object: { apiVersion: string; kind: string; name: string; namespace?: string };
+  field: string;
+  reason: string;
+  manager?: string;
+  correctedAt: string;
+}
+
+/** What a unit deployed, enough to remove it without rendering (see teardown). */
+export interface UnitRecord {
+  name: string;
+  type: "helm" | "manifests";
+  releaseName?: string;
+  namespace?: string;
+}
+
+export interface ApiStatus {
+  observedGeneration?: number;
+  phase?: Phase;
+  conditions?: Condition[];
+  resources?: ResourceEntry[];
+  drift?: DriftRecord[];
+  units?: UnitRecord[];
+  [key: string]: unknown;
+}
+
+export type ApiObject = KubeObject & {
+  metadata: KubeObject["metadata"] & {
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+  };
+  spec?: Record<string, unknown>;
+  status?: ApiStatus;
+};
+
+/** openMCP's annotation: `ignore` pauses an object, `reconcile` forces one reconcile and is removed after. */
+export const OPERATION_ANNOTATION = "openmcp.cloud/operation";
+
+export function operationOf(obj: ApiObject): string | undefined {
+  return obj.metadata.annotations?.[OPERATION_ANNOTATION];
+}

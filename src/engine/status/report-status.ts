@@ -1,0 +1,46 @@
+/** Pure translations of a DeployReport into status parts: conditions, resources, unit records. */
+import type { ObjectStatus } from "../../plugins/types.js";
+import type { ResourceEntry, UnitRecord } from "./api-object.js";
+import { deployed, resourcesNotReady, resourcesReady, type ConditionInput } from "./conditions.js";
+import type { DeployReport } from "../reconcile/deploy.js";
+
+const MAX_LISTED = 5;
+
+function describeObject(o: ObjectStatus): string {
+  const where = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  return `${where}: ${o.phase}${o.message ? ` (${o.message})` : ""}`;
+}
+
+export function deployedCondition(report: DeployReport): ConditionInput {
+  const waiting = report.units.filter((u) => u.action === "waiting");
+  if (waiting.length === 0) return deployed("All deploy units applied");
+  return deployed(`Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`);
+}
+
+export function readinessCondition(report: DeployReport): ConditionInput {
+  if (report.ready) return resourcesReady();
+  const notReady = report.objects.filter((o) => o.phase !== "Current");
+  if (notReady.length > 0)
+    return resourcesNotReady(notReady.slice(0, MAX_LISTED).map(describeObject).join("; "));
+  const waiting = report.units.filter((u) => u.action === "waiting").map((u) => u.name);
+  return resourcesNotReady(waiting.length > 0 ? `waiting for ${waiting.join(", ")}` : "not ready yet");
+}
+
+export function resourceEntries(report: DeployReport): ResourceEntry[] {
+  return report.objects.map((o) => ({
+    kind: o.kind,
+    name: o.name,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    phase: o.phase,
+    ...(o.message ? { message: o.message } : {}),
+  }));
+}
+
+export function unitRecords(report: DeployReport): UnitRecord[] {
+  return report.units.flatMap((u): UnitRecord[] => {
+    if (!u.plan) return [];
+    if (u.plan.type === "manifests") return [{ name: u.name, type: "manifests" as const }];
+    const { releaseName, namespace } = u.plan.helm;
+    return [{ name: u.name, type: "helm" as const, releaseName, namespace }];
+  });
+}
