@@ -12,6 +12,7 @@ import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./is
 import type { ProviderDescriptor } from "./load.js";
 import { DURATION_PATTERN, parseDuration, resourceNames } from "./names.js";
 import { nestedExpressions } from "./expr.js";
+import { checkColumns, checkCrdLabels, crdColumns, crdLabels } from "./crd-options.js";
 
 export { userSchema } from "./validators.js";
 
@@ -21,6 +22,9 @@ function apiInfo(d: ProviderDescriptor): ApiInfo {
   const storage = explicit?.name ?? api.versions[api.versions.length - 1]?.name ?? "";
   return {
     ...resourceNames(api.group, api),
+    labels: crdLabels(api.crdLabels, "onboarding"),
+    columns: crdColumns(api.printerColumns, ["Ready", "Phase", "Age"]),
+    ...(api.requireSpec === undefined ? {} : { requireSpec: api.requireSpec }),
     versions: api.versions.map((v) => ({
       name: v.name,
       served: v.served,
@@ -28,7 +32,6 @@ function apiInfo(d: ProviderDescriptor): ApiInfo {
       schema: v.schema,
     })),
     storageVersion: storage,
-    printerColumns: api.printerColumns,
   };
 }
 
@@ -60,6 +63,9 @@ function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
   const resolve = config.resolve;
   const info: ConfigInfo = {
     ...resourceNames(config.group ?? d.spec.api.group, config),
+    labels: crdLabels(config.crdLabels, "platform"),
+    columns: crdColumns(config.printerColumns, ["Age"]),
+    ...(config.requireSpec === undefined ? {} : { requireSpec: config.requireSpec }),
     version: config.version,
     schema: withPollInterval(config.schema),
     resolve: { name: templ(resolve.name ?? d.metadata.name, ["spec", "config", "resolve", "name"], sink) },
@@ -96,6 +102,16 @@ function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
   return out;
 }
 
+function crdIssues(d: ProviderDescriptor): Issue[] {
+  const { api, config } = d.spec;
+  return [
+    ...checkCrdLabels(api.crdLabels, "onboarding", ["spec", "api", "crdLabels"]),
+    ...checkCrdLabels(config.crdLabels, "platform", ["spec", "config", "crdLabels"]),
+    ...checkColumns(api.printerColumns, ["spec", "api", "printerColumns"]),
+    ...checkColumns(config.printerColumns, ["spec", "config", "printerColumns"]),
+  ];
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
   if (value instanceof Map) return value;
@@ -106,7 +122,7 @@ function deepFreeze<T>(value: T): T {
 
 /** Builds everything it can; lint uses the sites even when there are errors. @internal */
 export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDescriptor; issues: Issue[] } {
-  const issues: Issue[] = [...checkNames(d), ...checkUnits(d), ...checkStatus(d)];
+  const issues: Issue[] = [...checkNames(d), ...checkUnits(d), ...checkStatus(d), ...crdIssues(d)];
   const sink: TemplateSink = { errors: issues, sites: [] };
   const api = apiInfo(d);
   const config = configInfo(d, sink);

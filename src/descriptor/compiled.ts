@@ -5,7 +5,8 @@ import type { ProviderDescriptor } from "./load.js";
 import type { DeletionPolicy, ReadinessRule } from "./plan.js";
 import type { CompiledTemplate } from "./template.js";
 import type { Validators } from "./validators.js";
-import type { GroupKind, PrinterColumn } from "./types.gen.js";
+import type { GroupKind } from "./types.gen.js";
+import type { CrdColumn } from "./crd-options.js";
 
 export type Scope = "Namespaced" | "Cluster";
 
@@ -19,6 +20,12 @@ export interface ResourceNames {
   categories: string[];
   scope: Scope;
   description?: string;
+  /** Labels of the generated CRD. */
+  labels: Record<string, string>;
+  /** Printer columns of the generated CRD, in order. */
+  columns: CrdColumn[];
+  /** Whether the CRD requires spec; undefined: when the spec schema requires a field. */
+  requireSpec?: boolean;
 }
 
 export interface ApiVersionInfo {
@@ -32,7 +39,6 @@ export interface ApiVersionInfo {
 export interface ApiInfo extends ResourceNames {
   versions: ApiVersionInfo[];
   storageVersion: string;
-  printerColumns: PrinterColumn[];
 }
 
 export interface ConfigInfo extends ResourceNames {

@@ -50,10 +50,83 @@ describe("CRD generation", () => {
     expect(status("properties.chartVersion.type")).toBe("string");
   });
 
-  it("orders printer columns Ready, Phase, the descriptor's, Age", () => {
+  it("shows exactly the descriptor's printer columns, in its order", () => {
     const columns = v("additionalPrinterColumns") as { name: string; jsonPath: string }[];
-    expect(columns.map((col) => col.name)).toEqual(["Ready", "Phase", "Version", "Age"]);
-    expect(columns[0]?.jsonPath).toBe('.status.conditions[?(@.type=="Ready")].status');
+    expect(columns).toEqual([
+      {
+        name: "Version",
+        type: "string",
+        jsonPath: ".spec.version",
+        description: "Requested version.",
+        priority: 0,
+      },
+    ]);
+  });
+
+  it("names built-in columns by name alone and defaults to Ready, Phase, Age", () => {
+    const own = compile(
+      set(baseDescriptor(), "spec.api.printerColumns", [
+        { name: "Version", jsonPath: ".spec.version" },
+        { name: "Phase" },
+        { name: "Age" },
+        { name: "Ready", priority: 1 },
+      ]),
+    );
+    const columns = get(apiCrd(own), "spec.versions.0.additionalPrinterColumns") as Record<string, unknown>[];
+    expect(columns.map((col) => [col.name, col.jsonPath, col.type])).toEqual([
+      ["Version", ".spec.version", "string"],
+      ["Phase", ".status.phase", "string"],
+      ["Age", ".metadata.creationTimestamp", "date"],
+      ["Ready", '.status.conditions[?(@.type=="Ready")].status', "string"],
+    ]);
+    expect(columns[3]?.priority).toBe(1);
+    const defaults = get(apiCrd(compile()), "spec.versions.0.additionalPrinterColumns") as { name: string }[];
+    expect(defaults.map((col) => col.name)).toEqual(["Ready", "Phase", "Age"]);
+    const cfg = get(configCrd(compile()), "spec.versions.0.additionalPrinterColumns") as { name: string }[];
+    expect(cfg.map((col) => col.name)).toEqual(["Age"]);
+    const none = configCrd(compile(set(baseDescriptor(), "spec.config.printerColumns", [])));
+    expect(get(none, "spec.versions.0.additionalPrinterColumns")).toEqual([]);
+  });
+
+  it("labels the CRDs for openMCP's init: API onboarding, config platform, or exactly the descriptor's", () => {
+    expect(crd.metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "spe",
+      "openmcp.cloud/cluster": "onboarding",
+    });
+    expect(configCrd(c).metadata.labels).toEqual({
+      "app.kubernetes.io/managed-by": "spe",
+      "openmcp.cloud/cluster": "platform",
+    });
+    const d = set(baseDescriptor(), "spec.api.crdLabels", { "openmcp.cloud/cluster": "onboarding" });
+    set(d, "spec.config.crdLabels", { "openmcp.cloud/cluster": "platform", team: "a" });
+    expect(apiCrd(compile(d)).metadata.labels).toEqual({ "openmcp.cloud/cluster": "onboarding" });
+    expect(configCrd(compile(d)).metadata.labels).toEqual({ "openmcp.cloud/cluster": "platform", team: "a" });
+  });
+
+  it("requires spec as the descriptor says, else when its schema requires a field", () => {
+    const required = (x: ReturnType<typeof apiCrd>): unknown =>
+      get(x, "spec.versions.0.schema.openAPIV3Schema.required");
+    expect(required(crd)).toEqual(["spec"]);
+    expect(required(apiCrd(compile(set(baseDescriptor(), "spec.api.requireSpec", false))))).toBeUndefined();
+    expect(required(configCrd(c))).toEqual(["spec"]);
+    const loose = set(baseDescriptor(), "spec.config.schema.required", []);
+    expect(required(configCrd(compile(loose)))).toBeUndefined();
+    expect(required(configCrd(compile(set(loose, "spec.config.requireSpec", true))))).toEqual(["spec"]);
+  });
+
+  it("shapes the API status as openMCP's: observedGeneration and phase required, resources with location", () => {
+    expect(status("required")).toEqual(["observedGeneration", "phase"]);
+    expect(status("properties.resources.items.required")).toEqual(["kind", "name", "phase"]);
+    expect(Object.keys(status("properties.resources.items.properties") as object)).toEqual([
+      "apiGroup",
+      "kind",
+      "name",
+      "namespace",
+      "phase",
+      "message",
+      "location",
+    ]);
+    expect(status("required")).not.toContain("drift");
   });
 
   it("carries descriptions into the schema", () => {
@@ -66,7 +139,13 @@ describe("CRD generation", () => {
     const cfg = configCrd(c);
     expect(cfg.metadata.name).toBe("providerconfigs.sample.services.spe.dev");
     expect(get(cfg, "spec.scope")).toBe("Cluster");
-    expect(get(cfg, "spec.versions.0.subresources")).toBeUndefined();
+    expect(get(cfg, "spec.versions.0.subresources")).toEqual({ status: {} });
+    const cfgStatus = get(cfg, "spec.versions.0.schema.openAPIV3Schema.properties.status") as {
+      required: string[];
+      properties: object;
+    };
+    expect(cfgStatus.required).toEqual(["observedGeneration", "phase"]);
+    expect(Object.keys(cfgStatus.properties)).toEqual(["observedGeneration", "phase", "conditions"]);
     expect(
       get(cfg, "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.registry.default"),
     ).toBe("registry.invalid");

@@ -31,6 +31,9 @@ const RULES: Record<string, Fixture> = {
   "optional-without-default": (d) => set(d, "spec.deploy.0.helm.values.x", "${api.spec.plugins}"),
   "missing-description": (d) => set(d, "spec.api.versions.0.schema.properties.extra", { type: "string" }),
   "kind-clash": (d) => set(d, "spec.config.kind", "Sample"),
+  "crd-label": (d) => set(d, "spec.api.crdLabels", { "openmcp.cloud/cluster": "mcp" }),
+  "printer-column": (d) =>
+    set(d, "spec.api.printerColumns", [{ name: "Version", jsonPath: ".spec.versoin" }]),
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
   "storage-version": (d) =>
@@ -99,6 +102,33 @@ describe("lint rules", () => {
   it("knows deploy outputs by unit type", () => {
     const d = set(baseDescriptor(), "spec.status.x", "${deploy.plugins.release.name}");
     expect(lintDoc(d).find((i) => i.code === "unknown-path")?.message).toContain('no field "release"');
+  });
+
+  it("crd-label: label syntax, and a missing routing label is a warning", () => {
+    const bad = lintDoc(set(baseDescriptor(), "spec.config.crdLabels", { "a b": "x", ok: "-no-" }));
+    expect(
+      bad
+        .filter((i) => i.code === "crd-label")
+        .map((i) => i.severity)
+        .sort(),
+    ).toEqual(["error", "error", "warning"]);
+    const missing = lintDoc(set(baseDescriptor(), "spec.api.crdLabels", { team: "a" }));
+    expect(missing.find((i) => i.code === "crd-label")?.message).toContain("openmcp.cloud/cluster");
+  });
+
+  it("printer-column: unknown built-ins, duplicates, paths and status fields", () => {
+    const messages = (columns: object[]): string[] =>
+      lintDoc(set(baseDescriptor(), "spec.api.printerColumns", columns))
+        .filter((i) => i.code === "printer-column")
+        .map((i) => i.message);
+    expect(messages([{ name: "Version" }])).toEqual([expect.stringContaining("not a built-in column")]);
+    expect(messages([{ name: "Age" }, { name: "Age" }])).toEqual(['duplicate column "Age"']);
+    expect(messages([{ name: "V", jsonPath: "spec.version" }])).toEqual([
+      expect.stringContaining('start with "."'),
+    ]);
+    expect(messages([{ name: "V", jsonPath: ".spec.versoin" }])[0]).toContain('did you mean "version"');
+    expect(messages([{ name: "P", jsonPath: ".status.phsae" }])[0]).toContain('did you mean "phase"');
+    expect(messages([{ name: "C", jsonPath: ".status.chartVersion" }, { name: "Ready" }])).toEqual([]);
   });
 
   it("duplicate-name: two descriptors with the same name or API kind", () => {

@@ -6,7 +6,10 @@
 import { buildDescriptor } from "./compile.js";
 import { checkChartValues } from "./lint-chart.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
-import { nestedExpressions, type Expression } from "./expr.js";
+import { nestedExpressions, parseExpression, type Expression } from "./expr.js";
+import { RESERVED_STATUS_KEYS } from "./checks.js";
+import { closest } from "./suggest.js";
+import type { PrinterColumn } from "./types.gen.js";
 import { issue, type Issue, type IssuePath } from "./issues.js";
 import { loadDescriptors, type LoadResult, type ProviderDescriptor } from "./load.js";
 import { checkPath, rootSchemas, type JsonSchema } from "./schema-paths.js";
@@ -80,6 +83,59 @@ export function checkDescriptions(d: ProviderDescriptor): Issue[] {
   return out;
 }
 
+const SIMPLE_PATH = /^(\.[A-Za-z_][\w-]*)+$/;
+
+/** A column's `.spec…` path must exist in the spec schema; `.status.<field>` must be a status field. */
+function columnPathIssues(
+  columns: readonly PrinterColumn[] | undefined,
+  root: JsonSchema,
+  statusFields: readonly string[],
+  path: IssuePath,
+): Issue[] {
+  const out: Issue[] = [];
+  (columns ?? []).forEach((c, i) => {
+    const at = [...path, i, "jsonPath"];
+    const jsonPath = c.jsonPath ?? "";
+    if (!SIMPLE_PATH.test(jsonPath)) return;
+    const [, top, first] = jsonPath.split(".");
+    if (top === "spec") {
+      const check = checkPath(parseExpression(`api${jsonPath}`), root);
+      if (check.error !== undefined) out.push(issue("printer-column", at, `${jsonPath}: ${check.error}`));
+    } else if (top === "status" && first !== undefined && !statusFields.includes(first)) {
+      const hint = closest(first, statusFields);
+      out.push(
+        issue(
+          "printer-column",
+          at,
+          `${jsonPath}: the status has no field "${first}"${hint === undefined ? "" : ` (did you mean "${hint}"?)`}`,
+        ),
+      );
+    }
+  });
+  return out;
+}
+
+/** Printer columns point at fields the object has. */
+export function checkColumnPaths(compiled: CompiledDescriptor): Issue[] {
+  const roots = rootSchemas(compiled);
+  const { api, config } = compiled.descriptor.spec;
+  const projected = Object.keys(compiled.descriptor.spec.status);
+  return [
+    ...columnPathIssues(
+      api.printerColumns,
+      roots.api,
+      [...RESERVED_STATUS_KEYS, ...projected],
+      ["spec", "api", "printerColumns"],
+    ),
+    ...columnPathIssues(
+      config.printerColumns,
+      roots.config,
+      ["observedGeneration", "phase", "conditions"],
+      ["spec", "config", "printerColumns"],
+    ),
+  ];
+}
+
 /** All findings for one loaded descriptor, located and sorted. */
 export function lintDescriptor(d: ProviderDescriptor): Issue[] {
   const { compiled, issues } = buildDescriptor(d);
@@ -87,6 +143,7 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
     ...issues,
     ...d.source.positions.locate([
       ...checkExpressionPaths(compiled),
+      ...checkColumnPaths(compiled),
       ...checkDescriptions(d),
       ...checkChartValues(compiled),
     ]),

@@ -19,9 +19,11 @@ export function pluralize(lower: string): string {
   return `${lower}s`;
 }
 
-export function resourceNames(group: string, input: NameInput): ResourceNames {
+type Names = Omit<ResourceNames, "labels" | "columns" | "requireSpec">;
+
+export function resourceNames(group: string, input: NameInput): Names {
   const lower = input.kind.toLowerCase();
-  const names: ResourceNames = {
+  const names: Names = {
     group,
     kind: input.kind,
     plural: input.plural ?? pluralize(lower),

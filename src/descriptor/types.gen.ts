@@ -58,10 +58,14 @@ export interface ApiSpec {
   scope: "Namespaced" | "Cluster";
   /** Shown by kubectl explain for the kind. */
   description?: string;
+  /** Labels of the generated API CRD, merged over the default {"openmcp.cloud/cluster": "onboarding"} (openMCP's init installs a CRD on the cluster this label names). */
+  crdLabels?: CrdLabels;
+  /** Whether the API CRD requires spec. Defaults to true when the spec schema has required fields. */
+  requireSpec?: boolean;
   /** The served versions; exactly one is the storage version. */
   versions: ApiVersion[];
-  /** Extra columns for kubectl get, shown between Phase and Age. */
-  printerColumns: PrinterColumn[];
+  /** The CRD's printer columns for kubectl get, exactly in this order. A column with only a name is one of spe's built-in columns: Ready, Phase or Age. Without this list: Ready, Phase, Age. */
+  printerColumns?: PrinterColumn[];
 }
 
 /** One version of the API. */
@@ -78,12 +82,12 @@ export interface ApiVersion {
 /** The JSON Schema (OpenAPI v3 subset) of the object's spec, inline or as {$ref: ./file.yaml}. Descriptions are carried into the CRD so kubectl explain shows them. */
 export type SpecSchema = Record<string, unknown>;
 
-/** An additional printer column. */
+/** A printer column: name and jsonPath, or only a name for one of spe's built-in columns (Ready: the Ready condition's status; Phase: status.phase; Age: metadata.creationTimestamp). */
 export interface PrinterColumn {
   /** Column header. */
   name: string;
-  /** A simple JSONPath into the object, e.g. .spec.version. */
-  jsonPath: string;
+  /** A simple JSONPath into the object, e.g. .spec.version. Leave it out for a built-in column. */
+  jsonPath?: string;
   /** Column type. */
   type: "string" | "integer" | "number" | "boolean" | "date";
   /** Optional OpenAPI format. */
@@ -93,6 +97,9 @@ export interface PrinterColumn {
   /** 0 shows the column by default; higher only with -o wide. */
   priority: number;
 }
+
+/** Kubernetes labels (name to value) set on a generated CRD. */
+export type CrdLabels = Record<string, string>;
 
 /** The ServiceProviderConfig platform operators create on the platform cluster to offer the DomainService. */
 export interface ConfigSpec {
@@ -114,6 +121,12 @@ export interface ConfigSpec {
   scope: "Namespaced" | "Cluster";
   /** Shown by kubectl explain for the config kind. */
   description?: string;
+  /** Labels of the generated config CRD, merged over the default {"openmcp.cloud/cluster": "platform"}. */
+  crdLabels?: CrdLabels;
+  /** Whether the config CRD requires spec. Defaults to true when the spec schema has required fields. */
+  requireSpec?: boolean;
+  /** The config CRD's printer columns, exactly in this order (built-in columns as for the API). Without this list: Age. */
+  printerColumns?: PrinterColumn[];
   schema: SpecSchema;
   resolve: ConfigResolve;
   /** How often API objects are re-checked when nothing changes (e.g. 30s, 1m, 1h); a config's spec.pollInterval overrides it. */

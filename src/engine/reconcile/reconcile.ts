@@ -300,7 +300,7 @@ export class ProviderReconciler implements Reconciler {
     draft
       .set(deployedCondition(report))
       .set(readinessCondition(report))
-      .setResources(resourceEntries(report))
+      .setResources(resourceEntries(report, this.compiled.target.cluster))
       .setUnits(unitRecords(report));
     draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
     if (report.corrected.length > 0) {

@@ -2,12 +2,17 @@
 import type { Condition, Phase } from "./conditions.js";
 import type { KubeObject } from "../../descriptor/index.js";
 
+/** openMCP's managed-resource entry. */
 export interface ResourceEntry {
+  /** Absent for the core group. */
+  apiGroup?: string;
   kind: string;
   name: string;
   namespace?: string;
   phase: string;
   message?: string;
+  /** The target the object is on: mcp or workload. */
+  location?: string;
 }
 
 export interface DriftRecord {

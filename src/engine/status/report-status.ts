@@ -26,13 +26,21 @@ export function readinessCondition(report: DeployReport): ConditionInput {
   return resourcesNotReady(waiting.length > 0 ? `waiting for ${waiting.join(", ")}` : "not ready yet");
 }
 
-export function resourceEntries(report: DeployReport): ResourceEntry[] {
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
+/** The deployed objects as openMCP lists them; `location` is the target they are on. */
+export function resourceEntries(report: DeployReport, location: string): ResourceEntry[] {
   return report.objects.map((o) => ({
+    ...(groupOf(o.apiVersion) === "" ? {} : { apiGroup: groupOf(o.apiVersion) }),
     kind: o.kind,
     name: o.name,
     ...(o.namespace ? { namespace: o.namespace } : {}),
     phase: o.phase,
     ...(o.message ? { message: o.message } : {}),
+    location,
   }));
 }
 
