@@ -18,5 +18,6 @@ export {
   ownerLabels,
   ownerSelector,
 } from "./objects/owner.js";
+export { PluginError } from "./errors.js";
 export * from "./manifests/index.js";
 export * from "./helm/index.js";

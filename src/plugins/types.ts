@@ -51,12 +51,27 @@ export interface WatchedObject {
   message?: string;
 }
 
-/** The latest revision of a helm release as the engine's watch of release Secrets last saw it. */
-export interface WatchedRelease {
-  /** The storage Secret of the latest revision, `sh.helm.release.v1.<name>.v<revision>`. */
-  secretName: string;
+/**
+ * A set of objects a plugin keeps its own bookkeeping in (release records, say), watched
+ * metadata-only by the engine. One watch per (cluster, kind, namespace, labelSelector) is
+ * shared by everyone who asks; `labels` narrows it to the objects this unit cares about, so a
+ * change of the others does not wake its owner.
+ */
+export interface WatchSpec {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  /** The watch's label selector, as the API server takes it. */
+  labelSelector: string;
+  /** Of what the watch sees, the objects whose labels have these values. */
+  labels: Readonly<Record<string, string>>;
+}
+
+/** An object of a watched set as its metadata-only watch last saw it. */
+export interface ListedObject {
+  name: string;
   resourceVersion: string;
-  labels: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
 }
 
 /**
@@ -70,9 +85,11 @@ export interface WatchedRelease {
  */
 export interface TargetCache {
   object(ref: ObjectRef): WatchedObject | undefined;
-  release(namespace: string, name: string): WatchedRelease | undefined;
-  /** The release watch of the namespace has listed its Secrets and holds none of this release. */
-  releaseAbsent(namespace: string, name: string): boolean;
+  /**
+   * The objects of a watched set (an empty list: the watch has listed and holds none of
+   * them), or undefined while the watch has not listed yet.
+   */
+  list(spec: WatchSpec): readonly ListedObject[] | undefined;
   /** Records that the live object with this fingerprint matched the desired object (by hash), drift-free. */
   verify(ref: ObjectRef, fingerprint: string, desiredHash: string): void;
   /**
@@ -112,4 +129,10 @@ export interface DeployPlugin<U extends UnitPlan = UnitPlan> {
   delete(unit: U, scope: UnitScope): Promise<void>;
   /** Objects this plugin deployed for the unit, so the engine can watch them for drift. */
   deployedObjects(unit: U, scope: UnitScope): Promise<KubeObject[]>;
+  /**
+   * The sets of objects besides the deployed ones whose changes matter to the unit (where the
+   * plugin keeps its own records): the engine watches them and wakes the unit's owner on a
+   * change. Read through `TargetCache.list`.
+   */
+  watches(unit: U, scope: UnitScope): WatchSpec[];
 }

@@ -61,8 +61,7 @@ const mcp = (): KubeClient => KubeClient.for(kubeConfigFor("mcp"));
 /** Watches that know nothing yet and record nothing: every answer sends the plugin to the API. */
 const NOTHING_KNOWN: TargetCache = {
   object: () => undefined,
-  release: () => undefined,
-  releaseAbsent: () => false,
+  list: () => undefined,
   deleted: () => false,
   verify: () => undefined,
   verifyWritten: () => undefined,
@@ -155,7 +154,7 @@ describe("helm plugin", () => {
   });
 
   it("installs a release the watch says is absent without reading it first", async () => {
-    const absent: TargetCache = { ...NOTHING_KNOWN, releaseAbsent: () => true };
+    const absent: TargetCache = { ...NOTHING_KNOWN, list: () => [] };
     // One scope, so the kinds' discovery the first install looks up stays cached for the second.
     const target = scope();
     const requestsOf = async (release: string, cache: TargetCache): Promise<number> => {

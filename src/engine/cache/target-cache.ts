@@ -1,9 +1,10 @@
 /**
  * The engine's memory of its target clusters: one watch per (cluster, kind) of deployed
- * objects, keeping a summary of each (watch-summary.ts), and one metadata-only watch of
- * helm's release Secrets per (cluster, namespace). Plugins read it through TargetCache
- * views, so a reconcile in which nothing changed sends no request at all; the watches wake
- * the API objects that deployed what changed, so drift and readiness are seen at once.
+ * objects, keeping a summary of each (watch-summary.ts), and one metadata-only watch per set
+ * of objects plugins keep their records in (a WatchSpec: cluster, kind, namespace, label
+ * selector; collection-watch.ts). Plugins read it through TargetCache views, so a reconcile
+ * in which nothing changed sends no request at all; the watches wake the API objects that
+ * deployed what changed, so drift and readiness are seen at once.
  *
  * A view belongs to one API object: every lookup through it registers that API object's
  * interest in the thing looked up before the plugin reads the thing from the API server,
@@ -12,28 +13,18 @@
  */
 import type { Logger } from "pino";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
-import type { ObjectRef, TargetCache, WatchedObject, WatchedRelease } from "../../plugins/types.js";
+import type { ObjectRef, TargetCache, WatchedObject, WatchSpec } from "../../plugins/types.js";
+import { CollectionWatch, groupId } from "./collection-watch.js";
 import { informerFor } from "./kube-informer.js";
 import { LazyInformer } from "./lazy-informer.js";
 import { OwnerIndex } from "./owner-index.js";
-import {
-  latestOf,
-  mattersToOwner,
-  summarizeObject,
-  summarizeReleaseSecret,
-  type ObjectSummary,
-  type ReleaseSecretSummary,
-} from "./watch-summary.js";
-
-export interface ReleaseRef {
-  namespace: string;
-  name: string;
-}
+import { mattersToOwner, summarizeObject, type ObjectSummary } from "./watch-summary.js";
 
 /** What an API object has deployed on one target: what wakes it when it changes. */
 export interface Deployed {
   objects: readonly ObjectRef[];
-  releases: readonly ReleaseRef[];
+  /** The sets of records its plugins keep (DeployPlugin.watches). */
+  watches: readonly WatchSpec[];
 }
 
 function clusterOf(kc: KubeConfig): string {
@@ -44,8 +35,14 @@ function objectId(cluster: string, ref: ObjectRef): string {
   return `${cluster}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;
 }
 
-function releaseId(cluster: string, release: ReleaseRef): string {
-  return `${cluster}|release|${release.namespace}|${release.name}`;
+/** The shared watch of a set: cluster, kind, namespace and label selector. */
+function collectionKey(cluster: string, spec: WatchSpec): string {
+  return `${cluster}|${spec.apiVersion}|${spec.kind}|${spec.namespace}|${spec.labelSelector}`;
+}
+
+/** One owner's part of a set: its label values. */
+function groupKey(collection: string, group: string): string {
+  return `${collection}|set|${group}`;
 }
 
 interface Verification {
@@ -70,37 +67,6 @@ function behind(watched: WatchedObject | undefined, written: WatchedObject): boo
   return Number.isSafeInteger(seen) && Number.isSafeInteger(ours) && seen < ours;
 }
 
-/** helm's storage Secrets of one namespace, indexed by release. */
-class ReleaseSecrets {
-  readonly byRelease = new Map<string, Map<string, ReleaseSecretSummary>>();
-
-  put(s: ReleaseSecretSummary): string | undefined {
-    const release = s.metadata.labels?.name;
-    if (!release || !s.metadata.name) return undefined;
-    let secrets = this.byRelease.get(release);
-    if (!secrets) {
-      secrets = new Map();
-      this.byRelease.set(release, secrets);
-    }
-    secrets.set(s.metadata.name, s);
-    return release;
-  }
-
-  drop(s: ReleaseSecretSummary): string | undefined {
-    const release = s.metadata.labels?.name;
-    if (!release || !s.metadata.name) return undefined;
-    const secrets = this.byRelease.get(release);
-    secrets?.delete(s.metadata.name);
-    if (secrets?.size === 0) this.byRelease.delete(release);
-    return release;
-  }
-}
-
-interface ReleaseWatch {
-  informer: LazyInformer<ReleaseSecretSummary>;
-  secrets: ReleaseSecrets;
-}
-
 export class TargetCaches {
   private readonly index = new OwnerIndex();
   private readonly verifications = new Map<string, Verification>();
@@ -112,8 +78,8 @@ export class TargetCaches {
   private readonly deletions = new Set<string>();
   /** cluster|apiVersion|kind → a watch of that kind's objects, as summaries */
   private readonly kinds = new Map<string, LazyInformer<ObjectSummary>>();
-  /** cluster|namespace → a watch of helm's release Secrets there */
-  private readonly releases = new Map<string, ReleaseWatch>();
+  /** collectionKey → a watch of that set of records */
+  private readonly collections = new Map<string, CollectionWatch>();
 
   constructor(
     private readonly wake: (owner: string) => void,
@@ -129,14 +95,10 @@ export class TargetCaches {
     };
     return {
       object,
-      release: (namespace, name) => {
-        this.index.add(owner, releaseId(cluster, { namespace, name }));
-        return this.releaseHead(target, cluster, { namespace, name });
-      },
-      releaseAbsent: (namespace, name) => {
-        this.index.add(owner, releaseId(cluster, { namespace, name }));
-        const watch = this.releaseWatch(target, cluster, namespace);
-        return watch.informer.ready() !== undefined && !watch.secrets.byRelease.has(name);
+      list: (spec) => {
+        const key = collectionKey(cluster, spec);
+        this.index.add(owner, groupKey(key, groupId(spec.labels)));
+        return this.collection(target, cluster, spec).list(spec.labels);
       },
       verify: (ref, fingerprint, desiredHash) => {
         this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
@@ -167,11 +129,14 @@ export class TargetCaches {
   track(owner: string, target: KubeConfig, deployed: Deployed): void {
     const cluster = clusterOf(target);
     for (const ref of deployed.objects) this.kindWatch(target, cluster, ref).ensure();
-    for (const release of deployed.releases)
-      this.releaseWatch(target, cluster, release.namespace).informer.ensure();
+    for (const spec of deployed.watches) {
+      const watch = this.collection(target, cluster, spec);
+      watch.watchGroup(spec.labels);
+      watch.informer.ensure();
+    }
     const ids = [
       ...deployed.objects.map((o) => objectId(cluster, o)),
-      ...deployed.releases.map((r) => releaseId(cluster, r)),
+      ...deployed.watches.map((w) => groupKey(collectionKey(cluster, w), groupId(w.labels))),
     ];
     for (const id of this.index.set(owner, ids)) this.forgetObject(id);
   }
@@ -186,28 +151,24 @@ export class TargetCaches {
   }
 
   async stop(): Promise<void> {
-    const all = [...this.kinds.values(), ...[...this.releases.values()].map((r) => r.informer)];
+    const all = this.informers();
     this.kinds.clear();
-    this.releases.clear();
+    this.collections.clear();
     await Promise.all(all.map((i) => i.stop()));
   }
 
   /** Number of running watches (for metrics and tests). */
   size(): number {
-    return [...this.kinds.values(), ...[...this.releases.values()].map((r) => r.informer)].filter((i) =>
-      i.running(),
-    ).length;
+    return this.informers().filter((i) => i.running()).length;
+  }
+
+  private informers(): Pick<LazyInformer<ObjectSummary>, "running" | "stop">[] {
+    return [...this.kinds.values(), ...[...this.collections.values()].map((c) => c.informer)];
   }
 
   private summary(target: KubeConfig, cluster: string, ref: ObjectRef): WatchedObject | undefined {
     const informer = this.kindWatch(target, cluster, ref).ready();
     return informer?.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name)?.watched;
-  }
-
-  private releaseHead(target: KubeConfig, cluster: string, release: ReleaseRef): WatchedRelease | undefined {
-    const watch = this.releaseWatch(target, cluster, release.namespace);
-    if (!watch.informer.ready()) return undefined;
-    return latestOf(watch.secrets.byRelease.get(release.name)?.values() ?? []);
   }
 
   private wakeOwners(id: string): void {
@@ -252,45 +213,21 @@ export class TargetCaches {
     return watch;
   }
 
-  private releaseWatch(target: KubeConfig, cluster: string, namespace: string): ReleaseWatch {
-    const key = `${cluster}|${namespace}`;
-    let watch = this.releases.get(key);
+  private collection(target: KubeConfig, cluster: string, spec: WatchSpec): CollectionWatch {
+    const key = collectionKey(cluster, spec);
+    let watch = this.collections.get(key);
     if (!watch) {
-      const secrets = new ReleaseSecrets();
-      const changed = (release: string | undefined): void => {
-        if (release) this.wakeOwners(releaseId(cluster, { namespace, name: release }));
-      };
-      const informer = new LazyInformer<ReleaseSecretSummary>(
-        async () => {
-          const inf = await informerFor<ReleaseSecretSummary>(
-            target,
-            { apiVersion: "v1", kind: "Secret" },
-            {
-              namespace,
-              labelSelector: "owner=helm",
-              metadataOnly: true,
-              transform: summarizeReleaseSecret,
-              ...(this.logger ? { logger: this.logger } : {}),
-            },
-          );
-          inf.addHandlers({
-            add: (s) => {
-              changed(secrets.put(s));
-            },
-            update: (s) => {
-              changed(secrets.put(s));
-            },
-            delete: (s) => {
-              changed(secrets.drop(s));
-            },
-          });
-          return inf;
+      const { apiVersion, kind, namespace, labelSelector } = spec;
+      watch = new CollectionWatch({
+        target,
+        spec: { apiVersion, kind, namespace, labelSelector },
+        changed: (group) => {
+          this.wakeOwners(groupKey(key, group));
         },
-        { cluster, namespace, kind: "helm release Secrets" },
-        this.logger,
-      );
-      watch = { informer, secrets };
-      this.releases.set(key, watch);
+        cluster,
+        ...(this.logger ? { logger: this.logger } : {}),
+      });
+      this.collections.set(key, watch);
     }
     return watch;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latestOf, mattersToOwner, summarizeObject, summarizeReleaseSecret } from "./watch-summary.js";
+import { mattersToOwner, summarizeMetadata, summarizeObject } from "./watch-summary.js";
 
 const deployment = (readyReplicas: number, rv: string): Record<string, unknown> => ({
   apiVersion: "apps/v1",
@@ -35,23 +35,14 @@ describe("summarizeObject", () => {
   });
 });
 
-describe("release Secrets", () => {
-  const secret = (name: string, version: number, rv: string): Record<string, unknown> => ({
-    metadata: { name, resourceVersion: rv, labels: { owner: "helm", name: "r", version: String(version) } },
-    data: { release: "big" },
-  });
-
+describe("objects of a watched set", () => {
   it("keep only name, resourceVersion and labels", () => {
-    expect(summarizeReleaseSecret(secret("s.v1", 1, "3"))).toEqual({
-      metadata: { name: "s.v1", resourceVersion: "3", labels: { owner: "helm", name: "r", version: "1" } },
+    const secret = {
+      metadata: { name: "s.v1", resourceVersion: "3", labels: { owner: "helm", name: "r" }, uid: "u" },
+      data: { release: "big" },
+    };
+    expect(summarizeMetadata(secret)).toEqual({
+      metadata: { name: "s.v1", resourceVersion: "3", labels: { owner: "helm", name: "r" } },
     });
-  });
-
-  it("the latest revision is the one with the highest version label", () => {
-    const all = [secret("s.v2", 2, "9"), secret("s.v10", 10, "4"), secret("s.v9", 9, "8")].map(
-      summarizeReleaseSecret,
-    );
-    expect(latestOf(all)).toMatchObject({ secretName: "s.v10", resourceVersion: "4" });
-    expect(latestOf([])).toBeUndefined();
   });
 });

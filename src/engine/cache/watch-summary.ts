@@ -1,11 +1,11 @@
 /**
  * What the target watches keep of each object (an informer transform, pure): identity,
  * resourceVersion, the drift fingerprint and kstatus, computed once per event, instead of
- * whole objects. A watch of every Deployment, Service and ConfigMap of a cluster holds a few
- * hundred bytes per object this way.
+ * whole objects, and of the objects of a watched set (a plugin's records) only name,
+ * resourceVersion and labels.
  */
 import type { KubernetesObject } from "../../kube/object.js";
-import type { WatchedObject, WatchedRelease } from "../../plugins/types.js";
+import type { WatchedObject } from "../../plugins/types.js";
 import { watchedOf } from "../../plugins/objects/written.js";
 
 export interface ObjectSummary extends KubernetesObject {
@@ -35,31 +35,12 @@ export function mattersToOwner(before: WatchedObject | undefined, after: Watched
   );
 }
 
-export interface ReleaseSecretSummary extends KubernetesObject {
+export interface MetadataSummary extends KubernetesObject {
   metadata: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> };
 }
 
-/** A helm release storage Secret as listed metadata-only: name, resourceVersion and labels. */
-export function summarizeReleaseSecret(obj: KubernetesObject): ReleaseSecretSummary {
+/** An object of a watched set (listed metadata-only): name, resourceVersion and labels. */
+export function summarizeMetadata(obj: KubernetesObject): MetadataSummary {
   const m = obj.metadata ?? {};
   return { metadata: { ...pick(m), labels: { ...(m.labels ?? {}) } } };
-}
-
-/** The latest revision among a release's storage Secrets (by their `version` label). */
-export function latestOf(secrets: Iterable<ReleaseSecretSummary>): WatchedRelease | undefined {
-  let best: ReleaseSecretSummary | undefined;
-  let bestVersion = -1;
-  for (const s of secrets) {
-    const version = Number(s.metadata.labels?.version ?? -1);
-    if (version > bestVersion) {
-      best = s;
-      bestVersion = version;
-    }
-  }
-  if (!best) return undefined;
-  return {
-    secretName: best.metadata.name ?? "",
-    resourceVersion: best.metadata.resourceVersion ?? "",
-    labels: best.metadata.labels ?? {},
-  };
 }

@@ -7,7 +7,14 @@
  */
 import type { CompiledDescriptor, RenderContext, UnitOutputs, UnitPlan } from "../../descriptor/index.js";
 import { isDataPending, renderUnit } from "../../descriptor/index.js";
-import type { DeployPlugin, DriftEntry, Observation, ObjectStatus, UnitScope } from "../../plugins/types.js";
+import type {
+  DeployPlugin,
+  DriftEntry,
+  Observation,
+  ObjectStatus,
+  UnitScope,
+  WatchSpec,
+} from "../../plugins/types.js";
 
 export type UnitAction = "none" | "create" | "update" | "waiting";
 
@@ -26,6 +33,8 @@ export interface DeployReport {
   /** Drift that this reconcile found and corrected (units updated because live state moved). */
   corrected: DriftEntry[];
   objects: ObjectStatus[];
+  /** The sets of records the units' plugins keep, to be watched beside the objects. */
+  watches: WatchSpec[];
   /** Every unit observed ready. */
   ready: boolean;
   /** Units that were created or updated in this reconcile. */
@@ -109,6 +118,7 @@ export async function deployUnits(
     outputs: {},
     corrected: [],
     objects: [],
+    watches: [],
     ready: true,
     changed: [],
   };
@@ -134,6 +144,7 @@ export async function deployUnits(
     report.outputs[unit.name] = after.outputs;
     if (action === "update") report.corrected.push(...before.drift);
     report.objects.push(...after.objects);
+    report.watches.push(...pluginFor(plugins, rendered.plan).watches(rendered.plan, scope));
     if (action !== "none") report.changed.push(unit.name);
     if (after.ready) ready.add(unit.name);
     else report.ready = false;

@@ -4,7 +4,7 @@
  */
 import { describeIssues, isDataPending, RenderError } from "../../descriptor/index.js";
 import { AccessError } from "../access/errors.js";
-import { HelmError } from "../../plugins/helm/errors.js";
+import { PluginError } from "../../plugins/errors.js";
 import { KubeApiError } from "../../kube/client.js";
 import { deployFailed, targetUnreachable, type ConditionInput } from "../status/conditions.js";
 import { UnitError } from "./deploy.js";
@@ -59,7 +59,7 @@ export function classifyDeployFailure(err: unknown): Classified {
   }
   const inner = err instanceof UnitError ? err.cause : err;
   const unit = err instanceof UnitError ? `unit ${err.unit}: ` : "";
-  if (inner instanceof HelmError) {
+  if (inner instanceof PluginError) {
     return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };
   }
   if (inner instanceof KubeApiError) {

@@ -82,12 +82,9 @@ interface Resolved {
   ctx: RenderContext;
 }
 
-/** What a reconcile deployed, for the target watches: its objects and its helm releases. */
+/** What a reconcile deployed, for the target watches: its objects and its plugins' records. */
 function deployedBy(report: DeployReport): Deployed {
-  const releases = Object.values(report.outputs).flatMap((o) =>
-    o.release ? [{ namespace: o.release.namespace, name: o.release.name }] : [],
-  );
-  return { objects: report.objects, releases };
+  return { objects: report.objects, watches: report.watches };
 }
 
 export class ProviderReconciler implements Reconciler {

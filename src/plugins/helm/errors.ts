@@ -1,4 +1,6 @@
-/** Why a helm operation failed; the engine turns the reason into a condition. */
+import { PluginError } from "../errors.js";
+
+/** Why a helm operation failed; the engine reports it as the Deployed condition's reason. */
 export type HelmErrorReason =
   /** The helm worker binary is missing or not executable. */
   | "BinaryNotFound"
@@ -29,11 +31,12 @@ export function tail(text: string): string {
   return lines.length > TAIL_CHARS ? lines.slice(-TAIL_CHARS) : lines;
 }
 
-export class HelmError extends Error {
+export class HelmError extends PluginError {
+  declare readonly reason: HelmErrorReason;
   readonly detail: string;
 
   constructor(
-    readonly reason: HelmErrorReason,
+    reason: HelmErrorReason,
     /** What failed, without helm's words. */
     readonly summary: string,
     /** The end of helm's own error text, when a helm operation failed. */
@@ -41,7 +44,7 @@ export class HelmError extends Error {
     options?: { cause?: unknown },
   ) {
     const kept = tail(detail);
-    super(kept ? `${summary}: ${kept}` : summary, options);
+    super(reason, kept ? `${summary}: ${kept}` : summary, options);
     this.detail = kept;
     this.name = "HelmError";
   }

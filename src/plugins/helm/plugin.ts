@@ -10,7 +10,7 @@ import { desiredHashOf, fingerprintOf } from "../objects/fingerprint.js";
 import { watchedOf } from "../objects/written.js";
 import { KubeClient } from "../../kube/client.js";
 import { observeObjects } from "../objects/observe-objects.js";
-import type { DeployPlugin, Observation, UnitScope, WatchedRelease } from "../types.js";
+import type { DeployPlugin, Observation, UnitScope, WatchSpec } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import {
   CHART_DIGEST_LABEL,
@@ -24,6 +24,7 @@ import { HelmError, isHelmError } from "./errors.js";
 import { recoverRelease, remediate } from "./remediate.js";
 import { helmOwnership, kubeObjects, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
+import { releaseAbsent, releaseSecrets, watchedRelease, type WatchedRelease } from "./release-watch.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
 import type { WorkerRelease } from "./worker-client.js";
 import { HelmWorker, type HelmWorkerOptions } from "./worker-client.js";
@@ -233,7 +234,8 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     key: RenderKey,
   ): Promise<ReleaseHead | undefined> {
     const remembered =
-      scope.cache && headFromMemory(this.heads.get(id), scope.cache.release(key.namespace, key.release));
+      scope.cache &&
+      headFromMemory(this.heads.get(id), watchedRelease(scope.cache, key.namespace, key.release));
     if (remembered) return remembered;
     if (this.absent(scope, id, key)) return undefined;
     const release = await this.readRelease(client, id, key);
@@ -245,7 +247,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
    * none to read (ADR 0007). What follows is an install, and helm refuses a name in use.
    */
   private absent(scope: UnitScope, id: string, key: RenderKey): boolean {
-    if (!scope.cache?.releaseAbsent(key.namespace, key.release)) return false;
+    if (!releaseAbsent(scope.cache, key.namespace, key.release)) return false;
     this.heads.delete(id);
     return true;
   }
@@ -373,6 +375,11 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
       }
       await uninstall(this.invocation(scope), unit);
     });
+  }
+
+  /** The release's storage Secrets: a new revision, or one changed by hand, wakes the unit. */
+  watches(unit: HelmUnitPlan): WatchSpec[] {
+    return [releaseSecrets(unit.helm.namespace, unit.helm.releaseName)];
   }
 
   async deployedObjects(unit: HelmUnitPlan, scope: UnitScope): Promise<KubeObject[]> {

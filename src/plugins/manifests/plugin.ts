@@ -11,7 +11,7 @@ import { KubeApiError, KubeClient } from "../../kube/client.js";
 import { ensureNamespaces } from "../objects/namespaces.js";
 import { observeObjects } from "../objects/observe-objects.js";
 import { OWNER_LABEL, ownerHash } from "../objects/owner.js";
-import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope } from "../types.js";
+import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope, WatchSpec } from "../types.js";
 import {
   DEFAULT_INVENTORY_NAMESPACE,
   deleteInventory,
@@ -99,6 +99,11 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
   }
 
   /** The objects as spe applies them: owner labels added, namespaces settled. */
+  /** Nothing besides the deployed objects: the inventory is read through `TargetCache.object`. */
+  watches(): WatchSpec[] {
+    return [];
+  }
+
   async deployedObjects(unit: ManifestsUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
     const { client } = this.ctx(unit, scope);
     return prepareObjects(client, unit.manifests, {

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { PluginError } from "../../plugins/errors.js";
+import { UnitError } from "./deploy.js";
+import { classifyDeployFailure } from "./failures.js";
+
+describe("classifyDeployFailure", () => {
+  it("reports the reason a plugin classified its failure with, naming the unit", () => {
+    const err = new UnitError("db", "create", new PluginError("ChartNotFound", "chart db not found"));
+    const { condition, terminal } = classifyDeployFailure(err);
+    expect(condition).toMatchObject({
+      type: "Deployed",
+      status: "False",
+      reason: "ChartNotFound",
+      message: "unit db: chart db not found",
+    });
+    expect(terminal).toBe(false);
+  });
+
+  it("takes a network failure of the target as TargetUnreachable", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+    const { condition } = classifyDeployFailure(new UnitError("db", "create", refused));
+    expect(condition).toMatchObject({
+      type: "TargetReachable",
+      status: "False",
+      reason: "TargetUnreachable",
+    });
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The target cache's watched sets (what plugins keep their records in, DeployPlugin.watches):
+ * one shared metadata-only watch per (cluster, kind, namespace, selector); a lookup answers
+ * from memory once it has listed; a change wakes only the owners of the objects' group.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TargetCaches } from "../../src/engine/cache/target-cache.js";
+import { KubeClient } from "../../src/kube/client.js";
+import { observeRequests } from "../../src/kube/http.js";
+import type { WatchSpec } from "../../src/plugins/types.js";
+import { kubeConfigFor } from "./support/env.js";
+import { apply, eventually } from "./support/kube.js";
+
+const NS = `spe-sets-${randomBytes(3).toString("hex")}`;
+const records = (name: string): WatchSpec => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  namespace: NS,
+  labelSelector: "kind=record",
+  labels: { set: name },
+});
+const record = (name: string, set: string, labels: Record<string, string> = {}) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: NS, labels: { kind: "record", set, ...labels } },
+});
+
+const mcp = kubeConfigFor("mcp");
+const woken: string[] = [];
+const caches = new TargetCaches((owner) => woken.push(owner));
+
+beforeAll(async () => {
+  await apply(mcp, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  await apply(mcp, record("a-1", "a"));
+  // Outside the watch's selector: never listed, never wakes anyone.
+  await apply(mcp, { ...record("a-x", "a"), metadata: { name: "a-x", namespace: NS, labels: { set: "a" } } });
+});
+
+afterAll(async () => {
+  await caches.stop();
+  await KubeClient.for(mcp).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+});
+
+describe("watched sets of a target", () => {
+  it("list an owner's group from one shared watch, then answer from memory", async () => {
+    const a = caches.view("owner-a", mcp);
+    const b = caches.view("owner-b", mcp);
+    const listedA = await eventually("set a listed", () => a.list(records("a")));
+    expect(listedA.map((o) => o.name)).toEqual(["a-1"]);
+    expect(listedA[0]!.labels).toMatchObject({ kind: "record", set: "a" });
+    // Listed and empty: a group with no objects is known to be empty.
+    expect(b.list(records("b"))).toEqual([]);
+    caches.track("owner-a", mcp, { objects: [], watches: [records("a")] });
+    caches.track("owner-b", mcp, { objects: [], watches: [records("b")] });
+    expect(caches.size()).toBe(1);
+    let sent = 0;
+    const stop = observeRequests(() => sent++);
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect(a.list(records("a"))?.length).toBe(1);
+        expect(b.list(records("b"))).toEqual([]);
+      }
+    } finally {
+      stop();
+    }
+    expect(sent).toBe(0);
+  });
+
+  it("wake only the owners of the group a change touched", async () => {
+    woken.length = 0;
+    await apply(mcp, record("b-1", "b"));
+    await eventually("owner-b woken", () => (woken.includes("owner-b") ? true : undefined));
+    expect(
+      caches
+        .view("owner-b", mcp)
+        .list(records("b"))
+        ?.map((o) => o.name),
+    ).toEqual(["b-1"]);
+    woken.length = 0;
+    await apply(mcp, record("a-1", "a", { revision: "2" }));
+    await eventually("owner-a woken", () => (woken.includes("owner-a") ? true : undefined));
+    expect(caches.view("owner-a", mcp).list(records("a"))?.[0]?.labels.revision).toBe("2");
+    await KubeClient.for(mcp).delete({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "b-1" });
+    await eventually("b-1 gone", () =>
+      caches.view("owner-b", mcp).list(records("b"))?.length === 0 ? true : undefined,
+    );
+    expect(woken.filter((o) => o === "owner-b").length).toBeGreaterThan(0);
+    // owner-a was woken by its own record only, never by b-1's coming and going.
+    expect(woken.filter((o) => o === "owner-a").length).toBe(1);
+  });
+
+  it("a record moved to another group wakes the owners of both", async () => {
+    woken.length = 0;
+    await apply(mcp, { ...record("a-1", "b", { revision: "2" }) });
+    await eventually("both woken", () =>
+      woken.includes("owner-a") && woken.includes("owner-b") ? true : undefined,
+    );
+    expect(caches.view("owner-a", mcp).list(records("a"))).toEqual([]);
+    expect(
+      caches
+        .view("owner-b", mcp)
+        .list(records("b"))
+        ?.map((o) => o.name),
+    ).toEqual(["a-1"]);
+  });
+});
