@@ -13,22 +13,37 @@ import { objectKey, type Informer } from "../cache/informer.js";
 import { informerFor, withoutManagedFields } from "../cache/kube-informer.js";
 import { apiVersionOf, configApiVersionOf, type Provider } from "../descriptors/provider.js";
 import { requestKey } from "./types.js";
+import type { AddReason } from "./workqueue.js";
 
 export interface ControllerClusters {
   platform: KubeConfig;
   onboarding: KubeConfig;
 }
 
-/** Reconcile on spec, deletion, finalizer and operation-annotation changes; not on our own status writes. */
-export function needsReconcile(obj: ApiObject, previous: ApiObject | undefined): boolean {
-  if (!previous) return true;
+/**
+ * Whether an update of an API object needs a reconcile, and why. Spec (generation), deletion
+ * and a user's operation annotation are input: they run at once, even while the object backs
+ * off from a failure. Finalizer changes (spe's own, mostly) and the removal of a spent
+ * `reconcile` annotation (spe's own) are not. Our own status writes are neither.
+ */
+export function reconcileReason(obj: ApiObject, previous: ApiObject | undefined): AddReason | undefined {
+  if (!previous) return "input";
   const m = obj.metadata;
   const p = previous.metadata;
+  if (m.generation !== p.generation || m.deletionTimestamp !== p.deletionTimestamp) return "input";
+  const operation = m.annotations?.[OPERATION_ANNOTATION];
+  const before = p.annotations?.[OPERATION_ANNOTATION];
+  if (operation !== before) return operation !== undefined || before === "ignore" ? "input" : undefined;
+  if (JSON.stringify(m.finalizers ?? []) !== JSON.stringify(p.finalizers ?? [])) return "observed";
+  return undefined;
+}
+
+/** A config change that reconciles depend on: its spec (generation), or its coming and going. */
+function configChanged(obj: KubernetesObject, previous: KubernetesObject | undefined): boolean {
+  const m = obj.metadata;
+  const p = previous?.metadata;
   return (
-    m.generation !== p.generation ||
-    m.deletionTimestamp !== p.deletionTimestamp ||
-    JSON.stringify(m.finalizers ?? []) !== JSON.stringify(p.finalizers ?? []) ||
-    m.annotations?.[OPERATION_ANNOTATION] !== p.annotations?.[OPERATION_ANNOTATION]
+    m?.generation !== p?.generation || m?.uid !== p?.uid || m?.deletionTimestamp !== p?.deletionTimestamp
   );
 }
 
@@ -60,7 +75,7 @@ export class ProviderController {
   constructor(
     readonly provider: Provider,
     private readonly clusters: ControllerClusters,
-    private readonly enqueue: (key: string) => void,
+    private readonly enqueue: (key: string, reason: AddReason) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -78,7 +93,7 @@ export class ProviderController {
 
   /** Every API object of this provider: a config (or something it references) changed. */
   enqueueAll(): void {
-    for (const obj of this.apiInformer?.list() ?? []) this.enqueue(this.keyOf(asApi(obj)));
+    for (const obj of this.apiInformer?.list() ?? []) this.enqueue(this.keyOf(asApi(obj)), "input");
   }
 
   apiObjects(): ApiObjectCache {
@@ -123,8 +138,8 @@ export class ProviderController {
       add: () => {
         this.enqueueAll();
       },
-      update: () => {
-        this.enqueueAll();
+      update: (obj, previous) => {
+        if (configChanged(obj, previous)) this.enqueueAll();
       },
       delete: () => {
         this.enqueueAll();
@@ -138,15 +153,16 @@ export class ProviderController {
     this.apiInformer.addHandlers({
       add: (obj) => {
         this.seen(obj);
-        this.enqueue(this.keyOf(asApi(obj)));
+        this.enqueue(this.keyOf(asApi(obj)), "input");
       },
       update: (obj, previous) => {
         this.seen(obj);
-        if (needsReconcile(asApi(obj), previous && asApi(previous))) this.enqueue(this.keyOf(asApi(obj)));
+        const reason = reconcileReason(asApi(obj), previous && asApi(previous));
+        if (reason) this.enqueue(this.keyOf(asApi(obj)), reason);
       },
       delete: (obj) => {
         this.unseen.delete(objectKey(obj));
-        this.enqueue(this.keyOf(asApi(obj)));
+        this.enqueue(this.keyOf(asApi(obj)), "input");
       },
     });
     await this.configInformer.start();

@@ -85,6 +85,39 @@ describe("WorkQueue", () => {
     expect(q.numRequeues("a")).toBe(0);
   });
 
+  it("holds a key backing off from a failure: observed changes and polls neither bypass nor reset it", async () => {
+    const q = queue();
+    q.addRateLimited("a"); // 5 ms
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await q.get()).toBe("a");
+    q.done("a");
+    q.addRateLimited("a"); // 10 ms
+    expect(q.isBackingOff("a")).toBe(true);
+    q.add("a");
+    q.add("a", "observed");
+    q.addAfter("a", 1);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(q.len()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(q.len()).toBe(1);
+    expect(q.isBackingOff("a")).toBe(false);
+    expect(q.numRequeues("a")).toBe(2);
+  });
+
+  it("runs a key backing off at once when an input changes, keeping its failure count", async () => {
+    const q = queue();
+    q.addRateLimited("a");
+    q.addRateLimited("a"); // the retry is 10 ms away
+    q.add("a", "input");
+    expect(q.len()).toBe(1);
+    expect(q.isBackingOff("a")).toBe(false);
+    expect(await q.get()).toBe("a");
+    q.done("a");
+    await vi.advanceTimersByTimeAsync(100);
+    expect(q.len()).toBe(0); // the retry it replaced is gone
+    expect(q.numRequeues("a")).toBe(2);
+  });
+
   it("on shutDown releases waiting workers, hands out nothing more and drops delayed keys", async () => {
     const q = queue();
     const waiting = q.get();
@@ -237,6 +270,51 @@ describe("runWorkers", () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(maxActive).toBe(1);
     expect(r.calls).toHaveLength(2);
+    q.shutDown();
+    await running;
+  });
+
+  it("a failure absorbs what watches saw while it ran (its own writes' echo): the retry waits for the backoff", async () => {
+    const q = queue();
+    const rec = recorder();
+    const r = reconcilerOf(async () => {
+      // The failing reconcile's own writes (a rollback, say) come back as watch events.
+      q.add("p/ns/a", "observed");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      q.add("p/ns/a", "observed");
+      throw new Error("UPGRADE FAILED");
+    });
+    const running = runWorkers(q, 1, r, { metrics: rec.metrics });
+    q.add("p/ns/a", "input");
+    await vi.advanceTimersByTimeAsync(50); // 1st run fails; retry in 5 ms
+    q.add("p/ns/a"); // a late echo
+    await vi.advanceTimersByTimeAsync(4);
+    expect(r.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1 + 50); // 2nd run at 5 ms; retry in 10 ms
+    await vi.advanceTimersByTimeAsync(10 + 50); // 3rd; retry in 20 ms
+    expect(r.calls).toHaveLength(3);
+    expect(rec.outcomes).toEqual(["error", "error", "error"]);
+    q.shutDown();
+    await running;
+  });
+
+  it("an input change while a failing reconcile runs is reconciled right after it", async () => {
+    const q = queue();
+    const r = reconcilerOf(async (_req, n) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (n === 1) throw new Error("UPGRADE FAILED");
+      return {};
+    });
+    const running = runWorkers(q, 1, r);
+    q.add("p/ns/a", "input");
+    await vi.advanceTimersByTimeAsync(10);
+    q.add("p/ns/a", "input"); // the user fixed the spec meanwhile
+    await vi.advanceTimersByTimeAsync(40);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.calls).toHaveLength(2);
+    expect(q.isBackingOff("p/ns/a")).toBe(false);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(q.numRequeues("p/ns/a")).toBe(0);
     q.shutDown();
     await running;
   });

@@ -16,6 +16,14 @@ export interface WorkQueueMetrics {
   retried(): void;
 }
 
+/**
+ * Why a key is added. `input`: something a reconcile takes as input changed (the API object's
+ * spec, its config, a Secret it references, the descriptor); it runs now, even while the key
+ * backs off from a failure. `observed`: a watch saw something the key deployed change; spe's
+ * own writes look exactly like that, so it never cuts a backoff short (the retry sees it).
+ */
+export type AddReason = "input" | "observed";
+
 export interface WorkQueueOptions {
   rateLimiter?: RateLimiter;
   metrics?: WorkQueueMetrics;
@@ -30,6 +38,10 @@ export class WorkQueue {
   private readonly processing = new Map<string, number>();
   private readonly addedAt = new Map<string, number>();
   private readonly waiting = new Map<string, { readyAt: number; timer: NodeJS.Timeout }>();
+  /** Keys backing off from a failure: their retry is the one in `waiting`. */
+  private readonly backingOff = new Set<string>();
+  /** Keys re-added while processing because an input changed: a failure does not absorb them. */
+  private readonly inputChanged = new Set<string>();
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private readonly drained: (() => void)[] = [];
   private shuttingDown = false;
@@ -43,9 +55,17 @@ export class WorkQueue {
     this.now = options.now ?? Date.now;
   }
 
-  /** Queue `key` unless it is already waiting; a key being processed is queued again after done(). */
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
+  /**
+   * Queue `key` unless it is already waiting; a key being processed is queued again after
+   * done(). A key backing off from a failure waits for its retry unless an input changed.
+   */
+  add(key: string, reason: AddReason = "observed"): void {
+    if (this.shuttingDown) return;
+    if (reason === "input") {
+      this.endBackoff(key);
+      if (this.processing.has(key)) this.inputChanged.add(key);
+    } else if (this.backingOff.has(key)) return;
+    if (this.dirty.has(key)) return;
     this.metrics?.added();
     this.dirty.add(key);
     this.addedAt.set(key, this.now());
@@ -56,33 +76,65 @@ export class WorkQueue {
 
   /** Add `key` after `ms`; of several pending delays for one key the earliest wins. */
   addAfter(key: string, ms: number): void {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.backingOff.has(key)) return;
     if (ms <= 0) {
       this.add(key);
       return;
     }
-    const readyAt = this.now() + ms;
     const pending = this.waiting.get(key);
-    if (pending && pending.readyAt <= readyAt) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.waiting.delete(key);
-      this.add(key);
-    }, ms);
-    timer.unref();
-    this.waiting.set(key, { readyAt, timer });
+    if (pending && pending.readyAt <= this.now() + ms) return;
+    this.schedule(key, ms);
   }
 
-  /** Add `key` after the rate limiter's delay; counts as a retry. */
+  /**
+   * Retry `key` after the rate limiter's delay; counts as a retry. Until then only an input
+   * change queues it: what watches saw meanwhile (spe's own writes among it) waits for the
+   * retry, which reads the world anyway. A retry replaces any poll scheduled before.
+   */
   addRateLimited(key: string): void {
     if (this.shuttingDown) return;
     this.metrics?.retried();
-    this.addAfter(key, this.rateLimiter.when(key));
+    const delay = this.rateLimiter.when(key);
+    // An input changed while the failed reconcile ran: that runs next, not the retry.
+    if (this.inputChanged.has(key) && this.dirty.has(key)) return;
+    if (this.processing.has(key) && this.dirty.delete(key)) this.addedAt.delete(key);
+    if (delay <= 0) {
+      this.add(key);
+      return;
+    }
+    this.backingOff.add(key);
+    this.schedule(key, delay);
   }
 
   /** The key succeeded (or gave up): reset its backoff. Does not remove it from the queue. */
   forget(key: string): void {
     this.rateLimiter.forget(key);
+    this.endBackoff(key);
+  }
+
+  /** Whether `key` waits for a retry after a failure (only an input change queues it sooner). */
+  isBackingOff(key: string): boolean {
+    return this.backingOff.has(key);
+  }
+
+  private schedule(key: string, ms: number): void {
+    const pending = this.waiting.get(key);
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.waiting.delete(key);
+      this.backingOff.delete(key);
+      this.add(key);
+    }, ms);
+    timer.unref();
+    this.waiting.set(key, { readyAt: this.now() + ms, timer });
+  }
+
+  /** Drops a pending failure retry of `key` (it runs now, or succeeded). */
+  private endBackoff(key: string): void {
+    if (!this.backingOff.delete(key)) return;
+    const pending = this.waiting.get(key);
+    if (pending) clearTimeout(pending.timer);
+    this.waiting.delete(key);
   }
 
   numRequeues(key: string): number {
@@ -128,6 +180,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
+    this.backingOff.clear();
     for (const resolve of this.getters.splice(0)) resolve(undefined);
     if (this.processing.size === 0) this.notifyDrained();
   }
@@ -146,6 +199,7 @@ export class WorkQueue {
     const now = this.now();
     this.processing.set(key, now);
     this.dirty.delete(key);
+    this.inputChanged.delete(key);
     this.metrics?.started((now - (this.addedAt.get(key) ?? now)) / 1000);
     this.addedAt.delete(key);
     this.metrics?.depth(this.queue.length);

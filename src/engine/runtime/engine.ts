@@ -22,7 +22,7 @@ import { ReferenceWatches } from "../cache/reference-watch.js";
 import { SettledKeys } from "../cache/settled.js";
 import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
 import type { Reconciler, Request, Result } from "../queue/types.js";
-import { runWorkers, WorkQueue, type ReconcileMetrics } from "../queue/workqueue.js";
+import { runWorkers, WorkQueue, type AddReason, type ReconcileMetrics } from "../queue/workqueue.js";
 
 export interface EngineOptions {
   platform: KubeConfig;
@@ -87,16 +87,18 @@ export class Engine implements Reconciler {
           metrics.apiRequest(r.host, r.method, r.code);
         })
       : () => undefined;
+    // What the target watches see includes spe's own writes (a rollback's release Secrets,
+    // its objects): it never cuts a failure's backoff short.
     this.targets = new TargetCaches(
       (key) => {
-        this.wake(key);
+        this.wake(key, "observed");
       },
       options.logger.child({ component: "target-watch" }),
     );
     const references = new ReferenceWatches(
       options.platform,
       (key) => {
-        this.wake(key);
+        this.wake(key, "input");
       },
       options.logger.child({ component: "reference-watch" }),
     );
@@ -110,9 +112,9 @@ export class Engine implements Reconciler {
   }
 
   /** Something `key` depends on changed: queue it, and its next reconcile runs in full. */
-  private wake(key: string): void {
+  private wake(key: string, reason: AddReason): void {
     this.settled.wake(key);
-    this.queue.add(key);
+    this.queue.add(key, reason);
   }
 
   /** Starts the reconcile workers. Providers are added with setProviders. */
@@ -190,8 +192,8 @@ export class Engine implements Reconciler {
     const controller = new ProviderController(
       provider,
       { platform, onboarding },
-      (key) => {
-        this.wake(key);
+      (key, reason) => {
+        this.wake(key, reason);
       },
       logger,
     );
