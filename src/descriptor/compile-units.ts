@@ -68,6 +68,7 @@ function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledU
     chart: templ(u.helm.chart, [...p, "chart"], sink, info),
     releaseName: templ(u.helm.releaseName ?? u.name, [...p, "releaseName"], sink, info),
     createNamespace: u.helm.createNamespace,
+    adopt: u.helm.adopt,
     values: helmValues(u.helm.values, [...p, "values"], sink, info),
   };
 }

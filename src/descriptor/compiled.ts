@@ -2,7 +2,7 @@
 import type { Expression } from "./expr.js";
 import type { IssuePath } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
-import type { DeletionPolicy, ReadinessRule } from "./plan.js";
+import type { AdoptPolicy, DeletionPolicy, ReadinessRule } from "./plan.js";
 import type { CompiledTemplate } from "./template.js";
 import type { Validators } from "./validators.js";
 import type { GroupKind } from "./types.gen.js";
@@ -68,6 +68,7 @@ export interface CompiledUnit {
     chart: CompiledTemplate;
     releaseName: CompiledTemplate;
     createNamespace: boolean;
+    adopt: AdoptPolicy;
     values: CompiledTemplate;
   };
   manifests?: CompiledTemplate[];

@@ -33,12 +33,19 @@ export interface ChartRef {
   version?: string;
 }
 
+/**
+ * What an install or upgrade does with an object of the chart that exists without this
+ * release's ownership metadata: `ifUnowned` takes it when no owner's metadata is on it.
+ */
+export type AdoptPolicy = "ifUnowned" | "never";
+
 export interface HelmReleasePlan {
   releaseName: string;
   namespace: string;
   chart: ChartRef;
   values: JsonObject;
   createNamespace: boolean;
+  adopt: AdoptPolicy;
 }
 
 export type DeletionPolicy = "delete" | "orphan";

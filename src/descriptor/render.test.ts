@@ -75,10 +75,17 @@ describe("render", () => {
         releaseName: "core",
         namespace: "sample-system",
         createNamespace: true,
+        adopt: "ifUnowned",
         chart: { repo: "https://charts.invalid", name: "sample", version: "1.2.3" },
         values: { replicas: 2, image: "registry.invalid/sample:1.2" },
       },
     });
+  });
+
+  it("adopts unowned objects unless the unit says never", () => {
+    const d = set(baseDescriptor(), "spec.deploy.0.helm.adopt", "never");
+    const plan = renderUnit(compile(d), "core", ctx);
+    expect(plan.type === "helm" && plan.helm.adopt).toBe("never");
   });
 
   it("renders forEach manifests into the unit's namespace", () => {

@@ -68,6 +68,7 @@ function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>,
       chart,
       values: values as JsonObject,
       createNamespace: helm.createNamespace,
+      adopt: helm.adopt,
     },
   };
 }

@@ -196,6 +196,8 @@ export interface HelmUnit {
   releaseName?: Template;
   /** Create the release namespace if missing. */
   createNamespace: boolean;
+  /** What an install or upgrade does with an object of the chart that exists already without this release's ownership metadata. ifUnowned takes it into the release when it carries no owner's metadata at all (no helm release annotations, no app.kubernetes.io/managed-by other than Helm, no controller owner reference), such as an object re-created after an uninstall; an object of another owner is never taken and fails the install. never: every such object fails the install, as with helm's defaults. */
+  adopt: "ifUnowned" | "never";
   /** The release values: an object whose values may be ${…} mappings, or one ${…} expression yielding an object (e.g. the values of the selected version in the config). */
   values: Record<string, unknown> | string;
 }

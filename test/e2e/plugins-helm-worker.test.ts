@@ -75,6 +75,7 @@ function unit(chart: string, release: string): HelmUnitPlan {
       chart: { path: chart },
       values: { message: "hi" },
       createNamespace: true,
+      adopt: "ifUnowned",
     },
   };
 }

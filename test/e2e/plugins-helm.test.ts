@@ -50,6 +50,7 @@ function unit(
       chart: { path: opts.chart ?? "demo-service" },
       values,
       createNamespace: true,
+      adopt: "ifUnowned",
     },
   };
 }

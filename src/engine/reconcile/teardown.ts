@@ -90,6 +90,7 @@ function recordedPlan(unit: CompiledUnit, record: UnitRecord | undefined): UnitP
       chart: {},
       values: {},
       createNamespace: false,
+      adopt: "never",
     },
   };
 }

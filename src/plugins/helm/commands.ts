@@ -71,7 +71,7 @@ export async function upgradeInstall(
     existing?: WorkerRequest["existing"];
   },
 ): Promise<{ release: WorkerRelease; applied: AppliedObject[] }> {
-  const { chart, values, createNamespace, releaseName } = unit.helm;
+  const { chart, values, createNamespace, releaseName, adopt } = unit.helm;
   const what = `helm upgrade --install ${releaseName}`;
   const res = await inv.helm.call(
     "upgradeInstall",
@@ -84,6 +84,7 @@ export async function upgradeInstall(
       timeoutSeconds: opts.timeoutSeconds,
       historyMax: HISTORY_MAX,
       ...(opts.existing ? { existing: opts.existing } : {}),
+      ...(adopt === "ifUnowned" ? { adopt } : {}),
     },
     { ...signalOf(inv), failure: opts.failure, what },
   );

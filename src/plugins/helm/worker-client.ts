@@ -78,6 +78,8 @@ export interface WorkerRequest {
   revision?: number;
   /** What spe just read of the release, so upgradeInstall need not read it again (none, uninstalled, live). */
   existing?: "none" | "uninstalled" | "live";
+  /** upgradeInstall takes existing objects without any owner's metadata into the release (worker/adopt.go). */
+  adopt?: "ifUnowned";
 }
 
 /** The apiserver's answer for one object helm applied: metadata enough for the watch fingerprint. */

@@ -177,8 +177,35 @@ func (w *worker) upgradeInstall(ctx context.Context, cfg *action.Configuration, 
 		return nil, err
 	}
 	if existing != existingLive {
-		return w.install(ctx, cfg, req, vals, existing == existingUninstalled)
+		return w.adopting(cfg, req, func() (ri.Releaser, error) {
+			return w.install(ctx, cfg, req, vals, existing == existingUninstalled)
+		})
 	}
+	return w.adopting(cfg, req, func() (ri.Releaser, error) { return w.upgrade(ctx, cfg, req, vals) })
+}
+
+// adopting runs an install or upgrade. When helm refuses an existing object for want of this
+// release's ownership metadata and the request adopts unowned objects (adopt.go), those
+// among the objects helm checked are adopted and the action runs once more; helm's check
+// still refuses objects of another owner, naming them.
+func (w *worker) adopting(cfg *action.Configuration, req *request, run func() (ri.Releaser, error)) (ri.Releaser, error) {
+	rel, err := run()
+	rec, ok := cfg.KubeClient.(*recordingClient)
+	if req.Adopt != adoptIfUnowned || !ok || !isOwnershipConflict(err) {
+		return rel, err
+	}
+	adopted, adoptErr := adoptUnowned(rec.lastBuilt(), req.Release, req.Namespace)
+	if adoptErr != nil {
+		return nil, errors.Join(err, adoptErr)
+	}
+	if len(adopted) == 0 {
+		return rel, err
+	}
+	w.logger.Info("adopted objects that had no owner", "release", req.Release, "namespace", req.Namespace, "objects", adopted)
+	return run()
+}
+
+func (w *worker) upgrade(ctx context.Context, cfg *action.Configuration, req *request, vals common.Values) (ri.Releaser, error) {
 	up := action.NewUpgrade(cfg)
 	up.Namespace = req.Namespace
 	up.Timeout = timeoutOf(req)

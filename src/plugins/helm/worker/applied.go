@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"sync"
 
 	"helm.sh/helm/v4/pkg/kube"
@@ -31,6 +32,9 @@ type recordingClient struct {
 	*kube.Client
 	mu      sync.Mutex
 	applied map[string]appliedObject
+	// built is what the last Build made of a manifest: for an install or upgrade that helm
+	// refused over an existing object, the objects it checked (the release's, built last).
+	built kube.ResourceList
 }
 
 func newRecordingClient(c *kube.Client) *recordingClient {
@@ -51,6 +55,20 @@ func (r *recordingClient) Update(original, target kube.ResourceList, options ...
 		r.record(target)
 	}
 	return res, err
+}
+
+func (r *recordingClient) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
+	list, err := r.Client.Build(reader, validate)
+	r.mu.Lock()
+	r.built = list
+	r.mu.Unlock()
+	return list, err
+}
+
+func (r *recordingClient) lastBuilt() kube.ResourceList {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.built
 }
 
 func (r *recordingClient) record(list kube.ResourceList) {

@@ -45,6 +45,9 @@ type request struct {
 	// Existing is what spe just read of the release for upgradeInstall (existingNone,
 	// existingUninstalled, existingLive: any other status); empty: the worker reads it.
 	Existing string `json:"existing,omitempty"`
+	// Adopt is adoptIfUnowned for an upgradeInstall that takes existing objects without any
+	// owner's metadata into the release (adopt.go); empty: helm's check refuses them.
+	Adopt string `json:"adopt,omitempty"`
 }
 
 const (
