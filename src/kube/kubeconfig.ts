@@ -1,7 +1,7 @@
 /**
  * Which cluster to talk to and as whom: a kubeconfig loaded from a file, from text or
  * from the pod's service account. Method names follow @kubernetes/client-node's
- * KubeConfig, whose place this takes (importing that package costs ~84 MiB per process).
+ * KubeConfig, whose place this takes (importing that package costs much memory per process).
  * This is only the model; transport.ts turns it into connections.
  */
 import { existsSync, readFileSync } from "node:fs";

@@ -36,8 +36,8 @@ async function filesOf(dir: string): Promise<string[]> {
  * would read and hash its files N times. The digest is reused while no file
  * was added, removed, resized or touched (stat only; contents are read again
  * once anything moved), and the files are looked at again at most once a
- * second: at 1,000 objects that walk (a readdir and a stat per file, several
- * times per reconcile) was a steady cost of its own.
+ * second: with many objects that walk (a readdir and a stat per file, several
+ * times per reconcile) was a steady cost of its own (bench/results/analysis.md).
  */
 const digests = new Map<string, { fingerprint: string; digest: string; checkedAt: number }>();
 const RECHECK_MS = 1_000;

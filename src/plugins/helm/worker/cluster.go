@@ -21,9 +21,8 @@ import (
 )
 
 // Client-side rate limit per target cluster; off by default. One worker serves every
-// release of a cluster, so any fixed rate caps how fast releases install: at 100 requests
-// per second (about ten per install) 1,000 releases took 100 s while the machine sat half
-// idle (bench/results/analysis.md). The apiserver's priority and fairness protects it, and
+// release of a cluster, so any fixed rate caps how fast releases install while the machine
+// sits idle (bench/results/analysis.md). The apiserver's priority and fairness protects it, and
 // SIG API Machinery recommends relying on it; controller-runtime dropped its client-side
 // default the same way (kubernetes-sigs/controller-runtime#3119). --qps re-enables one.
 var (
@@ -79,8 +78,9 @@ func newCluster(kubeconfig string) (*cluster, error) {
 // capabilities reads the server version and API versions afresh, as the helm binary does
 // for every action (charts may test .Capabilities.APIVersions for a CRD installed a moment
 // ago). The API versions come from the discovery documents, which are fetched and parsed
-// again only when the apiserver says they changed (ETag): a full read was 8 % of the
-// worker's CPU at 1,000 installs, and two large responses per install for the apiserver.
+// again only when the apiserver says they changed (ETag): a full read per action showed in
+// the worker's CPU profile at scale (bench/results/analysis.md), and cost the apiserver two
+// large responses per install.
 // Actions that start while a read is in flight share its answer.
 func (c *cluster) capabilities() (*common.Capabilities, error) {
 	caps, err, _ := c.capsRead.Do("", func() (any, error) { return c.readCapabilities() })

@@ -2,9 +2,9 @@
 //
 // Why a worker and not the helm binary: a `helm upgrade --install` process pays
 // process start, kubeconfig loading, API discovery and client set-up again for
-// every release (about 0.26 CPU-s each on a 2-core machine, measured in
-// bench/). One long-lived process keeps those per target cluster and runs each
-// action as a function call of the same Helm SDK the helm binary is built from.
+// every release (docs/adr/0004-helm-worker-process.md has the measurements). One
+// long-lived process keeps those per target cluster and runs each action as a
+// function call of the same Helm SDK the helm binary is built from.
 //
 // Protocol: one JSON request per line on stdin, one JSON response per line on
 // stdout (protocol.go). Requests run concurrently; a response carries the id of
@@ -37,18 +37,17 @@ func main() {
 	flag.Parse()
 	clusterQPS, clusterBurst = float32(*qps), *burst
 	// Garbage is collected at half Go's default heap growth unless GOGC says otherwise: the
-	// worker's heap is mostly short-lived rendering and JSON, and spe's footprint counts it
-	// (bench/results/analysis.md: 94 MiB peak at 1,000 installs with the default, CPU per
-	// install unchanged within noise at 50).
+	// worker's heap is mostly short-lived rendering and JSON, and spe's footprint counts it;
+	// CPU per install did not measurably change (bench/results/analysis.md).
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
 	// A soft limit on the memory the Go runtime holds (heap, stacks, metadata; not the
 	// binary's own pages): past it the collector runs sooner instead of letting the heap grow
-	// by GOGC. Rendering charts side by side makes short-lived garbage in bursts; at 1,000
-	// installs, 4 at a time, the limit took the worker's peak from 84 to 71-73 MiB for 0-15 %
-	// more worker CPU (bench/results/analysis.md), where GOGC=25 cost 44 %. It is soft: a
-	// larger chart whose live heap needs more gets it, at the cost of more frequent collection.
+	// by GOGC. Rendering charts side by side makes short-lived garbage in bursts; the limit
+	// lowers the worker's peak for little more CPU, where a lower GOGC for the same peak cost
+	// far more (bench/results/analysis.md, "Helm worker memory"). It is soft: a larger chart
+	// whose live heap needs more gets it, at the cost of more frequent collection.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}

@@ -16,8 +16,9 @@ import (
 // Before sending objects with fieldValidation=Strict, helm (through kubectl's factory) asks
 // whether the server supports that parameter for each kind, which means downloading and
 // parsing the group version's OpenAPI v3 document. kubectl caches the answer for one command
-// only; in a long-lived worker that parse was 74 % of the CPU of an install (profiled with
-// -cpuprofile). The answer is a fact about the server, so it is cached per cluster here.
+// only; in a long-lived worker that parse dominated the CPU of an install (profiled with
+// -cpuprofile; docs/adr/0004-helm-worker-process.md). The answer is a fact about the
+// server, so it is cached per cluster here.
 // Everything else about validation is kubectl's own: the server still validates strictly,
 // and a server without the parameter still gets client-side schema validation.
 
