@@ -1,12 +1,12 @@
 /**
  * Typed-enough access to any kind on one cluster: discovery (kind → resource path),
- * get, list, server-side apply (optionally dry-run), delete. Raw JSON in and out.
+ * get, list, server-side apply (optionally dry-run), create, merge patch, delete. Raw JSON in and out.
  */
 import type { ManifestObject as KubeObject, ObjectRef } from "./object.js";
 import { KubeApiError, isNotFound, request, type HttpRequest } from "./http.js";
 import { KubeConfig } from "./kubeconfig.js";
 
-export { KubeApiError, isNotFound } from "./http.js";
+export { KubeApiError, isNotFound, type StatusCause } from "./http.js";
 
 interface ApiResource {
   name: string;
@@ -156,10 +156,44 @@ export class KubeClient {
     return body as KubeObject;
   }
 
-  /** Deletes the object; false when it was already gone. Does not wait for finalizers. */
-  async delete(ref: ObjectRef, propagationPolicy = "Background"): Promise<boolean> {
+  /** Creates the object; with dryRun only asks whether the server would (validation and admission run). */
+  async create(obj: KubeObject, opts: { manager: string; dryRun?: boolean }): Promise<KubeObject> {
+    const ref = refOf(obj);
+    const params = { fieldManager: opts.manager, dryRun: opts.dryRun ? "All" : undefined };
+    const body = await this.send({
+      method: "POST",
+      path: (await this.collectionPath(ref.apiVersion, ref.kind, ref.namespace)) + query(params),
+      body: obj,
+    });
+    return body as KubeObject;
+  }
+
+  /**
+   * A JSON merge patch (RFC 7386) as `manager`: maps merge, lists are replaced whole. What
+   * server-side apply cannot do when a list's keys changed (see plugins/objects/apply-object.ts).
+   */
+  async mergePatch(ref: ObjectRef, patch: Record<string, unknown>, manager: string): Promise<KubeObject> {
+    const body = await this.send({
+      method: "PATCH",
+      path: (await this.path(ref)) + query({ fieldManager: manager }),
+      body: patch,
+      contentType: "application/merge-patch+json",
+    });
+    return body as KubeObject;
+  }
+
+  /**
+   * Deletes the object; false when it was already gone. Does not wait for finalizers.
+   * With `uid`, only that very object (a conflict if the name now holds another).
+   */
+  async delete(ref: ObjectRef, propagationPolicy = "Background", uid?: string): Promise<boolean> {
     try {
-      const body = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy };
+      const body = {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        propagationPolicy,
+        ...(uid ? { preconditions: { uid } } : {}),
+      };
       await this.send({ method: "DELETE", path: await this.path(ref), body });
       return true;
     } catch (err) {

@@ -49,12 +49,22 @@ function told(outcome: RequestOutcome): void {
   for (const observer of observers) observer(outcome);
 }
 
-/** A failed API call: HTTP status plus the Status object's reason and message. */
+/** One field the apiserver named in a rejection (metav1.StatusCause). */
+export interface StatusCause {
+  /** e.g. `FieldValueInvalid`, `FieldValueDuplicate`, `FieldValueForbidden`. */
+  reason?: string;
+  message?: string;
+  /** The field's path as the server writes it, e.g. `spec.ports[1].name`. */
+  field?: string;
+}
+
+/** A failed API call: HTTP status plus the Status object's reason, message and causes. */
 export class KubeApiError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
     message: string,
+    readonly causes: readonly StatusCause[] = [],
   ) {
     super(message);
     this.name = "KubeApiError";
@@ -108,12 +118,26 @@ function open(
   });
 }
 
+function causesOf(details: unknown): StatusCause[] {
+  const causes = (details as { causes?: unknown } | undefined)?.causes;
+  if (!Array.isArray(causes)) return [];
+  return causes.flatMap((c: unknown): StatusCause[] => {
+    if (typeof c !== "object" || c === null) return [];
+    const out: StatusCause = {};
+    for (const key of ["reason", "message", "field"] as const) {
+      const value = (c as Record<string, unknown>)[key];
+      if (typeof value === "string") out[key] = value;
+    }
+    return [out];
+  });
+}
+
 function errorOf(status: number, body: unknown, req: { method: string; path: string }): KubeApiError {
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const reason = typeof fields.reason === "string" ? fields.reason : `HTTP${status}`;
   const message =
     typeof fields.message === "string" ? fields.message : `${req.method} ${req.path}: HTTP ${status}`;
-  return new KubeApiError(status, reason, message);
+  return new KubeApiError(status, reason, message, causesOf(fields.details));
 }
 
 interface Exchange {

@@ -9,7 +9,8 @@ export type {
   UnitScope,
 } from "./types.js";
 export { computeStatus, type StatusResult } from "./kstatus/kstatus.js";
-export { detectDrift, ownershipMatches } from "./objects/drift.js";
+export { detectDrift, ownershipMatches, refKey } from "./objects/drift.js";
+export { describeObject, ObjectsNotApplied, type ObjectFailure } from "./objects/apply-object.js";
 export {
   MANAGED_BY_LABEL,
   OWNER_LABEL,

@@ -15,6 +15,7 @@ import type {
   UnitScope,
   WatchSpec,
 } from "../../plugins/types.js";
+import { ObjectsNotApplied, refKey, type ObjectFailure } from "../../plugins/index.js";
 
 export type UnitAction = "none" | "create" | "update" | "waiting";
 
@@ -32,6 +33,8 @@ export interface DeployReport {
   outputs: Record<string, UnitOutputs>;
   /** Drift that this reconcile found and corrected (units updated because live state moved). */
   corrected: DriftEntry[];
+  /** Objects that could not be applied, by unit; the reconcile is retried with backoff. */
+  failures: { unit: string; failure: ObjectFailure }[];
   objects: ObjectStatus[];
   /** The sets of records the units' plugins keep, to be watched beside the objects. */
   watches: WatchSpec[];
@@ -76,22 +79,36 @@ async function act(
   return "none";
 }
 
-async function deployOne(
-  plan: UnitPlan,
-  plugins: PluginSet,
-  scope: UnitScope,
-): Promise<{ action: UnitAction; before: Observation; after: Observation }> {
+interface UnitOutcome {
+  action: UnitAction;
+  before: Observation;
+  after: Observation;
+  failures: readonly ObjectFailure[];
+}
+
+async function deployOne(plan: UnitPlan, plugins: PluginSet, scope: UnitScope): Promise<UnitOutcome> {
   const plugin = pluginFor(plugins, plan);
   const before = await plugin.observe(plan, scope);
   let action: UnitAction;
+  let failures: readonly ObjectFailure[] = [];
   try {
     action = await act(plugin, plan, scope, before);
   } catch (err) {
-    throw new UnitError(plan.name, before.exists ? "update" : "create", err);
+    action = before.exists ? "update" : "create";
+    // Some objects were refused, the others applied: go on, and name the refused ones.
+    if (!(err instanceof ObjectsNotApplied)) throw new UnitError(plan.name, action, err);
+    failures = err.failures;
   }
   // Observe again after a change: outputs (release revision, chart version) and readiness move on.
   const after = action === "none" ? before : await plugin.observe(plan, scope);
-  return { action, before, after };
+  return { action, before, after, failures };
+}
+
+/** The drift this reconcile corrected: what was found, less the objects that could not be applied. */
+function correctedOf(outcome: UnitOutcome): DriftEntry[] {
+  if (outcome.action !== "update") return [];
+  const failed = new Set(outcome.failures.map((f) => refKey(f.object)));
+  return outcome.before.drift.filter((d) => !failed.has(refKey(d.object)));
 }
 
 function renderOrWait(
@@ -117,6 +134,7 @@ export async function deployUnits(
     units: [],
     outputs: {},
     corrected: [],
+    failures: [],
     objects: [],
     watches: [],
     ready: true,
@@ -140,9 +158,11 @@ export async function deployUnits(
       report.ready = false;
       continue;
     }
-    const { action, before, after } = await deployOne(rendered.plan, plugins, scope);
+    const outcome = await deployOne(rendered.plan, plugins, scope);
+    const { action, after, failures } = outcome;
     report.outputs[unit.name] = after.outputs;
-    if (action === "update") report.corrected.push(...before.drift);
+    report.corrected.push(...correctedOf(outcome));
+    report.failures.push(...failures.map((failure) => ({ unit: unit.name, failure })));
     report.objects.push(...after.objects);
     report.watches.push(...pluginFor(plugins, rendered.plan).watches(rendered.plan, scope));
     if (action !== "none") report.changed.push(unit.name);

@@ -19,6 +19,7 @@ import {
 import type { ClusterAccess } from "../access/resolver.js";
 import { KubeClient } from "../../kube/client.js";
 import type { ObjectRef, TargetCache, UnitScope } from "../../plugins/types.js";
+import { ObjectsNotApplied } from "../../plugins/index.js";
 import { operationOf, type ApiObject } from "../status/api-object.js";
 import {
   configNotResolved,
@@ -85,6 +86,21 @@ interface Resolved {
 /** What a reconcile deployed, for the target watches: its objects and its plugins' records. */
 function deployedBy(report: DeployReport): Deployed {
   return { objects: report.objects, watches: report.watches };
+}
+
+/** What follows a deploy whose status is written: `version` is the API object's after the write. */
+function outcomeOf(
+  report: DeployReport,
+  version: string | undefined,
+  poll: number,
+): { result: Result; converged?: string } {
+  // The status names them; the error retries the object with backoff.
+  if (report.failures.length > 0) throw new ObjectsNotApplied(report.failures.map((f) => f.failure));
+  if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS) } };
+  const untouched = report.changed.length === 0 && report.corrected.length === 0;
+  return untouched && version !== undefined
+    ? { result: { requeueAfter: poll }, converged: version }
+    : { result: { requeueAfter: poll } };
 }
 
 export class ProviderReconciler implements Reconciler {
@@ -277,12 +293,7 @@ export class ProviderReconciler implements Reconciler {
       return { result: await this.failed(draft, err) };
     }
     this.summarize(obj, draft, report, resolved.ctx);
-    const version = await this.commit(draft);
-    if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS) } };
-    const untouched = report.changed.length === 0 && report.corrected.length === 0;
-    return untouched && version !== undefined
-      ? { result: { requeueAfter: poll }, converged: version }
-      : { result: { requeueAfter: poll } };
+    return outcomeOf(report, await this.commit(draft), poll);
   }
 
   private async failed(draft: StatusDraft, err: unknown): Promise<Result> {

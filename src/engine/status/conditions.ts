@@ -41,6 +41,8 @@ export const Reason = {
   TargetUnreachable: "TargetUnreachable",
   DeploySucceeded: "DeploySucceeded",
   DeployFailed: "DeployFailed",
+  /** Objects the apiserver refused; the unit's other objects were applied. */
+  ApplyFailed: "ApplyFailed",
   ResourcesReady: "ResourcesReady",
   ResourcesNotReady: "ResourcesNotReady",
   UserResourcesPresent: "UserResourcesPresent",

@@ -1,17 +1,37 @@
 /** Pure translations of a DeployReport into status parts: conditions, resources, unit records. */
 import type { ObjectStatus } from "../../plugins/types.js";
+import { describeObject, refKey } from "../../plugins/index.js";
 import type { ResourceEntry, UnitRecord } from "./api-object.js";
-import { deployed, resourcesNotReady, resourcesReady, type ConditionInput } from "./conditions.js";
+import {
+  deployed,
+  deployFailed,
+  Reason,
+  resourcesNotReady,
+  resourcesReady,
+  type ConditionInput,
+} from "./conditions.js";
 import type { DeployReport } from "../reconcile/deploy.js";
 
 const MAX_LISTED = 5;
 
-function describeObject(o: ObjectStatus): string {
-  const where = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
-  return `${where}: ${o.phase}${o.message ? ` (${o.message})` : ""}`;
+function describeStatus(o: ObjectStatus): string {
+  return `${describeObject(o)}: ${o.phase}${o.message ? ` (${o.message})` : ""}`;
+}
+
+/** "unit app: ConfigMap ns/settings not applied: <the apiserver's message>", the first few. */
+function describeFailures(report: DeployReport): string {
+  const listed = report.failures
+    .slice(0, MAX_LISTED)
+    .map(
+      ({ unit, failure }) =>
+        `unit ${unit}: ${describeObject(failure.object)} not applied: ${failure.message}`,
+    );
+  const more = report.failures.length - listed.length;
+  return listed.join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
 export function deployedCondition(report: DeployReport): ConditionInput {
+  if (report.failures.length > 0) return deployFailed(describeFailures(report), Reason.ApplyFailed);
   const waiting = report.units.filter((u) => u.action === "waiting");
   if (waiting.length === 0) return deployed("All deploy units applied");
   return deployed(`Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`);
@@ -21,7 +41,7 @@ export function readinessCondition(report: DeployReport): ConditionInput {
   if (report.ready) return resourcesReady();
   const notReady = report.objects.filter((o) => o.phase !== "Current");
   if (notReady.length > 0)
-    return resourcesNotReady(notReady.slice(0, MAX_LISTED).map(describeObject).join("; "));
+    return resourcesNotReady(notReady.slice(0, MAX_LISTED).map(describeStatus).join("; "));
   const waiting = report.units.filter((u) => u.action === "waiting").map((u) => u.name);
   return resourcesNotReady(waiting.length > 0 ? `waiting for ${waiting.join(", ")}` : "not ready yet");
 }
@@ -31,17 +51,25 @@ function groupOf(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
-/** The deployed objects as openMCP lists them; `location` is the target they are on. */
+/**
+ * The deployed objects as openMCP lists them; `location` is the target they are on. One that
+ * could not be applied says so, with the apiserver's reason.
+ */
 export function resourceEntries(report: DeployReport, location: string): ResourceEntry[] {
-  return report.objects.map((o) => ({
-    ...(groupOf(o.apiVersion) === "" ? {} : { apiGroup: groupOf(o.apiVersion) }),
-    kind: o.kind,
-    name: o.name,
-    ...(o.namespace ? { namespace: o.namespace } : {}),
-    phase: o.phase,
-    ...(o.message ? { message: o.message } : {}),
-    location,
-  }));
+  const failed = new Map(report.failures.map(({ failure }) => [refKey(failure.object), failure]));
+  return report.objects.map((o) => {
+    const failure = failed.get(refKey(o));
+    const message = failure ? `not applied: ${failure.message}` : o.message;
+    return {
+      ...(groupOf(o.apiVersion) === "" ? {} : { apiGroup: groupOf(o.apiVersion) }),
+      kind: o.kind,
+      name: o.name,
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      phase: o.phase,
+      ...(message ? { message } : {}),
+      location,
+    };
+  });
 }
 
 export function unitRecords(report: DeployReport): UnitRecord[] {

@@ -50,6 +50,15 @@ export function helmOwnership(obj: KubeObject, release: { name: string; namespac
   return out;
 }
 
+/** The live object carries this release's ownership metadata (helm installed it for the release). */
+export function ownedByRelease(live: KubeObject, release: { name: string; namespace: string }): boolean {
+  const annotations = live.metadata.annotations ?? {};
+  return (
+    annotations["meta.helm.sh/release-name"] === release.name &&
+    annotations["meta.helm.sh/release-namespace"] === release.namespace
+  );
+}
+
 /** Puts namespaced objects without a namespace into the release namespace, as helm does. */
 export async function settleNamespaces(
   client: KubeClient,

@@ -10,6 +10,7 @@ import { desiredHashOf, fingerprintOf } from "../objects/fingerprint.js";
 import { watchedOf } from "../objects/written.js";
 import { KubeClient } from "../../kube/client.js";
 import { observeObjects } from "../objects/observe-objects.js";
+import { applyAll } from "../objects/apply-object.js";
 import type { DeployPlugin, Observation, UnitScope, WatchSpec } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import {
@@ -22,7 +23,7 @@ import {
 } from "./commands.js";
 import { HelmError, isHelmError } from "./errors.js";
 import { recoverRelease, remediate } from "./remediate.js";
-import { helmOwnership, kubeObjects, parseManifest, settleNamespaces } from "./manifest.js";
+import { helmOwnership, kubeObjects, ownedByRelease, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { releaseAbsent, releaseSecrets, watchedRelease, type WatchedRelease } from "./release-watch.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
@@ -338,7 +339,10 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
    * so its stored manifest is what helm would apply again. Server-side apply
    * the drifted objects (all of them when observe did not say which) as helm's
    * own field manager, side by side: no helm operation, no new revision,
-   * deleted objects re-created. False when a real upgrade is needed.
+   * deleted objects re-created. An object the apply cannot converge is written
+   * another way (objects/apply-object.ts); one that cannot be corrected at all
+   * is named in the ObjectsNotApplied thrown after the others were corrected.
+   * False when a real upgrade is needed.
    */
   private async correctDrift(unit: HelmUnitPlan, scope: UnitScope): Promise<boolean> {
     const client = KubeClient.for(scope.kubeconfig);
@@ -350,13 +354,13 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const drifted = this.drifted.get(id);
     this.drifted.delete(id);
     const targets = drifted ? objects.filter((o) => drifted.has(refKey(refOf(o)))) : objects;
-    await Promise.all(
-      (targets.length > 0 ? targets : objects).map(async (obj) => {
-        const applied = await client.apply(obj, { manager: HELM_FIELD_MANAGER, force: true });
-        // Right after a forced apply the live object holds exactly these values for helm's fields.
-        scope.cache?.verifyWritten(refOf(obj), watchedOf(applied), desiredHashOf(obj));
-      }),
-    );
+    // Each object on its own: one the apiserver refuses is named, and the others are still corrected.
+    await applyAll(client, targets.length > 0 ? targets : objects, {
+      manager: HELM_FIELD_MANAGER,
+      owns: (live) => ownedByRelease(live, release),
+      // Right after a forced apply the live object holds exactly these values for helm's fields.
+      applied: (obj, live) => scope.cache?.verifyWritten(refOf(obj), watchedOf(live), desiredHashOf(obj)),
+    });
     return true;
   }
 

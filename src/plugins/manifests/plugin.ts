@@ -1,6 +1,6 @@
 /**
  * The manifests plugin: server-side apply (field manager `spe`, conflicts forced) of a unit's
- * objects in plan order, an inventory on the target to prune what left the plan, deletion in
+ * objects in plan order, object by object past any the apiserver refuses (apply-object.ts), an inventory on the target to prune what left the plan, deletion in
  * reverse order without waiting (the engine requeues and observes).
  */
 import type { KubeObject, ManifestsUnitPlan } from "../../descriptor/plan.js";
@@ -10,6 +10,7 @@ import { watchedOf } from "../objects/written.js";
 import { KubeApiError, KubeClient } from "../../kube/client.js";
 import { ensureNamespaces } from "../objects/namespaces.js";
 import { observeObjects } from "../objects/observe-objects.js";
+import { applyAll, ObjectsNotApplied } from "../objects/apply-object.js";
 import { OWNER_LABEL, ownerHash } from "../objects/owner.js";
 import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope, WatchSpec } from "../types.js";
 import {
@@ -157,14 +158,25 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     await this.record(ctx, before, recorded);
     const namespaces = desired.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []));
     await ensureNamespaces(ctx.client, namespaces, desired, ctx.cache);
-    for (const obj of desired) {
-      scope.signal?.throwIfAborted();
-      const applied = await ctx.client.apply(obj, { manager: FIELD_MANAGER, force: true });
-      // Right after a forced apply the live object holds exactly these values for spe's fields.
-      ctx.cache?.verifyWritten(refOf(obj), watchedOf(applied), desiredHashOf(obj));
+    const hash = ownerHash(scope.owner);
+    let failed: ObjectsNotApplied | undefined;
+    try {
+      await applyAll(ctx.client, desired, {
+        manager: FIELD_MANAGER,
+        sequential: true,
+        ...(scope.signal ? { signal: scope.signal } : {}),
+        owns: (live) => live.metadata.labels?.[OWNER_LABEL] === hash,
+        // Right after a forced apply the live object holds exactly these values for spe's fields.
+        applied: (obj, live) => ctx.cache?.verifyWritten(refOf(obj), watchedOf(live), desiredHashOf(obj)),
+      });
+    } catch (err) {
+      // The others were applied: prune and record as usual, then name the ones that were not.
+      if (!(err instanceof ObjectsNotApplied)) throw err;
+      failed = err;
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
     await this.record(ctx, refs, before);
+    if (failed) throw failed;
   }
 
   async delete(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {

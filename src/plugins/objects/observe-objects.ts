@@ -60,15 +60,39 @@ async function observeLive(
   early?.catch(() => undefined);
   const live = await liveOf(client, desired);
   if (!live) return missing(desired, manager);
-  const dryRun = await (early ?? dryRunOf());
+  const dryRun = await (early ?? dryRunOf()).catch(refused);
   const { phase, message } = computeStatus(live);
+  const status = { ...refOf(desired), phase, message };
+  if (!dryRun) return { ...unverifiable(desired, live, manager), status };
   return {
     live,
     exists: true,
-    status: { ...refOf(desired), phase, message },
+    status,
     drift: detectDrift(dryRun, live, manager),
     ownershipMatches: ownershipMatches(dryRun, live, manager),
   };
+}
+
+/** A dry-run the apiserver refused (the merged object is invalid, admission denies it): undefined. */
+function refused(err: unknown): undefined {
+  if (err instanceof KubeApiError && [400, 403, 422].includes(err.status)) return undefined;
+  throw err;
+}
+
+/**
+ * An object whose apply the apiserver refuses, even as a dry-run (a list key changed out of
+ * band, an admission policy): its drift is what the rendered object itself says against the
+ * live one (no defaults to go by, so a field the plan leaves to the server is not compared),
+ * and the correction that follows goes past the refusal or names it (apply-object.ts).
+ * Never verified: without the dry-run there is no applied state to remember.
+ */
+function unverifiable(
+  desired: KubeObject,
+  live: KubeObject,
+  manager: string,
+): Omit<ObjectObservation, "status"> {
+  const drift = detectDrift(desired, live, manager);
+  return { exists: true, drift, ownershipMatches: drift.length === 0 };
 }
 
 export async function observeObject(

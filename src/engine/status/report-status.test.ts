@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { DeployReport } from "../reconcile/deploy.js";
+import { deployedCondition, resourceEntries } from "./report-status.js";
+
+const settings = { apiVersion: "v1", kind: "ConfigMap", name: "shop-settings", namespace: "a" };
+const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: "shop", namespace: "a" };
+
+function report(failures: DeployReport["failures"]): DeployReport {
+  return {
+    units: [{ name: "shop", action: "update" }],
+    outputs: {},
+    corrected: [],
+    failures,
+    objects: [
+      { ...settings, phase: "Current" },
+      { ...deployment, phase: "InProgress", message: "Deployment not Available" },
+    ],
+    watches: [],
+    ready: false,
+    changed: ["shop"],
+  };
+}
+
+const refused = {
+  unit: "shop",
+  failure: { object: settings, reason: "Invalid", message: "denied request: mode may not be strict" },
+};
+
+describe("a deploy with objects the apiserver refused", () => {
+  it("is Deployed=False, ApplyFailed, naming each object with the apiserver's message", () => {
+    expect(deployedCondition(report([refused]))).toMatchObject({
+      status: "False",
+      reason: "ApplyFailed",
+      message: "unit shop: ConfigMap a/shop-settings not applied: denied request: mode may not be strict",
+    });
+    expect(deployedCondition(report([]))).toMatchObject({ status: "True", reason: "DeploySucceeded" });
+  });
+
+  it("says so on the refused object's resources[] entry only", () => {
+    const entries = resourceEntries(report([refused]), "mcp");
+    expect(entries[0]).toMatchObject({
+      name: "shop-settings",
+      phase: "Current",
+      message: "not applied: denied request: mode may not be strict",
+    });
+    expect(entries[1]).toMatchObject({ name: "shop", message: "Deployment not Available" });
+  });
+
+  it("lists the first five and counts the rest", () => {
+    const many = Array.from({ length: 7 }, (_, i) => ({
+      unit: "shop",
+      failure: { ...refused.failure, object: { ...settings, name: `cm-${i}` } },
+    }));
+    const { message } = deployedCondition(report(many));
+    expect(message.match(/not applied/g)).toHaveLength(5);
+    expect(message).toMatch(/; and 2 more$/);
+  });
+});
