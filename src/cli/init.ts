@@ -1,8 +1,9 @@
 /**
- * `spe init` (openMCP's init job): installs the CRDs of every valid
- * descriptor and exits. Invalid descriptors are reported (log, and on their
- * ConfigMaps) but do not fail the job, so one broken descriptor cannot block
- * the others; a CRD the apiserver rejects does (exit 1).
+ * `spe init`: installs the CRDs of every valid descriptor and exits. Invalid descriptors are
+ * reported (log, and on their ConfigMaps) but do not fail the job, so one broken descriptor
+ * cannot block the others; a CRD the apiserver rejects does (exit 1).
+ * In openMCP mode (--provider-name with --environment) it is openMCP's init job instead
+ * (init-openmcp.ts).
  */
 import type { Command } from "commander";
 import { installCrds } from "../engine/descriptors/crd-manager.js";
@@ -12,6 +13,7 @@ import type { Provider } from "../engine/descriptors/provider.js";
 import { KubeClient } from "../kube/client.js";
 import { EXIT, processIO, UsageError } from "./io.js";
 import { addRunFlags, clustersFrom, configFrom, loggerFrom } from "./run-common.js";
+import { runOpenMcpInit } from "./init-openmcp.js";
 import type { RawRunOptions, RunConfig } from "./run-config.js";
 
 async function install(
@@ -58,7 +60,10 @@ export function registerInit(program: Command): void {
     async (opts: RawRunOptions) => {
       try {
         const config = configFrom(opts);
-        process.exitCode = await runInit(config, loggerFrom(config));
+        const logger = loggerFrom(config);
+        process.exitCode = config.openmcp
+          ? await runOpenMcpInit(config, config.openmcp, logger)
+          : await runInit(config, logger);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         processIO.err(`spe init: ${err.message}\n`);

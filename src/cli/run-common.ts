@@ -1,12 +1,14 @@
 /** What `spe run` and `spe init` share: their flags, the config from flags and environment, clusters and logger. */
-import { KubeConfig } from "../kube/kubeconfig.js";
+import { KubeConfig, SERVICE_ACCOUNT_DIR } from "../kube/kubeconfig.js";
 import { type Command, Option } from "commander";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { createLogger, type Logger } from "../engine/runtime/logger.js";
 import { UsageError } from "./io.js";
 import { runConfig, type RawRunOptions, type RunConfig } from "./run-config.js";
 
-const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+/** The descriptors packaged with spe (providers/ beside src/ or dist/, as in the image). */
+const PACKAGED_PROVIDERS = fileURLToPath(new URL("../../providers", import.meta.url));
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -32,8 +34,14 @@ export function addRunFlags(command: Command): Command {
       "--descriptor-namespace <ns>",
       "platform namespace of descriptor ConfigMaps [SPE_DESCRIPTOR_NAMESPACE]",
     )
-    .option("--provider-name <name>", "serve only this descriptor (openMCP) [SPE_PROVIDER_NAME]")
-    .option("--environment <name>", "openMCP environment name, logged [SPE_ENVIRONMENT]")
+    .option(
+      "--provider-name <name>",
+      "serve only this descriptor; with --environment: openMCP mode (the ServiceProvider's name) [SPE_PROVIDER_NAME]",
+    )
+    .option(
+      "--environment <name>",
+      "openMCP environment; with --provider-name: openMCP mode [SPE_ENVIRONMENT]",
+    )
     .option("--verbosity <level>", "openMCP verbosity: error, info, debug, … [SPE_VERBOSITY]")
     .option(
       "--workers <n>",
@@ -45,6 +53,17 @@ export function addRunFlags(command: Command): Command {
     )
     .option("--ops-port <port>", "port of /metrics, /healthz, /readyz [SPE_OPS_PORT; default 8080]")
     .option("--metrics-addr <addr>", "[host]:port for /metrics, overrides --ops-port [SPE_METRICS_ADDR]")
+    .option("--metrics-bind-address <addr>", "openmcp-operator's name for --metrics-addr")
+    .addOption(
+      new Option(
+        "--metrics-secure [bool]",
+        "accepted for openmcp-operator; only false (plain HTTP) is supported",
+      ),
+    )
+    .option(
+      "--access-timeout <duration>",
+      "openMCP mode: how long to wait for a ClusterRequest or AccessRequest to be granted [SPE_ACCESS_TIMEOUT; default 30m]",
+    )
     .option(
       "--health-addr <addr>",
       "[host]:port for /healthz and /readyz, overrides --ops-port [SPE_HEALTH_ADDR]",
@@ -71,9 +90,9 @@ export function addRunFlags(command: Command): Command {
     .option("--log-format <format>", "json or pretty [SPE_LOG_FORMAT; default json]");
 }
 
-function podNamespace(): string | undefined {
+function podNamespace(dir: string): string | undefined {
   try {
-    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim() || undefined;
+    return readFileSync(`${dir}/namespace`, "utf8").trim() || undefined;
   } catch {
     return undefined;
   }
@@ -81,14 +100,18 @@ function podNamespace(): string | undefined {
 
 /** The edge: flags and process.env become a RunConfig here and nowhere else. */
 export function configFrom(raw: RawRunOptions): RunConfig {
-  const pod = podNamespace();
-  return runConfig(raw, { env: process.env, ...(pod === undefined ? {} : { podNamespace: pod }) });
+  const pod = podNamespace(process.env.SPE_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR);
+  return runConfig(raw, {
+    env: process.env,
+    packagedProviders: PACKAGED_PROVIDERS,
+    ...(pod === undefined ? {} : { podNamespace: pod }),
+  });
 }
 
-function loadKubeConfig(file: string | undefined, flag: string): KubeConfig {
+function loadKubeConfig(file: string | undefined, flag: string, saDir: string): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (file === undefined) kc.loadFromCluster();
+    if (file === undefined) kc.loadFromCluster("", saDir);
     else kc.loadFromFile(file);
   } catch (err) {
     throw new UsageError(`${flag} ${file ?? "(in-cluster)"}: ${(err as Error).message}`);
@@ -97,12 +120,21 @@ function loadKubeConfig(file: string | undefined, flag: string): KubeConfig {
   return kc;
 }
 
+/** The platform cluster: the kubeconfig file, else the pod's service account. */
+export function platformFrom(config: RunConfig): KubeConfig {
+  return loadKubeConfig(config.platformKubeconfig, "--platform-kubeconfig", saDirOf(config));
+}
+
+function saDirOf(config: RunConfig): string {
+  return config.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+}
+
 export function clustersFrom(config: RunConfig): { platform: KubeConfig; onboarding: KubeConfig } {
-  const platform = loadKubeConfig(config.platformKubeconfig, "--platform-kubeconfig");
+  const platform = platformFrom(config);
   const onboarding =
     config.onboardingKubeconfig === undefined
       ? platform
-      : loadKubeConfig(config.onboardingKubeconfig, "--onboarding-kubeconfig");
+      : loadKubeConfig(config.onboardingKubeconfig, "--onboarding-kubeconfig", saDirOf(config));
   return { platform, onboarding };
 }
 

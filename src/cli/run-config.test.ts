@@ -70,9 +70,13 @@ describe("runConfig", () => {
     expect(levelFromVerbosity("WARNING")).toBe("warn");
   });
 
-  it("keeps --provider-name and --environment", () => {
-    const config = runConfig({ descriptors: ["d"], providerName: "flux", environment: "prod" }, base);
+  it("keeps --provider-name and --environment (together: openMCP mode, see openmcp-config.test.ts)", () => {
+    const config = runConfig(
+      { descriptors: ["d"], providerName: "flux", environment: "prod" },
+      { ...base, podNamespace: "openmcp-system" },
+    );
     expect(config).toMatchObject({ providerName: "flux", environment: "prod" });
+    expect(config.openmcp?.providerName).toBe("flux");
   });
 
   it.each([

@@ -11,6 +11,7 @@ import {
   DEFAULT_WORKERS,
 } from "../engine/runtime/defaults.js";
 import { UsageError } from "./io.js";
+import { openmcpSettings, type OpenMcpSettings } from "./openmcp-config.js";
 
 export type LogFormat = "json" | "pretty";
 
@@ -40,6 +41,10 @@ export interface RunConfig {
   helmConcurrency: number;
   logLevel: string;
   logFormat: LogFormat;
+  /** Where the pod's service account token, CA and namespace are (in-cluster access). */
+  serviceAccountDir?: string;
+  /** Set when started by openmcp-operator (--provider-name and --environment): speak its protocol. */
+  openmcp?: OpenMcpSettings;
 }
 
 /** What commander hands over (every value a string; repeatable flags arrays). */
@@ -62,6 +67,10 @@ export interface RawRunOptions {
   helmConcurrency?: string;
   logLevel?: string;
   logFormat?: string;
+  /** openmcp-operator's name for --metrics-addr. */
+  metricsBindAddress?: string;
+  metricsSecure?: boolean | string;
+  accessTimeout?: string;
 }
 
 /** Facts about where the process runs, read by the caller. */
@@ -69,6 +78,8 @@ export interface RunEnvironment {
   env: Readonly<Record<string, string | undefined>>;
   /** The pod's namespace from the service account mount, if there is one. */
   podNamespace?: string;
+  /** The descriptors packaged with spe (providers/), served in openMCP mode unless others are named. */
+  packagedProviders?: string;
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -146,7 +157,7 @@ function addresses(
 ): Pick<RunConfig, "metricsAddr" | "healthAddr"> {
   const port = raw.opsPort ?? env.SPE_OPS_PORT ?? "8080";
   const ops = parseAddress("--ops-port", `:${port}`);
-  const metrics = raw.metricsAddr ?? env.SPE_METRICS_ADDR;
+  const metrics = raw.metricsAddr ?? raw.metricsBindAddress ?? env.SPE_METRICS_ADDR;
   const health = raw.healthAddr ?? env.SPE_HEALTH_ADDR;
   return {
     metricsAddr: metrics === undefined ? ops : parseAddress("--metrics-addr", metrics),
@@ -175,9 +186,14 @@ function clusters(raw: RawRunOptions, env: Env): Partial<RunConfig> {
 
 function sources(
   raw: RawRunOptions,
-  env: Env,
+  where: RunEnvironment,
+  openmcp: boolean,
 ): Pick<RunConfig, "descriptors" | "descriptorNamespace" | "providerName"> {
-  const descriptors = raw.descriptors?.length ? raw.descriptors : list(env.SPE_DESCRIPTORS);
+  const { env } = where;
+  let descriptors = raw.descriptors?.length ? raw.descriptors : list(env.SPE_DESCRIPTORS);
+  // One image serves one ServiceProvider: the descriptor it names among those packaged with spe.
+  if (descriptors.length === 0 && openmcp && where.packagedProviders !== undefined)
+    descriptors = [where.packagedProviders];
   const descriptorNamespace = raw.descriptorNamespace ?? env.SPE_DESCRIPTOR_NAMESPACE;
   if (descriptors.length === 0 && descriptorNamespace === undefined) {
     throw new UsageError(
@@ -214,11 +230,15 @@ function throughput(
 }
 
 export function runConfig(raw: RawRunOptions, where: RunEnvironment): RunConfig {
+  const openmcp = openmcpSettings(raw, where);
+  const inPod = openmcp ? { ...where, podNamespace: openmcp.namespace } : where;
   return defined({
     ...clusters(raw, where.env),
-    ...sources(raw, where.env),
-    ...operations(raw, where),
+    ...sources(raw, where, openmcp !== undefined),
+    ...operations(raw, inPod),
     ...throughput(raw, where.env),
     ...addresses(raw, where.env),
+    serviceAccountDir: where.env.SPE_SERVICE_ACCOUNT_DIR,
+    openmcp,
   } as RunConfig);
 }

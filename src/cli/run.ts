@@ -11,6 +11,7 @@ import { startRuntime, type Runtime, type RuntimeConfig } from "../engine/runtim
 import { registerInit } from "./init.js";
 import { EXIT, processIO, UsageError } from "./io.js";
 import { addRunFlags, clustersFrom, configFrom, loggerFrom } from "./run-common.js";
+import { openmcpClusters, openmcpLease } from "./run-openmcp.js";
 import type { RawRunOptions, RunConfig } from "./run-config.js";
 
 export const LEADER_LEASE = "spe-leader";
@@ -31,11 +32,12 @@ export function runtimeConfig(
     workers: config.workers,
     syncPeriodMs: config.syncPeriodMs,
     ops: sameAddr ? [config.healthAddr] : [config.healthAddr, config.metricsAddr],
+    ...(config.openmcp ? { openmcp: { controller: config.openmcp.providerName } } : {}),
     ...(config.leaderElect
       ? {
           leaderElection: {
             namespace: config.leaderNamespace,
-            name: LEADER_LEASE,
+            name: config.openmcp ? openmcpLease(config.openmcp.providerName) : LEADER_LEASE,
             // Unique per process: a restarted pod must not inherit its predecessor's lease.
             identity: `${instance}_${randomBytes(4).toString("hex")}`,
           },
@@ -73,6 +75,17 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
   process.on("SIGINT", onSignal);
 }
 
+/** The platform and onboarding clusters: from flags, or in openMCP mode through spe's own AccessRequest. */
+async function clustersFor(
+  config: RunConfig,
+  logger: Logger,
+  onRestart: (reason: string) => void,
+): Promise<{ platform: RuntimeConfig["platform"]; onboarding: RuntimeConfig["onboarding"] }> {
+  if (!config.openmcp) return clustersFrom(config);
+  const { platform, onboarding } = await openmcpClusters(config, config.openmcp, logger, onRestart);
+  return { platform, onboarding };
+}
+
 export async function runOperator(raw: RawRunOptions): Promise<void> {
   const config = configFrom(raw);
   const logger = loggerFrom(config);
@@ -82,7 +95,10 @@ export async function runOperator(raw: RawRunOptions): Promise<void> {
     await (await runtime.catch(() => undefined))?.stop();
   });
   logger.info({ descriptors: config.descriptors, namespace: config.descriptorNamespace }, "starting spe");
-  runtime = startRuntime(runtimeConfig(config, { ...clustersFrom(config), logger }));
+  runtime = clustersFor(config, logger, (reason) => {
+    logger.error({ reason }, "restarting");
+    void runtime.then((r) => r?.stop()).finally(() => process.exit(EXIT.findings));
+  }).then((clusters) => startRuntime(runtimeConfig(config, { ...clusters, logger })));
   const started = await runtime.catch((err: unknown) => {
     logger.error({ err }, "spe failed to start");
     process.exit(EXIT.findings);

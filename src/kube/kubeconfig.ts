@@ -90,9 +90,11 @@ export class KubeConfig {
 
   /**
    * The pod's service account, as client-go's InClusterConfig: the token file is kept as a
-   * reference and re-read while it rotates (see credentials.ts). `pathPrefix` is for tests.
+   * reference and re-read while it rotates (see credentials.ts). `pathPrefix` is for tests;
+   * `dir` replaces the mount point (token, ca.crt, namespace) where a stand-in for the kubelet
+   * puts them elsewhere (spe's SPE_SERVICE_ACCOUNT_DIR).
    */
-  loadFromCluster(pathPrefix = ""): void {
+  loadFromCluster(pathPrefix = "", dir = SERVICE_ACCOUNT_DIR): void {
     const host = process.env.KUBERNETES_SERVICE_HOST;
     const port = process.env.KUBERNETES_SERVICE_PORT;
     if (!host || !port)
@@ -101,18 +103,18 @@ export class KubeConfig {
       );
     // client-node's rule, kept: the well-known plain-HTTP ports mean a plain-HTTP apiserver.
     const scheme = ["80", "8080", "8001"].includes(port) ? "http" : "https";
-    const dir = `${pathPrefix}${SERVICE_ACCOUNT_DIR}`;
-    const namespace = readOptional(`${dir}/namespace`);
+    const mount = `${pathPrefix}${dir}`;
+    const namespace = readOptional(`${mount}/namespace`);
     this.use({
       clusters: [
         {
           name: "inCluster",
           server: `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`,
-          caFile: `${dir}/ca.crt`,
+          caFile: `${mount}/ca.crt`,
           skipTLSVerify: false,
         },
       ],
-      users: [{ name: "inClusterUser", tokenFile: `${dir}/token` }],
+      users: [{ name: "inClusterUser", tokenFile: `${mount}/token` }],
       contexts: [
         {
           name: "inClusterContext",

@@ -13,6 +13,7 @@ import { execa } from "execa";
 import type { BinaryPaths } from "./types.js";
 import { cacheRoot, VERSIONS } from "./versions.js";
 import { withLock } from "./lock.js";
+import { buildOpenmcpOperator } from "./openmcp-operator.js";
 
 const goModules = join(dirname(fileURLToPath(import.meta.url)), "go");
 /** spe's own Go program: the helm worker, built from the repository's source. */
@@ -117,6 +118,12 @@ const components: Component[] = [
         { cwd: helmWorkerSource, progress },
       ),
   },
+  {
+    name: "openmcp-operator",
+    version: VERSIONS.openmcpOperator,
+    binaries: ["openmcp-operator"],
+    build: (out, progress) => buildOpenmcpOperator(out, progress, goRun),
+  },
 ];
 
 function kubeCommands(): string[] {
@@ -138,6 +145,11 @@ export async function ensureBinaries(progress: Progress = () => undefined): Prom
     for (const b of component.binaries) paths[b] = join(dir, b);
   }
   return paths as BinaryPaths;
+}
+
+/** openmcp-operator's CRD manifests (api/crds/manifests of its module), kept next to its binary. */
+export function openmcpCrdsDir(binaries: BinaryPaths): string {
+  return join(dirname(binaries["openmcp-operator"]), "crds");
 }
 
 /** The folder holding kwok's stage configuration, next to the kwok binary. */

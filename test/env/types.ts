@@ -15,7 +15,7 @@ export interface ClusterInfo {
 
 /**
  * Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver,
- * kube-controller-manager, kube-scheduler, kubectl, kwok, helm, and spe's own spe-helm-worker).
+ * kube-controller-manager, kube-scheduler, kubectl, kwok, helm, spe's own spe-helm-worker, and openmcp-operator for the openMCP tests).
  */
 export type BinaryPaths = Record<
   | "etcd"
@@ -25,7 +25,8 @@ export type BinaryPaths = Record<
   | "kubectl"
   | "kwok"
   | "helm"
-  | "spe-helm-worker",
+  | "spe-helm-worker"
+  | "openmcp-operator",
   string
 >;
 

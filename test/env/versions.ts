@@ -7,6 +7,7 @@ export const VERSIONS = {
   etcd: "v3.6.16",
   kwok: "v0.8.0",
   helm: "v4.3.1",
+  openmcpOperator: "v1.3.0",
 } as const;
 
 /** Where built binaries are cached, outside the repo, keyed by version. */

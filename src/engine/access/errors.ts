@@ -10,8 +10,12 @@ export type AccessErrorReason =
   | "Unreachable"
   /** The AccessRequest does not exist. */
   | "AccessRequestNotFound"
-  /** The AccessRequest exists but has not been granted yet (no status.secretRef). */
+  /** The AccessRequest exists but has not been granted yet (no status.secretRef, or not for its current generation). */
   | "AccessRequestPending"
+  /** The cluster provider denied the ClusterRequest or AccessRequest. */
+  | "AccessRequestDenied"
+  /** A ClusterRequest or AccessRequest of spe's name exists but belongs to someone else (openMCP mode). */
+  | "AccessRequestConflict"
   /** In-cluster access was asked for outside a cluster. */
   | "NotInCluster";
 

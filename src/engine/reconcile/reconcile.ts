@@ -17,6 +17,8 @@ import {
   validateConfig,
 } from "../../descriptor/index.js";
 import type { ClusterAccess } from "../access/resolver.js";
+import { isAccessError } from "../access/errors.js";
+import type { McpAccess } from "../openmcp/mcp-access.js";
 import { KubeClient } from "../../kube/client.js";
 import type { ObjectRef, TargetCache, UnitScope } from "../../plugins/types.js";
 import { ObjectsNotApplied } from "../../plugins/index.js";
@@ -47,11 +49,13 @@ import type { SettledKeys } from "../cache/settled.js";
 import { StatusDraft } from "../status/status.js";
 import type { Deployed } from "../cache/target-cache.js";
 import type { ApiObjectCache } from "../queue/controller.js";
-import { teardown } from "./teardown.js";
+import { teardown, type TeardownResult } from "./teardown.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
 const PROGRESS_REQUEUE_MS = 5_000;
+/** openMCP's retry interval while an AccessRequest is not granted (for its current generation). */
+export const ACCESS_PENDING_REQUEUE_MS = 10_000;
 
 export interface ReconcilerDeps {
   provider: Provider;
@@ -75,6 +79,8 @@ export interface ReconcilerDeps {
   forget?: (key: string) => void;
   /** Which objects are converged and not woken since; their polls skip the render. */
   settled?: SettledKeys;
+  /** openMCP mode: targets are reached through spe's own AccessRequests, not the descriptor's access. */
+  openmcp?: McpAccess;
   now?: () => Date;
 }
 
@@ -224,21 +230,31 @@ export class ProviderReconciler implements Reconciler {
     return { config, ctx: { api: obj, config, target } };
   }
 
+  /** The target's KubeConfig; what it depends on is watched first, so its appearing heals the request. */
+  private async targetKubeconfig(key: string, obj: ApiObject, ctx: RenderContext): Promise<KubeConfig> {
+    const configRefs = configReferences(ctx.config.spec);
+    const openmcp = this.deps.openmcp;
+    if (openmcp) {
+      const cluster = this.compiled.target.cluster;
+      this.deps.watchReferences?.(key, [...openmcp.references(obj, cluster), ...configRefs]);
+      return openmcp.resolve(key, obj, cluster);
+    }
+    const access = resolveTargetAccess(this.compiled, ctx);
+    const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
+    this.deps.watchReferences?.(key, [accessReference(access, namespace), ...configRefs]);
+    return this.deps.access.resolve(
+      access.kind === "openmcp"
+        ? { kind: "accessRequest", namespace, name: access.name }
+        : { kind: "kubeconfigSecret", namespace, name: access.name, key: access.key },
+    );
+  }
+
   private async scopeFor(
     key: string,
     obj: ApiObject,
     ctx: RenderContext,
   ): Promise<UnitScope & { client: KubeClient }> {
-    const access = resolveTargetAccess(this.compiled, ctx);
-    const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
-    // Watch before resolving: a Secret that does not exist yet heals the request when it appears.
-    const refs = [accessReference(access, namespace), ...configReferences(ctx.config.spec)];
-    this.deps.watchReferences?.(key, refs);
-    const kubeconfig = await this.deps.access.resolve(
-      access.kind === "openmcp"
-        ? { kind: "accessRequest", namespace, name: access.name }
-        : { kind: "kubeconfigSecret", namespace, name: access.name, key: access.key },
-    );
+    const kubeconfig = await this.targetKubeconfig(key, obj, ctx);
     const { api } = this.compiled;
     const owner = {
       provider: this.compiled.name,
@@ -301,6 +317,8 @@ export class ProviderReconciler implements Reconciler {
     draft.set(condition);
     await this.commit(draft);
     if (terminal) throw new TerminalError(condition.message, { cause: err });
+    // Not a failure to back off from: the cluster provider has not answered yet.
+    if (isAccessError(err, "AccessRequestPending")) return { requeueAfter: ACCESS_PENDING_REQUEUE_MS };
     throw err;
   }
 
@@ -333,14 +351,7 @@ export class ProviderReconciler implements Reconciler {
     const ctx: RenderContext = { api: obj, config };
     let result;
     try {
-      const scope = await this.scopeFor(key, obj, ctx);
-      result = await teardown({
-        compiled: this.compiled,
-        ctx,
-        plugins: this.deps.plugins,
-        scope,
-        records: obj.status?.units ?? [],
-      });
+      result = await this.removeDomainService(key, obj, ctx);
     } catch (err) {
       return this.failed(draft, err);
     }
@@ -354,9 +365,32 @@ export class ProviderReconciler implements Reconciler {
       await this.commit(draft);
       return { requeueAfter: PROGRESS_REQUEUE_MS };
     }
+    const openmcp = this.deps.openmcp;
+    if (openmcp && !(await openmcp.release(key, obj, this.compiled.target.cluster))) {
+      draft.set(deletionNotBlocked("waiting for spe's AccessRequests and ClusterRequests to be removed"));
+      await this.commit(draft);
+      return { requeueAfter: PROGRESS_REQUEUE_MS };
+    }
     void this.deps.recorder.event(obj, "Normal", "Deleted", result.message);
     this.wrote(await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
     this.deps.forget?.(key);
     return {};
+  }
+
+  /** Teardown of the units; in openMCP mode skipped once the MCP's access is going (the MCP is being deleted). */
+  private async removeDomainService(
+    key: string,
+    obj: ApiObject,
+    ctx: RenderContext,
+  ): Promise<TeardownResult> {
+    if (this.deps.openmcp && !(await this.deps.openmcp.reachable(obj)))
+      return { state: "done", message: "MCP access is being removed with the MCP; nothing left to remove" };
+    return teardown({
+      compiled: this.compiled,
+      ctx,
+      plugins: this.deps.plugins,
+      scope: await this.scopeFor(key, obj, ctx),
+      records: obj.status?.units ?? [],
+    });
   }
 }

@@ -21,6 +21,8 @@ import { TargetCaches } from "../cache/target-cache.js";
 import { ReferenceWatches } from "../cache/reference-watch.js";
 import { SettledKeys } from "../cache/settled.js";
 import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
+import { FollowedKubeconfigs } from "../openmcp/followed.js";
+import { McpAccess } from "../openmcp/mcp-access.js";
 import type { Reconciler, Request, Result } from "../queue/types.js";
 import { runWorkers, WorkQueue, type AddReason, type ReconcileMetrics } from "../queue/workqueue.js";
 
@@ -35,6 +37,11 @@ export interface EngineOptions {
   instance?: string;
   /** How long a converged object's polls may skip the render before one runs in full (default 10 minutes). */
   syncPeriodMs?: number;
+  /**
+   * openMCP mode: each API object's target is reached through spe's own AccessRequests, named
+   * for `controller` (the ServiceProvider); CRDs are left to `spe init`, which had the rights.
+   */
+  openmcp?: { controller: string };
 }
 
 interface Served {
@@ -59,6 +66,8 @@ export class Engine implements Reconciler {
   private helmStarted: Promise<void> | undefined;
   private readonly stopCountingRequests: () => void;
   private readonly settled: SettledKeys;
+  private readonly mcpAccess: McpAccess | undefined;
+  private readonly kubeconfigs: FollowedKubeconfigs | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
@@ -104,6 +113,19 @@ export class Engine implements Reconciler {
     );
     this.references = references;
     this.access = new ClusterAccess({ source: options.platform, cached: (ref) => references.cached(ref) });
+    if (options.openmcp) {
+      this.kubeconfigs = new FollowedKubeconfigs();
+      this.mcpAccess = new McpAccess({
+        platform: options.platform,
+        controller: options.openmcp.controller,
+        kubeconfigs: this.kubeconfigs,
+        cached: (ref) => references.cached(ref),
+        wake: (key) => {
+          this.wake(key);
+        },
+        logger: options.logger.child({ component: "openmcp-access" }),
+      });
+    }
     this.recorder = new EventRecorder({
       kubeConfig: options.onboarding,
       logger: options.logger,
@@ -185,10 +207,11 @@ export class Engine implements Reconciler {
     const { platform, onboarding, logger } = this.options;
     const name = provider.compiled.name;
     if (provider.compiled.units.some((u) => u.type === "helm")) await this.ensureHelm();
-    await installCrds(provider.compiled, {
-      onboarding: KubeClient.for(onboarding),
-      platform: KubeClient.for(platform),
-    });
+    if (!this.options.openmcp)
+      await installCrds(provider.compiled, {
+        onboarding: KubeClient.for(onboarding),
+        platform: KubeClient.for(platform),
+      });
     const controller = new ProviderController(
       provider,
       { platform, onboarding },
@@ -215,9 +238,11 @@ export class Engine implements Reconciler {
         this.references.track(key, refs);
       },
       settled: this.settled,
+      ...(this.mcpAccess ? { openmcp: this.mcpAccess } : {}),
       forget: (key) => {
         this.targets.untrack(key);
         this.references.untrack(key);
+        this.mcpAccess?.forget(key);
       },
     });
     // Served before its informers start: their first adds are reconciled, not dropped as unknown.
@@ -260,7 +285,9 @@ export class Engine implements Reconciler {
     this.abort.abort();
     await this.workers;
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
+    this.mcpAccess?.stop();
     await Promise.all([this.targets.stop(), this.references.stop(), this.helm.stop()]);
+    this.kubeconfigs?.close();
     this.stopCountingRequests();
   }
 }

@@ -36,6 +36,8 @@ export interface RuntimeConfig {
   pollIntervalMs?: number;
   /** Process metrics (CPU, memory) in /metrics; on by default, tests turn them off. */
   processMetrics?: boolean;
+  /** openMCP mode (see EngineOptions.openmcp). */
+  openmcp?: { controller: string };
 }
 
 /** Why a runtime ended on its own; the process should exit with `code`. */
@@ -93,6 +95,7 @@ class Wiring {
       ...(config.syncPeriodMs === undefined ? {} : { syncPeriodMs: config.syncPeriodMs }),
       ...(config.helm ? { helm: config.helm } : {}),
       ...(config.instance ? { instance: config.instance } : {}),
+      ...(config.openmcp ? { openmcp: config.openmcp } : {}),
     });
     this.engine = engine;
     await engine.start();

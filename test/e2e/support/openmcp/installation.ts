@@ -1,0 +1,124 @@
+/**
+ * An openMCP installation on private test clusters (platform, onboarding, mcp): openMCP's CRDs
+ * from the operator's module (routed by their openmcp.cloud/cluster label), the real
+ * openmcp-operator v1.3.0 running its ServiceProvider controller against the platform cluster,
+ * and the two stand-ins for what cannot run here (the kubelet, a cluster provider).
+ */
+import { execa, type ResultPromise } from "execa";
+import { createWriteStream } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "../../../../src/descriptor/plan.js";
+import { applyCrd } from "../../../../src/engine/descriptors/crd-manager.js";
+import { KubeClient } from "../../../../src/kube/client.js";
+import { KubeConfig } from "../../../../src/kube/kubeconfig.js";
+import { openmcpCrdsDir } from "../../../env/build.js";
+import { startEnvironment, type RunningEnvironment } from "../../../env/environment.js";
+import type { ClusterRole } from "../../../env/types.js";
+import { StandInClusterProvider } from "./cluster-provider.js";
+import { StandInKubelet } from "./kubelet.js";
+
+/** Where openmcp-operator deploys providers (its POD_NAMESPACE). */
+export const OPERATOR_NAMESPACE = "openmcp-system";
+export const ENVIRONMENT = "e2e";
+
+export interface OpenMcpInstallation {
+  env: RunningEnvironment;
+  kc: Record<"platform" | "onboarding" | "mcp", KubeConfig>;
+  clusterProvider: StandInClusterProvider;
+  kubelet: StandInKubelet;
+  /** The operator's log file. */
+  operatorLog: string;
+  /** Restarts the operator process (e.g. while an init Job runs). */
+  restartOperator(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function kubeConfig(env: RunningEnvironment, role: ClusterRole): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.clusters[role].kubeconfigPath);
+  return kc;
+}
+
+async function installCrds(env: RunningEnvironment, kc: OpenMcpInstallation["kc"]): Promise<void> {
+  const dir = openmcpCrdsDir(env.binaries);
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml"))) {
+    for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
+      const crd = doc.toJS() as KubeObject | null;
+      if (!crd) continue;
+      const cluster =
+        crd.metadata.labels?.["openmcp.cloud/cluster"] === "onboarding" ? "onboarding" : "platform";
+      await applyCrd(KubeClient.for(kc[cluster]), crd);
+    }
+  }
+}
+
+function startOperator(env: RunningEnvironment, log: string): ResultPromise {
+  const proc = execa(
+    env.binaries["openmcp-operator"],
+    [
+      "run",
+      `--environment=${ENVIRONMENT}`,
+      `--kubeconfig=${env.clusters.platform.kubeconfigPath}`,
+      // Only the ServiceProvider logic: no scheduler or accessrequest controller (the stand-in grants).
+      "--controllers=deploymentcontroller",
+      "--health-probe-bind-address=0",
+      "--metrics-bind-address=0",
+    ],
+    { env: { POD_NAMESPACE: OPERATOR_NAMESPACE }, reject: false, all: true, buffer: false },
+  );
+  proc.all.pipe(createWriteStream(log, { flags: "a" }));
+  return proc;
+}
+
+export async function installOpenMcp(): Promise<OpenMcpInstallation> {
+  const env = await startEnvironment({ roles: ["platform", "onboarding", "mcp"] });
+  const kc = {
+    platform: kubeConfig(env, "platform"),
+    onboarding: kubeConfig(env, "onboarding"),
+    mcp: kubeConfig(env, "mcp"),
+  };
+  await installCrds(env, kc);
+  await KubeClient.for(kc.platform).apply(
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } },
+    { manager: "spe-tests" },
+  );
+  const operatorLog = join(env.runDir, "openmcp-operator.log");
+  let operator = startOperator(env, operatorLog);
+  const target = (role: "onboarding" | "mcp"): { kubeconfigPath: string; kc: KubeConfig } => ({
+    kubeconfigPath: env.clusters[role].kubeconfigPath,
+    kc: kc[role],
+  });
+  const clusterProvider = new StandInClusterProvider({
+    platform: kc.platform,
+    // No workload cluster of its own here: a workload ClusterRequest gets the mcp cluster.
+    clusters: { onboarding: target("onboarding"), mcp: target("mcp"), workload: target("mcp") },
+  });
+  clusterProvider.start();
+  const kubelet = new StandInKubelet({
+    platform: kc.platform,
+    namespace: OPERATOR_NAMESPACE,
+    helmWorker: env.binaries["spe-helm-worker"],
+  });
+  await kubelet.start();
+  return {
+    env,
+    kc,
+    clusterProvider,
+    kubelet,
+    operatorLog,
+    restartOperator: async () => {
+      operator.kill("SIGKILL");
+      await operator;
+      operator = startOperator(env, operatorLog);
+    },
+    stop: async () => {
+      await kubelet.stop();
+      await clusterProvider.stop();
+      operator.kill("SIGTERM");
+      await operator;
+      await env.stop();
+    },
+  };
+}
