@@ -10,7 +10,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tenantNamespace } from "../../src/engine/openmcp/names.js";
 import { refOf } from "../../src/engine/openmcp/platform-requests.js";
 import { KubeClient } from "../../src/kube/client.js";
 import { freePort } from "../env/ports.js";
@@ -33,9 +32,10 @@ import {
   Timings,
 } from "./support/openmcp/flow.js";
 
-const NS = "tenant-a";
-const MCP = "mcp-a";
-const TENANT = tenantNamespace({ namespace: NS, name: MCP });
+// The MCP of controller-utils' test vector: its tenant namespace is known independently of spe's code.
+const NS = "default";
+const MCP = "example";
+const TENANT = "mcp--2bcf790e-815e-8ea9-857b-15be429583a5";
 const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 const deployment = {
   apiVersion: "apps/v1",

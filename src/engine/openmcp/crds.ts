@@ -1,26 +1,14 @@
 /**
  * openMCP routes a provider's CRDs by their `openmcp.cloud/cluster` label (controller-utils'
  * crds package): `onboarding` for the API end users create, `platform` for the
- * ProviderConfig. spe's generated CRDs carry the label in openMCP mode (pure).
+ * ProviderConfig. spe's generated CRDs carry it (the descriptor's crdLabels; by default the
+ * API CRD onboarding, the config CRD platform), and `spe init` routes by it (pure).
  */
-import type { CompiledDescriptor, KubeObject } from "../../descriptor/index.js";
-import { apiCrd, configCrd } from "../../descriptor/index.js";
+import type { KubeObject } from "../../descriptor/index.js";
 
 export const CLUSTER_LABEL = "openmcp.cloud/cluster";
 
 export type CrdCluster = "onboarding" | "platform";
-
-function labelled(crd: KubeObject, cluster: CrdCluster): KubeObject {
-  return {
-    ...crd,
-    metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, [CLUSTER_LABEL]: cluster } },
-  };
-}
-
-/** The API CRD labelled for the onboarding cluster, the config CRD for the platform cluster. */
-export function openmcpCrds(compiled: CompiledDescriptor): KubeObject[] {
-  return [labelled(apiCrd(compiled), "onboarding"), labelled(configCrd(compiled), "platform")];
-}
 
 /** Where a CRD goes, by its label; a CRD without a known one is an error, as in openMCP. */
 export function crdCluster(crd: KubeObject): CrdCluster {

@@ -13,7 +13,8 @@ import { parseKubeconfig } from "../access/kubeconfig.js";
 import { applyCrd } from "../descriptors/crd-manager.js";
 import type { Provider } from "../descriptors/provider.js";
 import { registerServedKinds, type GroupVersionKind } from "../status/service-provider.js";
-import { crdCluster, openmcpCrds } from "./crds.js";
+import { crdCluster } from "./crds.js";
+import { generateCrds } from "../../descriptor/index.js";
 import { ProtocolError, requestOnboardingAccess } from "./onboarding.js";
 import { INIT_RULES } from "./requests.js";
 
@@ -63,7 +64,7 @@ export async function openmcpInit(opts: OpenMcpInitOptions): Promise<void> {
     Promise.resolve(parseKubeconfig(access.kubeconfig, source)),
   );
   const clients = { onboarding: KubeClient.for(onboarding), platform: KubeClient.for(opts.platform) };
-  for (const crd of openmcpCrds(opts.provider.compiled)) {
+  for (const crd of generateCrds(opts.provider.compiled)) {
     const cluster = crdCluster(crd);
     await step(`CRD ${crd.metadata.name} on the ${cluster} cluster`, () => applyCrd(clients[cluster], crd));
     opts.progress(`CRD ${crd.metadata.name} installed on the ${cluster} cluster`);

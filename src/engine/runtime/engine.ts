@@ -120,8 +120,9 @@ export class Engine implements Reconciler {
         controller: options.openmcp.controller,
         kubeconfigs: this.kubeconfigs,
         cached: (ref) => references.cached(ref),
+        // Credentials due for renewal: an input of the reconcile, like a changed Secret.
         wake: (key) => {
-          this.wake(key);
+          this.wake(key, "input");
         },
         logger: options.logger.child({ component: "openmcp-access" }),
       });
