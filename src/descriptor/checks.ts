@@ -7,6 +7,7 @@ import { ancestors, topoSort } from "./dag.js";
 import { issue, type Issue, type IssuePath } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import { UNIT_KINDS } from "./schema-check.js";
+import { chartRepoIssue } from "./chart-source.js";
 import { didYouMean } from "./suggest.js";
 import type { DeployUnit } from "./types.gen.js";
 
@@ -20,6 +21,7 @@ export const RESERVED_STATUS_KEYS = [
   "resources",
   "drift",
   "units",
+  "providerConfigRef",
 ];
 
 function isDnsSubdomain(s: string): boolean {
@@ -111,6 +113,19 @@ export function checkNames(d: ProviderDescriptor): Issue[] {
     .map(([code, path, , message]) => issue(code, path, message));
 }
 
+function chartIssues(c: NonNullable<DeployUnit["helm"]>["chart"], path: IssuePath): Issue[] {
+  const out: Issue[] = [];
+  const sources = [c.repo !== undefined || c.name !== undefined, c.oci !== undefined, c.path !== undefined];
+  if (sources.filter(Boolean).length !== 1)
+    out.push(issue("chart-source", path, "chart needs exactly one of repo (with name), oci or path"));
+  if (c.repo !== undefined && c.name === undefined)
+    out.push(issue("chart-source", path, "chart.repo needs chart.name"));
+  // A mapped repository is checked when it is rendered.
+  const repoIssue = typeof c.repo === "string" && !c.repo.includes("${") ? chartRepoIssue(c.repo) : undefined;
+  if (repoIssue) out.push(issue("chart-repo", [...path, "repo"], repoIssue));
+  return out;
+}
+
 function unitKindIssues(u: DeployUnit, i: number): Issue[] {
   const path = ["spec", "deploy", i];
   const kinds = UNIT_KINDS.filter((k) => u[k] !== undefined);
@@ -128,22 +143,7 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
     out.push(issue("foreach-helm", [...path, "forEach"], "forEach is only supported on manifests units"));
   }
   if (u.helm !== undefined) {
-    const c = u.helm.chart;
-    const sources = [
-      c.repo !== undefined || c.name !== undefined,
-      c.oci !== undefined,
-      c.path !== undefined,
-    ].filter(Boolean);
-    if (sources.length !== 1)
-      out.push(
-        issue(
-          "chart-source",
-          [...path, "helm", "chart"],
-          "chart needs exactly one of repo (with name), oci or path",
-        ),
-      );
-    if (c.repo !== undefined && c.name === undefined)
-      out.push(issue("chart-source", [...path, "helm", "chart"], "chart.repo needs chart.name"));
+    out.push(...chartIssues(u.helm.chart, [...path, "helm", "chart"]));
     if (u.namespace === undefined)
       out.push(issue("missing-namespace", path, `helm unit "${u.name}" needs a namespace`));
   }

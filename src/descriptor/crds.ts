@@ -136,6 +136,19 @@ const OBSERVED_GENERATION: JsonSchema = {
   description: "The generation spe last reconciled.",
 };
 
+const CONFIG_REF: JsonSchema = {
+  type: "object",
+  description:
+    "The ProviderConfig this status reflects (openMCP's providerConfigRef): the config spe last deployed with, and its generation.",
+  "x-kubernetes-map-type": "atomic",
+  required: ["name"],
+  properties: {
+    name: STR("Name of the ProviderConfig."),
+    namespace: STR("Namespace of the ProviderConfig, if it is namespaced."),
+    generation: { type: "integer", format: "int64", description: "The config's metadata.generation." },
+  },
+};
+
 /** The openMCP status: observedGeneration, phase, conditions, resources, drift, plus projected fields. */
 export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
   return {
@@ -162,6 +175,7 @@ export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
         description: "Deploy units applied for this request.",
         items: UNIT,
       },
+      providerConfigRef: CONFIG_REF,
     },
   };
 }

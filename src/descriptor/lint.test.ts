@@ -20,6 +20,7 @@ const RULES: Record<string, Fixture> = {
   "dag-cycle": (d) => set(d, "spec.deploy.0.dependsOn", ["plugins"]),
   "unit-kind": (d) => set(d, "spec.deploy.1.helm", { chart: { path: "./x" } }),
   "chart-source": (d) => set(d, "spec.deploy.0.helm.chart.oci", "oci://x/y"),
+  "chart-repo": (d) => set(d, "spec.deploy.0.helm.chart.repo", "file://../charts"),
   "missing-namespace": (d) => unset(d, "spec.deploy.0.namespace"),
   "foreach-helm": (d) => set(d, "spec.deploy.0.forEach", "${api.spec.plugins ?? []}"),
   "foreach-expression": (d) => set(d, "spec.deploy.1.forEach", "list-${api.spec.version}"),

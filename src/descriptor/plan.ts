@@ -23,7 +23,7 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** Where a chart comes from. Exactly one of repo+name, oci or path is set. */
 export interface ChartRef {
-  /** Classic chart repository URL (http(s) or file://), used with `name`. */
+  /** Classic chart repository URL (http or https), used with `name`. */
   repo?: string;
   name?: string;
   /** OCI reference, e.g. oci://registry/charts/crossplane */

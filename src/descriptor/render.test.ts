@@ -82,6 +82,17 @@ describe("render", () => {
     });
   });
 
+  it("refuses a mapped chart repository that is not http(s) as invalid input, pointing at chart.path", () => {
+    const d = set(baseDescriptor(), "spec.deploy.0.helm.chart.repo", "${config.spec.registry}");
+    const config = { ...sampleConfig, spec: { ...sampleConfig.spec, registry: "file://../charts" } };
+    const err = renderError(() => renderUnit(compile(d), "core", { ...ctx, config }));
+    expect(err.failure).toBe("invalid-input");
+    expect(err.issues[0]?.code).toBe("chart-repo");
+    expect(err.message).toMatch(/"file:\/\/\.\.\/charts" is not an http\(s\) URL.*chart\.path/);
+    const ok = { ...sampleConfig, spec: { ...sampleConfig.spec, registry: "https://charts.invalid" } };
+    expect(renderUnit(compile(d), "core", { ...ctx, config: ok }).type).toBe("helm");
+  });
+
   it("adopts unowned objects unless the unit says never", () => {
     const d = set(baseDescriptor(), "spec.deploy.0.helm.adopt", "never");
     const plan = renderUnit(compile(d), "core", ctx);

@@ -6,6 +6,7 @@ import type { CompiledDescriptor, CompiledUnit } from "./compiled.js";
 import type { RenderContext, Scope } from "./evaluate.js";
 import { RenderError, isDataPending, issue, type IssuePath } from "./issues.js";
 import type { ChartRef, HelmUnitPlan, JsonObject, KubeObject, ManifestsUnitPlan, UnitPlan } from "./plan.js";
+import { chartRepoIssue } from "./chart-source.js";
 import { checkDuplicates, checkNamespace, toKubeObject } from "./render-manifests.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
 
@@ -39,6 +40,8 @@ function chartRef(value: unknown, path: IssuePath): ChartRef {
       bug("not-a-string", [...path, k], `chart.${k} must be a string`);
     (chart as Record<string, string>)[k] = String(v);
   }
+  const repoIssue = chart.repo === undefined ? undefined : chartRepoIssue(chart.repo);
+  if (repoIssue) throw new RenderError("invalid-input", [issue("chart-repo", [...path, "repo"], repoIssue)]);
   return chart;
 }
 

@@ -33,7 +33,7 @@ export interface DescriptorSpec {
   /** The deploy units: a DAG (by dependsOn) applied in dependency order and deleted in reverse order. */
   deploy: DeployUnit[];
   readiness: Readiness;
-  /** Fields projected into the API object's status, each a value that may hold ${…} expressions (for example `${deploy.crossplane.release.chartVersion}`). Keys must not collide with observedGeneration, phase, conditions, resources or drift. */
+  /** Fields projected into the API object's status, each a value that may hold ${…} expressions (for example `${deploy.crossplane.release.chartVersion}`). Keys must not collide with observedGeneration, phase, conditions, resources, drift, units or providerConfigRef. */
   status: Record<string, unknown>;
   deletion: DeletionSpec;
 }
@@ -204,7 +204,7 @@ export interface HelmUnit {
 
 /** Where the chart comes from: exactly one of repo (with name), oci or path. */
 export interface ChartSource {
-  /** Chart repository URL (http(s) or file://). */
+  /** Chart repository URL, http:// or https:// (helm has no file:// repositories; a chart on disk is `path`). */
   repo?: Template;
   /** Chart name in the repository. */
   name?: Template;

@@ -7,10 +7,16 @@ import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import { eventually as pollUntil } from "./support/kube.js";
 
-/** A TCP proxy to the apiserver that can be cut (connections destroyed, port closed) and restored. */
+/**
+ * A TCP proxy to the apiserver that can be cut (connections destroyed, port closed) and
+ * restored, or stalled (bytes held back both ways, connections kept) and resumed: requests
+ * through a stalled proxy hang as they do behind a congested network.
+ */
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private stalled = false;
+  private readonly held: (() => void)[] = [];
   port = 0;
 
   constructor(private readonly target: URL) {}
@@ -23,11 +29,36 @@ export class CuttableProxy {
         s.on("close", () => this.sockets.delete(s));
         s.on("error", () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
     this.port = (server.address() as { port: number }).port;
     this.server = server;
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    const pass = (send: () => void): void => {
+      if (this.stalled) this.held.push(send);
+      else send();
+    };
+    from.on("data", (chunk: Buffer) => {
+      pass(() => to.write(chunk));
+    });
+    from.on("end", () => {
+      pass(() => to.end());
+    });
+  }
+
+  /** Holds back every byte from now on, in both directions, until resume(). */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** Delivers what was held back, in order, and forwards again. */
+  resume(): void {
+    this.stalled = false;
+    for (const send of this.held.splice(0)) send();
   }
 
   async cut(): Promise<void> {

@@ -47,6 +47,7 @@ import {
 import { accessReference, configReferences } from "../cache/references.js";
 import type { SettledKeys } from "../cache/settled.js";
 import { StatusDraft } from "../status/status.js";
+import { configRefOf, progressingFor } from "../status/progress.js";
 import type { Deployed } from "../cache/target-cache.js";
 import type { ApiObjectCache } from "../queue/controller.js";
 import { teardown, type TeardownResult } from "./teardown.js";
@@ -194,12 +195,10 @@ export class ProviderReconciler implements Reconciler {
 
   /** Writes the status; resolves with the API object's resourceVersion after it. */
   private async commit(draft: StatusDraft): Promise<string | undefined> {
-    let version = draft.object.metadata.resourceVersion;
     await draft.commit(this.deps.onboarding, this.deps.recorder, (written) => {
       this.wrote(written);
-      version = written.metadata.resourceVersion;
     });
-    return version;
+    return draft.resourceVersion;
   }
 
   /** Config and render context, or a condition saying why not. */
@@ -293,6 +292,7 @@ export class ProviderReconciler implements Reconciler {
       return { result: { requeueAfter: pollIntervalMs(this.compiled) } };
     }
     const poll = pollIntervalMs(this.compiled, resolved.config);
+    await this.recordInputs(obj, draft, resolved.config);
     let report: DeployReport;
     try {
       const scope = await this.scopeFor(key, obj, resolved.ctx);
@@ -310,6 +310,18 @@ export class ProviderReconciler implements Reconciler {
     }
     this.summarize(obj, draft, report, resolved.ctx);
     return outcomeOf(report, await this.commit(draft), poll);
+  }
+
+  /**
+   * The status reflects this config from now on; where it says Ready for an older spec
+   * generation or config, it says Progressing before the work for these starts (or waits
+   * for a helm slot), not after.
+   */
+  private async recordInputs(obj: ApiObject, draft: StatusDraft, config: KubeObject): Promise<void> {
+    const configRef = configRefOf(config);
+    draft.setConfigRef(configRef);
+    const progressing = progressingFor(obj, configRef);
+    if (progressing) await this.commit(draft.set(progressing));
   }
 
   private async failed(draft: StatusDraft, err: unknown): Promise<Result> {

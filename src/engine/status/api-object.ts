@@ -31,6 +31,16 @@ export interface UnitRecord {
   namespace?: string;
 }
 
+/**
+ * The ProviderConfig a status reflects: openMCP's `status.providerConfigRef` (landscaper
+ * records the chosen config's name there), with the config's generation spe deployed with.
+ */
+export interface ConfigRef {
+  name: string;
+  namespace?: string;
+  generation?: number;
+}
+
 export interface ApiStatus {
   observedGeneration?: number;
   phase?: Phase;
@@ -38,6 +48,7 @@ export interface ApiStatus {
   resources?: ResourceEntry[];
   drift?: DriftRecord[];
   units?: UnitRecord[];
+  providerConfigRef?: ConfigRef;
   [key: string]: unknown;
 }
 

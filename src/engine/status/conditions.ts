@@ -43,6 +43,8 @@ export const Reason = {
   DeployFailed: "DeployFailed",
   /** Objects the apiserver refused; the unit's other objects were applied. */
   ApplyFailed: "ApplyFailed",
+  /** Work for newer inputs (spec generation, config) than the status showed Ready for has begun. */
+  Progressing: "Progressing",
   ResourcesReady: "ResourcesReady",
   ResourcesNotReady: "ResourcesNotReady",
   UserResourcesPresent: "UserResourcesPresent",
@@ -77,6 +79,9 @@ export const deployed = (message = "All deploy units applied"): ConditionInput =
   cond(ConditionType.Deployed, "True", Reason.DeploySucceeded, message);
 export const deployFailed = (message: string, reason: string = Reason.DeployFailed): ConditionInput =>
   cond(ConditionType.Deployed, "False", reason, message);
+/** Deployed is not known for the new inputs yet: what was deployed is for older ones. */
+export const deployProgressing = (message: string): ConditionInput =>
+  cond(ConditionType.Deployed, "Unknown", Reason.Progressing, message);
 export const resourcesReady = (message = "All deployed resources are ready"): ConditionInput =>
   cond(ConditionType.ResourcesReady, "True", Reason.ResourcesReady, message);
 export const resourcesNotReady = (

@@ -2,12 +2,21 @@
  * One status write per reconcile (Flux's deferred patch): the reconcile
  * collects conditions and data in a StatusDraft, and `commit` summarises
  * Ready, server-side applies the status subresource as `spe` and turns
- * condition transitions into Events.
+ * condition transitions into Events. A reconcile that starts work for inputs
+ * newer than a Ready status shows commits once before (Progressing), and the
+ * final commit builds on what that one wrote.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { KubeClient } from "../../kube/client.js";
 import { refOf } from "../../plugins/objects/drift.js";
-import type { ApiObject, ApiStatus, DriftRecord, ResourceEntry, UnitRecord } from "./api-object.js";
+import type {
+  ApiObject,
+  ApiStatus,
+  ConfigRef,
+  DriftRecord,
+  ResourceEntry,
+  UnitRecord,
+} from "./api-object.js";
 import { setCondition, summarizeReady, type Condition, type ConditionInput } from "./conditions.js";
 import type { EventRecorder } from "./events.js";
 
@@ -20,6 +29,10 @@ export class StatusDraft {
   private projection: Record<string, unknown> = {};
   private drift: DriftRecord[];
   private units: UnitRecord[] | undefined;
+  private configRef: ConfigRef | undefined;
+  /** The status as last written (or read): what a commit compares with and sends Events for. */
+  private written: ApiStatus | undefined;
+  private version: string | undefined;
 
   constructor(
     private readonly obj: ApiObject,
@@ -29,11 +42,25 @@ export class StatusDraft {
     this.resources = obj.status?.resources;
     this.drift = [...(obj.status?.drift ?? [])];
     this.units = obj.status?.units;
+    this.configRef = obj.status?.providerConfigRef;
+    this.written = obj.status;
+    this.version = obj.metadata.resourceVersion;
   }
 
   /** The API object this status is for, as it was read. */
   get object(): ApiObject {
     return this.obj;
+  }
+
+  /** The API object's resourceVersion after this draft's last write (as read before any). */
+  get resourceVersion(): string | undefined {
+    return this.version;
+  }
+
+  /** The config this status reflects (openMCP's status.providerConfigRef). */
+  setConfigRef(ref: ConfigRef): this {
+    this.configRef = ref;
+    return this;
   }
 
   /** Records the units applied; units that only wait keep their earlier record. */
@@ -81,10 +108,15 @@ export class StatusDraft {
     if (this.resources) status.resources = this.resources;
     if (this.drift.length > 0) status.drift = this.drift;
     if (this.units && this.units.length > 0) status.units = this.units;
+    if (this.configRef) status.providerConfigRef = this.configRef;
     return status;
   }
 
-  /** Writes the status (unless unchanged); `onWritten` gets the object as the apiserver stored it. */
+  /**
+   * Writes the status (unless unchanged since the last write); `onWritten` gets the object as
+   * the apiserver stored it. The draft can be committed again: the next commit compares with
+   * this one, and Ready's transition time starts from it.
+   */
   async commit(
     client: KubeClient,
     recorder: EventRecorder,
@@ -101,17 +133,21 @@ export class StatusDraft {
       status,
     };
     // A resync that changes nothing writes nothing: no request, no new resourceVersion, no watch event.
-    const unchanged = isDeepStrictEqual(JSON.parse(JSON.stringify(status)), this.obj.status ?? {});
+    const before = this.written;
+    const unchanged = isDeepStrictEqual(JSON.parse(JSON.stringify(status)), before ?? {});
     if (!unchanged) {
-      const written = await client.send({
+      const written = (await client.send({
         method: "PATCH",
         path,
         body,
         contentType: "application/apply-patch+yaml",
-      });
-      onWritten?.(written as ApiObject);
+      })) as ApiObject;
+      this.version = written.metadata.resourceVersion;
+      onWritten?.(written);
     }
-    void recorder.conditionEvents(this.obj, this.obj.status?.conditions ?? [], status.conditions ?? []);
+    this.written = status;
+    this.conditions = [...(status.conditions ?? [])];
+    void recorder.conditionEvents(this.obj, before?.conditions ?? [], status.conditions ?? []);
     return status;
   }
 }
