@@ -57,8 +57,8 @@ export class StandInClusterProvider {
   /** AccessRequests ("namespace/name") that are never granted, or denied with a message. */
   readonly hold = new Set<string>();
   readonly deny = new Map<string, string>();
-  /** How often each AccessRequest was granted. */
-  readonly grants = new Map<string, number>();
+  /** Every grant of an AccessRequest ("namespace/name"): when, and until when its credentials are valid. */
+  readonly grantLog: { request: string; at: number; expires: number }[] = [];
   lifetimeSeconds: number;
   errors: string[] = [];
 
@@ -224,7 +224,7 @@ export class StandInClusterProvider {
         contentType: "application/merge-patch+json",
       });
     }
-    this.grants.set(nameOf(ar), (this.grants.get(nameOf(ar)) ?? 0) + 1);
+    this.grantLog.push({ request: nameOf(ar), at: now, expires: now + this.lifetimeSeconds * 1000 });
   }
 
   /** A ServiceAccount with the requested permissions on the target, and a token for it. */

@@ -47,6 +47,14 @@ interface PodSpec {
   serviceAccountName?: string;
 }
 
+export interface StartedPod {
+  owner: string;
+  pod: string;
+  args: string[];
+  log: string;
+  exitCode?: number;
+}
+
 /** One running "pod": a process and where its logs go. */
 interface Pod {
   name: string;
@@ -74,8 +82,8 @@ export class StandInKubelet {
   private root = "";
   private server = { host: "", port: "", ca: "" };
   errors: string[] = [];
-  /** Every pod started, in order: its name, what it ran and its log file. */
-  readonly started: { owner: string; pod: string; args: string[]; log: string }[] = [];
+  /** Every pod started, in order: its name, what it ran, its log file and, once it ended, its exit code. */
+  readonly started: StartedPod[] = [];
 
   constructor(private readonly options: KubeletOptions) {
     this.platform = KubeClient.for(options.platform);
@@ -333,10 +341,12 @@ export class StandInKubelet {
     const out = createWriteStream(log);
     proc.all.pipe(out);
     const pod: Pod = { name: podName, proc, log };
+    const record: StartedPod = { owner, pod: podName, args, log };
     void proc.then((result) => {
       pod.exited = result.exitCode ?? 1;
+      record.exitCode = pod.exited;
     });
-    this.started.push({ owner, pod: podName, args, log });
+    this.started.push(record);
     return pod;
   }
 }
