@@ -6,6 +6,7 @@ import { EXIT } from "./io.js";
 import { registerLint } from "./lint.js";
 import { registerRender } from "./render.js";
 import { registerRun } from "./run.js";
+import { registerValidate } from "./validate.js";
 import { packageVersion, registerVersion } from "./version.js";
 
 export function buildProgram(): Command {
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerCrds(program);
   registerRun(program);
   registerDev(program);
+  registerValidate(program);
   return program;
 }

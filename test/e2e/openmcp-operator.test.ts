@@ -8,7 +8,12 @@
  * MCP and work; deleting the API object removes the DomainService and spe's request; deleting
  * the ServiceProvider cleans up. Only the kubelet and the cluster provider are stand-ins.
  */
+import { execa, type ResultPromise } from "execa";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { tenantNamespace } from "../../src/engine/openmcp/names.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refOf } from "../../src/engine/openmcp/platform-requests.js";
 import { KubeClient } from "../../src/kube/client.js";
@@ -36,6 +41,17 @@ import {
 const NS = "default";
 const MCP = "example";
 const TENANT = "mcp--2bcf790e-815e-8ea9-857b-15be429583a5";
+const CHECKED_TENANT = tenantNamespace({ namespace: NS, name: "checked" });
+const repoRoot = resolve(import.meta.dirname, "../..");
+
+/** The spe CLI as a user runs it. */
+function spe(args: string[]): ResultPromise<{ reject: false; all: true }> {
+  return execa(join(repoRoot, "node_modules/.bin/tsx"), ["src/cli/main.ts", ...args], {
+    cwd: repoRoot,
+    reject: false,
+    all: true,
+  });
+}
 const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 const deployment = {
   apiVersion: "apps/v1",
@@ -247,6 +263,74 @@ describe("spe started by openmcp-operator", () => {
       await platform.get({ apiVersion: clusters, kind: "ClusterRequest", name: MCP, namespace: TENANT }),
     ).toBeDefined();
   }, 180_000);
+
+  it("spe validate runs the validation flow against this installation (JSON), and fails with a reason", async () => {
+    await applyObject(inst.kc.platform, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: CHECKED_TENANT },
+    });
+    await applyObject(inst.kc.platform, mcpClusterRequest(CHECKED_TENANT, "checked"));
+    const dir = await mkdtemp(join(tmpdir(), "spe-validate-"));
+    const write = async (name: string, obj: unknown): Promise<string> => {
+      await writeFile(join(dir, name), JSON.stringify(obj));
+      return join(dir, name);
+    };
+    const clusters = inst.env.clusters;
+    const flags = [
+      `--platform-kubeconfig=${clusters.platform.kubeconfigPath}`,
+      `--onboarding-kubeconfig=${clusters.onboarding.kubeconfigPath}`,
+      `--target-kubeconfig=${clusters.mcp.kubeconfigPath}`,
+    ];
+    const widget = {
+      apiVersion: "demo.spe.dev/v1",
+      kind: "Widget",
+      metadata: { name: "probe", namespace: "team" },
+      spec: { size: 1 },
+    };
+    const passed = await spe([
+      "validate",
+      "providers/demo/descriptor.yaml",
+      await write("sample.yaml", demoService(NS, "checked")),
+      ...flags,
+      `--domain-sample=${await write("widget.yaml", widget)}`,
+      "--format=json",
+    ]);
+    expect(passed.exitCode, passed.all).toBe(0);
+    const report = JSON.parse(passed.stdout) as {
+      ok: boolean;
+      steps: { phase: string; name: string; status: string; seconds: number }[];
+    };
+    for (const s of report.steps)
+      console.log(
+        `spe validate: ${s.phase.padEnd(8)} ${s.seconds.toFixed(1).padStart(5)} s  ${s.status}  ${s.name}`,
+      );
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => `${s.phase} ${s.status}`)).toEqual([
+      "SETUP ok",
+      "SETUP ok",
+      "SETUP ok",
+      "ASSESS ok",
+      "ASSESS ok",
+      "ASSESS ok",
+      "ASSESS ok",
+      "ASSESS ok",
+      "TEARDOWN ok",
+    ]);
+    const failed = await spe([
+      "validate",
+      "providers/demo/descriptor.yaml",
+      await write("bad.yaml", { ...demoService(NS, "checked"), spec: { version: "9.9" } }),
+      ...flags,
+    ]);
+    expect(failed.exitCode, failed.all).toBe(1);
+    expect(failed.stdout).toMatch(
+      /^ASSESS +[\d.]+ s {2}FAILED {2}DemoService default\/checked Ready \(DemoService default\/checked is not Ready: InvalidInput: .*9\.9/m,
+    );
+    expect(failed.stdout).toMatch(/^TEARDOWN +[\d.]+ s {2}ok /m);
+    expect(failed.stdout).toMatch(/^validation failed after/m);
+    await rm(dir, { recursive: true, force: true });
+  }, 300_000);
 
   it("TEARDOWN: deleting the ServiceProvider removes what the operator deployed and stops spe", async () => {
     await timings.step("TEARDOWN: ServiceProvider deleted and cleaned up", async () => {
