@@ -83,6 +83,17 @@ const UNIT: JsonSchema = {
     type: STR("helm or manifests."),
     releaseName: STR("Helm release name (helm units)."),
     namespace: STR("Namespace of the release (helm units)."),
+    namespaces: {
+      type: "array",
+      description: "Namespaces the unit's objects went to (manifests units).",
+      items: { type: "string" },
+    },
+    crds: {
+      type: "array",
+      description:
+        "CRDs of spec.deletion.crds that were not on the target before the unit was first created: the ones deletion removes.",
+      items: { type: "string" },
+    },
   },
 };
 

@@ -155,7 +155,15 @@ describe("helm plugin", () => {
   });
 
   it("installs a release the watch says is absent without reading it first", async () => {
-    const absent: TargetCache = { ...NOTHING_KNOWN, list: () => [] };
+    // The engine's watches also know the release namespace is there (spe creates it when not).
+    const absent: TargetCache = {
+      ...NOTHING_KNOWN,
+      list: () => [],
+      object: (ref) =>
+        ref.kind === "Namespace" && ref.name === ns
+          ? { uid: "ns", resourceVersion: "1", fingerprint: "ns", phase: "Current" }
+          : undefined,
+    };
     // One scope, so the kinds' discovery the first install looks up stays cached for the second.
     const target = scope();
     const requestsOf = async (release: string, cache: TargetCache): Promise<number> => {

@@ -16,6 +16,8 @@ import type {
   WatchSpec,
 } from "../../plugins/types.js";
 import { ObjectsNotApplied, refKey, type ObjectFailure } from "../../plugins/index.js";
+import { KubeClient } from "../../kube/client.js";
+import { absentCrds } from "./crds.js";
 
 export type UnitAction = "none" | "create" | "update" | "waiting";
 
@@ -26,6 +28,8 @@ export interface UnitReport {
   waitingFor?: string;
   plan?: UnitPlan;
   observation?: Observation;
+  /** The listed deletion CRDs that were absent when this reconcile created the unit. */
+  crds?: string[];
 }
 
 export interface DeployReport {
@@ -50,12 +54,19 @@ function pluginFor(plugins: PluginSet, plan: UnitPlan): DeployPlugin {
   return plugins[plan.type];
 }
 
+/** What a failed create already knew, so the status can record it (its deploy may have left CRDs). */
+export interface Attempted {
+  plan: UnitPlan;
+  crds?: string[];
+}
+
 /** The failure of one unit, with its name, so conditions can say which unit broke. */
 export class UnitError extends Error {
   constructor(
     readonly unit: string,
     readonly action: UnitAction,
     cause: unknown,
+    readonly attempted?: Attempted,
   ) {
     super(`unit ${unit}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "UnitError";
@@ -84,11 +95,32 @@ interface UnitOutcome {
   before: Observation;
   after: Observation;
   failures: readonly ObjectFailure[];
+  crds?: string[];
 }
 
-async function deployOne(plan: UnitPlan, plugins: PluginSet, scope: UnitScope): Promise<UnitOutcome> {
+/**
+ * Before a unit is created, which of the CRDs deletion would remove are not there yet: only
+ * those are this object's to delete later (crds.ts). Taken on every create; the status keeps
+ * the first one.
+ */
+async function crdsBeforeCreate(
+  listed: readonly string[],
+  scope: UnitScope,
+  seen: Observation,
+): Promise<string[] | undefined> {
+  if (seen.exists || listed.length === 0) return undefined;
+  return absentCrds(KubeClient.for(scope.kubeconfig), listed);
+}
+
+async function deployOne(
+  plan: UnitPlan,
+  plugins: PluginSet,
+  scope: UnitScope,
+  listedCrds: readonly string[],
+): Promise<UnitOutcome> {
   const plugin = pluginFor(plugins, plan);
   const before = await plugin.observe(plan, scope);
+  const crds = await crdsBeforeCreate(listedCrds, scope, before);
   let action: UnitAction;
   let failures: readonly ObjectFailure[] = [];
   try {
@@ -96,12 +128,13 @@ async function deployOne(plan: UnitPlan, plugins: PluginSet, scope: UnitScope): 
   } catch (err) {
     action = before.exists ? "update" : "create";
     // Some objects were refused, the others applied: go on, and name the refused ones.
-    if (!(err instanceof ObjectsNotApplied)) throw new UnitError(plan.name, action, err);
+    if (!(err instanceof ObjectsNotApplied))
+      throw new UnitError(plan.name, action, err, crds ? { plan, crds } : undefined);
     failures = err.failures;
   }
   // Observe again after a change: outputs (release revision, chart version) and readiness move on.
   const after = action === "none" ? before : await plugin.observe(plan, scope);
-  return { action, before, after, failures };
+  return { action, before, after, failures, ...(crds ? { crds } : {}) };
 }
 
 /** The drift this reconcile corrected: what was found, less the objects that could not be applied. */
@@ -158,8 +191,8 @@ export async function deployUnits(
       report.ready = false;
       continue;
     }
-    const outcome = await deployOne(rendered.plan, plugins, scope);
-    const { action, after, failures } = outcome;
+    const outcome = await deployOne(rendered.plan, plugins, scope, compiled.deletion.crds);
+    const { action, after, failures, crds } = outcome;
     report.outputs[unit.name] = after.outputs;
     report.corrected.push(...correctedOf(outcome));
     report.failures.push(...failures.map((failure) => ({ unit: unit.name, failure })));
@@ -168,7 +201,13 @@ export async function deployUnits(
     if (action !== "none") report.changed.push(unit.name);
     if (after.ready) ready.add(unit.name);
     else report.ready = false;
-    report.units.push({ name: unit.name, action, plan: rendered.plan, observation: after });
+    report.units.push({
+      name: unit.name,
+      action,
+      plan: rendered.plan,
+      observation: after,
+      ...(crds ? { crds } : {}),
+    });
   }
   return report;
 }

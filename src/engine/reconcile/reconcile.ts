@@ -31,7 +31,7 @@ import {
   deployFailed,
   targetReachable,
 } from "../status/conditions.js";
-import { deployUnits, type DeployReport, type PluginSet } from "./deploy.js";
+import { deployUnits, UnitError, type DeployReport, type PluginSet } from "./deploy.js";
 import { driftMessages, driftRecords } from "./drift-report.js";
 import type { EventRecorder } from "../status/events.js";
 import { classifyDeployFailure } from "./failures.js";
@@ -42,6 +42,7 @@ import {
   deployedCondition,
   readinessCondition,
   resourceEntries,
+  unitRecord,
   unitRecords,
 } from "../status/report-status.js";
 import { accessReference, configReferences } from "../cache/references.js";
@@ -327,6 +328,9 @@ export class ProviderReconciler implements Reconciler {
   private async failed(draft: StatusDraft, err: unknown): Promise<Result> {
     const { condition, terminal } = classifyDeployFailure(err);
     draft.set(condition);
+    // A failed create may have left CRDs behind: record what was absent before it, as a success would.
+    if (err instanceof UnitError && err.attempted)
+      draft.setUnits([unitRecord(err.attempted.plan, err.attempted.crds)]);
     await this.commit(draft);
     if (terminal) throw new TerminalError(condition.message, { cause: err });
     // Not a failure to back off from: the cluster provider has not answered yet.
@@ -368,7 +372,7 @@ export class ProviderReconciler implements Reconciler {
       return this.failed(draft, err);
     }
     if (result.state === "blocked") {
-      draft.set(deletionBlocked(result.message));
+      draft.set(deletionBlocked(result.message, result.reason));
       await this.commit(draft);
       return { requeueAfter: PROGRESS_REQUEUE_MS };
     }
@@ -383,7 +387,9 @@ export class ProviderReconciler implements Reconciler {
       await this.commit(draft);
       return { requeueAfter: PROGRESS_REQUEUE_MS };
     }
-    void this.deps.recorder.event(obj, "Normal", "Deleted", result.message);
+    for (const note of result.notes) this.deps.logger.info({ key }, note);
+    const notes = result.notes.length > 0 ? `; ${result.notes.join("; ")}` : "";
+    void this.deps.recorder.event(obj, "Normal", "Deleted", `${result.message}${notes}`);
     this.wrote(await removeFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
     this.deps.forget?.(key);
     return {};
@@ -396,7 +402,11 @@ export class ProviderReconciler implements Reconciler {
     ctx: RenderContext,
   ): Promise<TeardownResult> {
     if (this.deps.openmcp && !(await this.deps.openmcp.reachable(obj)))
-      return { state: "done", message: "MCP access is being removed with the MCP; nothing left to remove" };
+      return {
+        state: "done",
+        message: "MCP access is being removed with the MCP; nothing left to remove",
+        notes: [],
+      };
     return teardown({
       compiled: this.compiled,
       ctx,

@@ -29,6 +29,14 @@ export interface UnitRecord {
   type: "helm" | "manifests";
   releaseName?: string;
   namespace?: string;
+  /** Namespaces the unit's objects went to (manifests units; a helm unit's is `namespace`). */
+  namespaces?: string[];
+  /**
+   * The CRDs of `spec.deletion.crds` that were not on the target when the unit was first
+   * created: the ones its deploy (or the service it started) put there, and the only ones
+   * teardown deletes. Taken once and kept; absent when spe never saw the unit created.
+   */
+  crds?: string[];
 }
 
 /**

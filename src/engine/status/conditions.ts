@@ -48,6 +48,10 @@ export const Reason = {
   ResourcesReady: "ResourcesReady",
   ResourcesNotReady: "ResourcesNotReady",
   UserResourcesPresent: "UserResourcesPresent",
+  /** Whether users' objects exist cannot be told (discovery or a list failed, a kind is defined but not served). */
+  UserResourcesUnknown: "UserResourcesUnknown",
+  /** A CRD of the DomainService could not be deleted. */
+  CRDDeletionFailed: "CRDDeletionFailed",
   NoUserResources: "NoUserResources",
 } as const;
 
@@ -88,8 +92,10 @@ export const resourcesNotReady = (
   message: string,
   reason: string = Reason.ResourcesNotReady,
 ): ConditionInput => cond(ConditionType.ResourcesReady, "False", reason, message);
-export const deletionBlocked = (message: string): ConditionInput =>
-  cond(ConditionType.DeletionBlocked, "True", Reason.UserResourcesPresent, message);
+export const deletionBlocked = (
+  message: string,
+  reason: string = Reason.UserResourcesPresent,
+): ConditionInput => cond(ConditionType.DeletionBlocked, "True", reason, message);
 export const deletionNotBlocked = (message = "No user resources left"): ConditionInput =>
   cond(ConditionType.DeletionBlocked, "False", Reason.NoUserResources, message);
 

@@ -63,11 +63,19 @@ export class StatusDraft {
     return this;
   }
 
-  /** Records the units applied; units that only wait keep their earlier record. */
+  /**
+   * Records the units applied; units that only wait keep their earlier record, and a unit
+   * keeps the CRDs recorded at its first create (a later create finds them there already).
+   */
   setUnits(units: UnitRecord[]): this {
-    const applied = new Map(units.map((u) => [u.name, u]));
-    for (const earlier of this.units ?? [])
-      if (!applied.has(earlier.name)) applied.set(earlier.name, earlier);
+    const earlier = new Map((this.units ?? []).map((u) => [u.name, u]));
+    const applied = new Map(
+      units.map((u) => {
+        const crds = earlier.get(u.name)?.crds ?? u.crds;
+        return [u.name, crds ? { ...u, crds } : u];
+      }),
+    );
+    for (const [name, record] of earlier) if (!applied.has(name)) applied.set(name, record);
     this.units = [...applied.values()];
     return this;
   }

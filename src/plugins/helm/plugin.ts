@@ -9,6 +9,7 @@ import { refKey, refOf } from "../objects/drift.js";
 import { desiredHashOf, fingerprintOf } from "../objects/fingerprint.js";
 import { watchedOf } from "../objects/written.js";
 import { KubeClient } from "../../kube/client.js";
+import { ensureNamespaces } from "../objects/namespaces.js";
 import { observeObjects } from "../objects/observe-objects.js";
 import { applyAll } from "../objects/apply-object.js";
 import type { DeployPlugin, Observation, UnitScope, WatchSpec } from "../types.js";
@@ -128,14 +129,19 @@ function headFromMemory(
 }
 
 /**
- * The unit as helm should run it: `--create-namespace` applies the namespace on every install,
- * a request per release; where the watch sees the namespace already there it is left out
- * (were the namespace gone meanwhile, helm fails the install and the retry asks again).
+ * `createNamespace` done by spe instead of helm: helm's namespace carries no mark of who made
+ * it, spe's is labelled `app.kubernetes.io/managed-by: spe` (objects/namespaces.ts), which is
+ * what lets deletion remove it again when it holds nothing else. Where the watch sees the
+ * namespace already there this costs no request (were it gone meanwhile, helm fails the
+ * install and the retry creates it).
  */
-function withoutNamespaceCreation(unit: HelmUnitPlan, scope: UnitScope): HelmUnitPlan {
+async function withNamespace(
+  client: KubeClient,
+  unit: HelmUnitPlan,
+  scope: UnitScope,
+): Promise<HelmUnitPlan> {
   if (!unit.helm.createNamespace) return unit;
-  const ns = scope.cache?.object({ apiVersion: "v1", kind: "Namespace", name: unit.helm.namespace });
-  if (!ns || ns.phase === "Terminating") return unit;
+  await ensureNamespaces(client, [unit.helm.namespace], [], scope.cache);
   return { ...unit, helm: { ...unit.helm, createNamespace: false } };
 }
 
@@ -428,7 +434,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
     let after: Awaited<ReturnType<typeof upgradeInstall>>;
     try {
-      after = await upgradeInstall(inv, withoutNamespaceCreation(unit, scope), {
+      after = await upgradeInstall(inv, await withNamespace(client, unit, scope), {
         labels: key,
         timeoutSeconds: this.timeoutSeconds,
         failure,
