@@ -194,7 +194,7 @@ export interface HelmUnit {
   chart: ChartSource;
   /** The release name; defaults to the unit name. */
   releaseName?: Template;
-  /** Create the release namespace if missing. */
+  /** Create the release namespace if missing (labelled app.kubernetes.io/managed-by: spe; deletion removes it when it holds nothing else). */
   createNamespace: boolean;
   /** What an install or upgrade does with an object of the chart that exists already without this release's ownership metadata. ifUnowned takes it into the release when it carries no owner's metadata at all (no helm release annotations, no app.kubernetes.io/managed-by other than Helm, no controller owner reference), such as an object re-created after an uninstall; an object of another owner is never taken and fails the install. never: every such object fails the install, as with helm's defaults. */
   adopt: "ifUnowned" | "never";
@@ -234,9 +234,9 @@ export type Readiness = "kstatus" | "none";
 export interface DeletionSpec {
   /** Default deletion policy of the units. */
   policy: "delete" | "orphan";
-  /** DomainServiceAPI kinds on the target: while objects of these exist, deletion waits (condition DeletionBlocked, reason UserResourcesPresent), as openMCP does. */
+  /** DomainServiceAPI kinds on the target: while end users have objects of these, deletion waits (condition DeletionBlocked, reason UserResourcesPresent), as openMCP does. Each kind is looked for in every version its group serves; objects spe deployed for the API object do not count. When that cannot be told (discovery or a list fails, a CRD defines the kind but it is not served) deletion waits too (reason UserResourcesUnknown). */
   blockWhileExist: GroupKind[];
-  /** CustomResourceDefinition names on the target deleted after all units are gone. */
+  /** CustomResourceDefinition names on the target deleted after all units are gone: only those that were not there before a unit of the API object was first created (status.units[].crds records them); the others are left and named in the Deleted event. */
   crds: string[];
 }
 
@@ -246,6 +246,6 @@ export interface GroupKind {
   group: string;
   /** Kind. */
   kind: string;
-  /** Version to list with; defaults to the preferred version. */
+  /** The one version to look for the kind in; by default every version its group serves. */
   version?: string;
 }
