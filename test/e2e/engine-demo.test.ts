@@ -118,6 +118,16 @@ beforeAll(async () => {
   await KubeClient.for(platform).delete({ apiVersion: config.apiVersion, kind: config.kind, name: "demo" });
   await apply(onboarding, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   await grantTarget(NS, `${NAME}-kubeconfig`, "mcp");
+  // A Widget CRD another test left would be someone else's to spe, and stay after deletion.
+  const widgets = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    name: "widgets.demo.spe.dev",
+  };
+  await KubeClient.for(mcp).delete(widgets);
+  await eventually("no Widget CRD on the mcp", async () =>
+    (await KubeClient.for(mcp).get(widgets)) ? undefined : true,
+  );
 });
 
 afterAll(async () => {
