@@ -107,6 +107,21 @@ export interface TargetCache {
   verified(ref: ObjectRef, desiredHash: string): WatchedObject | undefined;
 }
 
+/**
+ * One change a plugin made on the target: the engine writes one info line for each, so the
+ * operator's log reads as what happened (installed, upgraded, rolled back, corrected, deleted).
+ */
+export interface ActionRecord {
+  unit: string;
+  action:
+    "installed" | "upgraded" | "rolled back" | "uninstalled" | "drift corrected" | "updated" | "deleted";
+  /** The helm release acted on, and its revision afterwards (none once it is gone). */
+  release?: { name: string; namespace: string; revision?: number };
+  /** How many objects were written (drift corrected, manifests). */
+  objects?: number;
+  durationMs: number;
+}
+
 /** What a plugin is given to act on one target cluster for one API object. */
 export interface UnitScope {
   /** Access to the target (mcp or workload) cluster. */
@@ -118,6 +133,8 @@ export interface UnitScope {
   signal?: AbortSignal;
   /** The engine's watches of the target; without it every observe asks the API server. */
   cache?: TargetCache;
+  /** Told of each change the plugin made on the target (for the log). */
+  onAction?: (record: ActionRecord) => void;
 }
 
 export interface DeployPlugin<U extends UnitPlan = UnitPlan> {

@@ -14,6 +14,7 @@ import { FilePoller, scanPaths } from "./files.js";
 import { configMapOrigin, fileOrigin, type Origin } from "./origin.js";
 import { selectProviders } from "./select.js";
 import { StatusReporter } from "./serving-report.js";
+import { componentLogger } from "../runtime/logger.js";
 import { EventRecorder } from "../status/events.js";
 import type { Provider } from "./provider.js";
 
@@ -64,7 +65,7 @@ export class DescriptorSource {
       this.schedule(options.debounceMs ?? 200);
     };
     const cms = options.configMaps;
-    const logger = options.logger.child({ component: "descriptor-source" });
+    const logger = componentLogger(options.logger, "descriptor-source");
     this.watch = cms && new ConfigMapWatch(cms.kubeConfig, cms.namespace, logger, schedule);
     const paths = options.paths ?? [];
     this.poller =

@@ -371,4 +371,32 @@ describe("runWorkers", () => {
       }),
     ]);
   });
+
+  it("logs a terminal error once while it stays the same, and again when it changes", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, callback) {
+        lines.push(chunk.toString());
+        callback();
+      },
+    });
+    const q = queue();
+    const errors = ["invalid spec: size", "invalid spec: size", "invalid spec: size", "invalid spec: color"];
+    let i = 0;
+    const r = reconcilerOf(() => Promise.reject(new TerminalError(errors[i++] ?? "")));
+    const running = runWorkers(q, 1, r, { logger: createLogger({ destination }) });
+    // The object's own writes (status, finalizer) wake it again with the same error.
+    for (let n = 0; n < errors.length; n++) {
+      q.add("p/ns/a");
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    q.shutDown();
+    await running;
+    expect(r.calls).toHaveLength(4);
+    const logged = lines.map((l) => JSON.parse(l) as { level: string; err: { message: string } });
+    expect(logged.map((l) => [l.level, l.err.message])).toEqual([
+      ["error", "invalid spec: size"],
+      ["error", "invalid spec: color"],
+    ]);
+  });
 });

@@ -244,10 +244,11 @@ export async function runWorkers(
   reconciler: Reconciler,
   options: WorkerOptions = {},
 ): Promise<void> {
+  const pool: Pool = { queue, reconciler, options, terminal: new Map() };
   const loop = async (): Promise<void> => {
     for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       try {
-        await processItem(queue, key, reconciler, options);
+        await processItem(pool, key);
       } finally {
         queue.done(key);
       }
@@ -256,24 +257,38 @@ export async function runWorkers(
   await Promise.all(Array.from({ length: Math.max(1, workers) }, loop));
 }
 
-async function processItem(
-  queue: WorkQueue,
-  key: string,
-  reconciler: Reconciler,
-  options: WorkerOptions,
-): Promise<void> {
-  const now = options.now ?? Date.now;
-  const started = now();
-  const outcome = await reconcileOnce(queue, key, reconciler, options);
-  options.metrics?.reconciled(outcome, (now() - started) / 1000, key);
+interface Pool {
+  queue: WorkQueue;
+  reconciler: Reconciler;
+  options: WorkerOptions;
+  /**
+   * The last terminal error of each key that has one: the object's own writes (its status,
+   * its finalizer) wake it again, and the same error is not news a second time.
+   */
+  terminal: Map<string, string>;
 }
 
-async function reconcileOnce(
-  queue: WorkQueue,
-  key: string,
-  reconciler: Reconciler,
-  options: WorkerOptions,
-): Promise<ReconcileOutcome> {
+async function processItem(pool: Pool, key: string): Promise<void> {
+  const now = pool.options.now ?? Date.now;
+  const started = now();
+  const outcome = await reconcileOnce(pool, key);
+  pool.options.metrics?.reconciled(outcome, (now() - started) / 1000, key);
+}
+
+function terminal(pool: Pool, key: string, err: unknown, log: Logger | undefined): ReconcileOutcome {
+  pool.queue.forget(key);
+  const message = err instanceof Error ? err.message : String(err);
+  if (pool.terminal.get(key) === message) {
+    log?.debug({ err }, "reconcile failed with the same terminal error; not retrying");
+  } else {
+    pool.terminal.set(key, message);
+    log?.error({ err }, "reconcile failed with a terminal error; not retrying");
+  }
+  return "terminal_error";
+}
+
+async function reconcileOnce(pool: Pool, key: string): Promise<ReconcileOutcome> {
+  const { queue, reconciler, options } = pool;
   let log = options.logger?.child({ key });
   let result: Result;
   try {
@@ -284,15 +299,13 @@ async function reconcileOnce(
       reconciler.reconcile(request, options.signal ?? new AbortController().signal),
     );
   } catch (err) {
-    if (isTerminalError(err)) {
-      queue.forget(key);
-      log?.error({ err }, "reconcile failed with a terminal error; not retrying");
-      return "terminal_error";
-    }
+    if (isTerminalError(err)) return terminal(pool, key, err, log);
+    pool.terminal.delete(key);
     queue.addRateLimited(key);
     log?.warn({ err, retries: queue.numRequeues(key) }, "reconcile failed; retrying with backoff");
     return "error";
   }
+  pool.terminal.delete(key);
   queue.forget(key);
   const after = result.requeueAfter ?? 0;
   if (after > 0) {

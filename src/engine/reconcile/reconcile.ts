@@ -52,6 +52,7 @@ import { configRefOf, progressingFor } from "../status/progress.js";
 import type { Deployed } from "../cache/target-cache.js";
 import type { ApiObjectCache } from "../queue/controller.js";
 import { teardown, type TeardownResult } from "./teardown.js";
+import { actionLog } from "./action-log.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
@@ -269,6 +270,11 @@ export class ProviderReconciler implements Reconciler {
       owner,
       baseDir: this.deps.provider.baseDir,
       client: KubeClient.for(kubeconfig),
+      onAction: actionLog(
+        this.deps.logger.child({
+          key: obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name,
+        }),
+      ),
     };
   }
 

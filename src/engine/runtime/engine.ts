@@ -5,6 +5,7 @@
  */
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { Logger } from "pino";
+import { componentLogger, logEntry } from "./logger.js";
 import { ClusterAccess } from "../access/resolver.js";
 import { HelmPlugin, type HelmPluginOptions } from "../../plugins/helm/index.js";
 import { KubeClient } from "../../kube/client.js";
@@ -72,10 +73,10 @@ export class Engine implements Reconciler {
   constructor(private readonly options: EngineOptions) {
     this.queue = new WorkQueue(options.metrics ? { metrics: options.metrics.workqueueMetrics("spe") } : {});
     const metrics = options.metrics;
-    const workerLog = options.logger.child({ component: "helm-worker" });
+    const workerLog = componentLogger(options.logger, "helm-worker");
     this.helm = new HelmPlugin({
-      onLog: (line) => {
-        workerLog.warn({ line }, "helm worker says");
+      onLog: (entry) => {
+        logEntry(workerLog, entry);
       },
       ...options.helm,
       ...(metrics
@@ -102,14 +103,14 @@ export class Engine implements Reconciler {
       (key) => {
         this.wake(key, "observed");
       },
-      options.logger.child({ component: "target-watch" }),
+      componentLogger(options.logger, "target-watch"),
     );
     const references = new ReferenceWatches(
       options.platform,
       (key) => {
         this.wake(key, "input");
       },
-      options.logger.child({ component: "reference-watch" }),
+      componentLogger(options.logger, "reference-watch"),
     );
     this.references = references;
     this.access = new ClusterAccess({ source: options.platform, cached: (ref) => references.cached(ref) });
@@ -195,7 +196,8 @@ export class Engine implements Reconciler {
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         failures.set(provider.compiled.name, error);
-        this.options.logger.error(
+        // Reported (and retried) by the caller: the descriptor source logs it once per change.
+        this.options.logger.debug(
           { provider: provider.compiled.name, err: error },
           "provider failed to start",
         );

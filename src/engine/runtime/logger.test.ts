@@ -1,6 +1,9 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, requestLogger } from "./logger.js";
+import { componentLogger, createLogger, logEntry, requestLogger } from "./logger.js";
+import { parseWorkerLog } from "../../plugins/helm/worker-log.js";
+import { HelmError } from "../../plugins/helm/errors.js";
+import { UnitError } from "../reconcile/deploy.js";
 
 function sink(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -72,5 +75,59 @@ describe("createLogger", () => {
     expect(text).toContain("hello dev");
     expect(text).not.toContain("SECRET-8");
     expect(() => JSON.parse(out.lines()[0]!) as unknown).toThrow();
+  });
+
+  it("names the component once per line, a part's own name replacing the process's", () => {
+    const out = sink();
+    const root = createLogger({ destination: out.stream });
+    root.info("process line");
+    const worker = componentLogger(root, "helm-worker");
+    worker.child({ provider: "demo" }).warn("part line");
+    const [first, second] = out.lines();
+    expect(first!.match(/"component"/g)).toHaveLength(1);
+    expect(second!.match(/"component"/g)).toHaveLength(1);
+    expect(JSON.parse(first!)).toMatchObject({ component: "spe" });
+    expect(JSON.parse(second!)).toMatchObject({ component: "helm-worker", provider: "demo" });
+  });
+
+  it("writes a helm worker's line with its attributes as fields, not as escaped JSON", () => {
+    const out = sink();
+    const worker = componentLogger(createLogger({ destination: out.stream, level: "debug" }), "helm-worker");
+    logEntry(
+      worker,
+      parseWorkerLog(
+        '{"time":"2026-12-07T16:00:00Z","level":"WARN","msg":"discovery failed","cluster":"https://10.0.0.1","attempt":2}',
+      ),
+    );
+    const [line] = out.lines();
+    expect(line).not.toContain('\\"');
+    expect(JSON.parse(line!)).toEqual({
+      level: "warn",
+      time: expect.any(String) as unknown,
+      component: "helm-worker",
+      cluster: "https://10.0.0.1",
+      attempt: 2,
+      msg: "discovery failed",
+    });
+  });
+
+  it("writes a wrapped error's message once and no stack for an expected failure", () => {
+    const out = sink();
+    const helm = new HelmError("UpgradeFailed", "helm upgrade --install shop failed", "Service is invalid");
+    createLogger({ destination: out.stream }).warn(
+      { err: new UnitError("shop", "update", helm) },
+      "retrying",
+    );
+    const [line] = out.lines();
+    expect(line!.split("Service is invalid")).toHaveLength(2);
+    expect(JSON.parse(line!)).toMatchObject({
+      err: {
+        type: "UnitError",
+        message: "unit shop: helm upgrade --install shop failed: Service is invalid",
+        unit: "shop",
+        cause: { type: "HelmError", reason: "UpgradeFailed" },
+      },
+    });
+    expect(line).not.toContain('"stack"');
   });
 });

@@ -7,6 +7,7 @@ import type { HelmUnitPlan } from "../../descriptor/plan.js";
 import { workerChart } from "./chart.js";
 import { kubeconfigForHelm } from "./kubeconfig-yaml.js";
 import type { HelmErrorReason } from "./errors.js";
+import type { ActionRecord } from "../types.js";
 import type { AppliedObject, HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
 
 export const CHART_DIGEST_LABEL = "spe.dev/chart-digest";
@@ -20,6 +21,24 @@ export interface Invocation {
   kubeconfig: KubeConfig;
   baseDir: string;
   signal?: AbortSignal;
+  /** Told of each operation that changed a release (the engine logs them). */
+  onAction?: (record: ActionRecord) => void;
+}
+
+/** Tells `inv` of an operation on `unit`'s release that started at `started` (performance.now()). */
+function tell(
+  inv: Invocation,
+  unit: HelmUnitPlan,
+  what: { action: ActionRecord["action"]; revision?: number },
+  started: number,
+): void {
+  const { releaseName: name, namespace } = unit.helm;
+  inv.onAction?.({
+    unit: unit.name,
+    action: what.action,
+    release: { name, namespace, ...(what.revision === undefined ? {} : { revision: what.revision }) },
+    durationMs: Math.round(performance.now() - started),
+  });
 }
 
 /** The kubeconfig text of a KubeConfig, built once per instance (instances are cached per Secret version). */
@@ -73,6 +92,7 @@ export async function upgradeInstall(
 ): Promise<{ release: WorkerRelease; applied: AppliedObject[] }> {
   const { chart, values, createNamespace, releaseName, adopt } = unit.helm;
   const what = `helm upgrade --install ${releaseName}`;
+  const started = performance.now();
   const res = await inv.helm.call(
     "upgradeInstall",
     {
@@ -88,16 +108,29 @@ export async function upgradeInstall(
     },
     { ...signalOf(inv), failure: opts.failure, what },
   );
-  return { release: releaseOf(res, what), applied: res.applied ?? [] };
+  const release = releaseOf(res, what);
+  const installed = opts.existing === undefined ? release.revision === 1 : opts.existing !== "live";
+  tell(inv, unit, { action: installed ? "installed" : "upgraded", revision: release.revision }, started);
+  return { release, applied: res.applied ?? [] };
 }
 
-/** `helm uninstall --ignore-not-found` without waiting; a missing release is fine. */
-export async function uninstall(inv: Invocation, unit: HelmUnitPlan): Promise<void> {
+/**
+ * `helm uninstall --ignore-not-found` without waiting; a missing release is fine. `action` is
+ * what it means for the unit: the unit deleted, a failed install rolled back, or a broken
+ * release cleared before it is installed again.
+ */
+export async function uninstall(
+  inv: Invocation,
+  unit: HelmUnitPlan,
+  action: "deleted" | "rolled back" | "uninstalled",
+): Promise<void> {
+  const started = performance.now();
   await inv.helm.call("uninstall", target(inv, unit), {
     ...signalOf(inv),
     failure: "UninstallFailed",
     what: `helm uninstall ${unit.helm.releaseName}`,
   });
+  tell(inv, unit, { action }, started);
 }
 
 /**
@@ -126,10 +159,13 @@ export async function rollback(
   revision: number,
 ): Promise<WorkerRelease> {
   const what = `helm rollback ${unit.helm.releaseName}`;
+  const started = performance.now();
   const res = await inv.helm.call(
     "rollback",
     { ...target(inv, unit), revision, historyMax: HISTORY_MAX },
     { ...signalOf(inv), failure: "RecoveryFailed", what },
   );
-  return releaseOf(res, what);
+  const release = releaseOf(res, what);
+  tell(inv, unit, { action: "rolled back", revision: release.revision }, started);
+  return release;
 }

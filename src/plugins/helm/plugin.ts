@@ -197,6 +197,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   private invocation(scope: UnitScope): Invocation {
     const inv: Invocation = { helm: this.helm, kubeconfig: scope.kubeconfig, baseDir: scope.baseDir };
     if (scope.signal) inv.signal = scope.signal;
+    if (scope.onAction) inv.onAction = scope.onAction;
     return inv;
   }
 
@@ -360,13 +361,31 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const drifted = this.drifted.get(id);
     this.drifted.delete(id);
     const targets = drifted ? objects.filter((o) => drifted.has(refKey(refOf(o)))) : objects;
-    // Each object on its own: one the apiserver refuses is named, and the others are still corrected.
-    await applyAll(client, targets.length > 0 ? targets : objects, {
-      manager: HELM_FIELD_MANAGER,
-      owns: (live) => ownedByRelease(live, release),
-      // Right after a forced apply the live object holds exactly these values for helm's fields.
-      applied: (obj, live) => scope.cache?.verifyWritten(refOf(obj), watchedOf(live), desiredHashOf(obj)),
-    });
+    const started = performance.now();
+    let corrected = 0;
+    try {
+      // Each object on its own: one the apiserver refuses is named, and the others are still corrected.
+      await applyAll(client, targets.length > 0 ? targets : objects, {
+        manager: HELM_FIELD_MANAGER,
+        owns: (live) => ownedByRelease(live, release),
+        applied: (obj, live) => {
+          corrected++;
+          // Right after a forced apply the live object holds exactly these values for helm's fields.
+          scope.cache?.verifyWritten(refOf(obj), watchedOf(live), desiredHashOf(obj));
+        },
+      });
+    } finally {
+      if (corrected > 0) {
+        const { name, namespace, revision } = release;
+        scope.onAction?.({
+          unit: unit.name,
+          action: "drift corrected",
+          release: { name, namespace, revision },
+          objects: corrected,
+          durationMs: Math.round(performance.now() - started),
+        });
+      }
+    }
     return true;
   }
 
@@ -383,7 +402,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
       if (release && (isPending(release.status) || release.status === "uninstalling")) {
         await unlockRelease(client, release);
       }
-      await uninstall(this.invocation(scope), unit);
+      await uninstall(this.invocation(scope), unit, "deleted");
     });
   }
 

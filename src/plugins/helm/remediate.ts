@@ -32,12 +32,12 @@ export async function recoverRelease(
   // An interrupted uninstall: finish it, then install from scratch.
   if (release.status === "uninstalling") {
     await unlockRelease(client, release);
-    await uninstall(inv, unit);
+    await uninstall(inv, unit, "uninstalled");
     return undefined;
   }
   if (isPending(release.status)) await unlockRelease(client, release);
   if ((await lastGoodRevision(client, namespace, releaseName)) !== undefined) return release;
-  await uninstall(inv, unit);
+  await uninstall(inv, unit, "uninstalled");
   return undefined;
 }
 
@@ -53,7 +53,7 @@ export async function remediate(
     const release = await latestRelease(client, namespace, releaseName);
     if (release && !gone(release) && release.status !== "deployed") {
       const good = await lastGoodRevision(client, namespace, releaseName);
-      if (good === undefined) await uninstall(inv, unit);
+      if (good === undefined) await uninstall(inv, unit, "rolled back");
       else await rollback(inv, unit, good);
     }
   } catch (err) {

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
 import { classify, HelmError, type HelmErrorReason } from "./errors.js";
 import { LineReader } from "./lines.js";
+import { parseWorkerLog, type WorkerLogEntry } from "./worker-log.js";
 
 /** Operations that fetch a chart, so whose failure may be a missing chart. */
 const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
@@ -42,8 +43,8 @@ export interface HelmWorkerOptions {
   timeoutMs?: number;
   /** Told of every operation: its name, duration and outcome (metrics). */
   onOperation?: (operation: string, seconds: number, succeeded: boolean) => void;
-  /** Told of every line the worker logs (JSON from Go's slog). */
-  onLog?: (line: string) => void;
+  /** Told of every line the worker logs, parsed (Go's slog writes JSON). */
+  onLog?: (entry: WorkerLogEntry) => void;
   /** Told of every worker process started (metrics). */
   onStart?: () => void;
   /**
@@ -302,7 +303,7 @@ export class HelmWorker {
       this.answer(running, line);
     });
     new LineReader(child.stderr, (line) => {
-      this.options.onLog?.(line);
+      this.options.onLog?.(parseWorkerLog(line));
     });
     child.once("exit", (code, signal) => {
       // What a crashed worker was doing fails (and is remediated by the caller).
@@ -321,7 +322,7 @@ export class HelmWorker {
     try {
       res = JSON.parse(line) as WorkerResponse;
     } catch {
-      this.options.onLog?.(line);
+      this.options.onLog?.(parseWorkerLog(line));
       return;
     }
     const pending = running.pending.get(res.id);

@@ -30,6 +30,10 @@ import { prepareObjects } from "./prepare.js";
 
 export const FIELD_MANAGER = "spe";
 
+function elapsedMs(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
 /** A kind whose CRD was removed first: its objects are gone with it. */
 function goneKind(err: unknown): undefined {
   if (err instanceof KubeApiError && err.reason === "NoKindMatch") return undefined;
@@ -138,18 +142,23 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
   }
 
   create(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {
-    return this.apply(unit, scope);
+    return this.apply(unit, scope, "installed");
   }
 
   update(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {
-    return this.apply(unit, scope);
+    return this.apply(unit, scope, "updated");
   }
 
   /**
    * Records old ∪ new in the inventory before touching anything (a crash mid-way still knows
    * every object), applies, prunes what left the plan, then records exactly the new set.
    */
-  private async apply(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {
+  private async apply(
+    unit: ManifestsUnitPlan,
+    scope: UnitScope,
+    action: "installed" | "updated",
+  ): Promise<void> {
+    const started = performance.now();
     const ctx = this.ctx(unit, scope);
     const desired = await this.deployedObjects(unit, scope);
     const refs = desired.map(refOf);
@@ -176,30 +185,42 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
     await this.record(ctx, refs, before);
+    const objects = desired.length - (failed?.failures.length ?? 0);
+    scope.onAction?.({ unit: unit.name, action, objects, durationMs: elapsedMs(started) });
     if (failed) throw failed;
   }
 
   async delete(unit: ManifestsUnitPlan, scope: UnitScope): Promise<void> {
+    const started = performance.now();
     const ctx = this.ctx(unit, scope);
     const recorded = (await readInventory(ctx.client, ctx.inventory))?.refs;
     const refs = recorded ?? (await this.deployedObjects(unit, scope)).map(refOf);
-    if (unit.deletionPolicy !== "orphan") await this.deleteOwned(ctx, [...refs].reverse());
+    const deleted = unit.deletionPolicy === "orphan" ? 0 : await this.deleteOwned(ctx, [...refs].reverse());
     await deleteInventory(ctx.client, ctx.inventory);
     this.remember(ctx, undefined);
+    if (recorded || deleted > 0)
+      scope.onAction?.({
+        unit: unit.name,
+        action: "deleted",
+        objects: deleted,
+        durationMs: elapsedMs(started),
+      });
   }
 
   /**
    * Deletes each object that still carries this owner's label; an object someone else took
    * over (label changed) or recreated is left alone.
    */
-  private async deleteOwned(ctx: Ctx, refs: ObjectRef[]): Promise<void> {
+  private async deleteOwned(ctx: Ctx, refs: ObjectRef[]): Promise<number> {
     const hash = ownerHash(ctx.scope.owner);
+    let deleted = 0;
     for (const ref of refs) {
       ctx.scope.signal?.throwIfAborted();
       const live = await ctx.client.get(ref).catch(goneKind);
       if (live?.metadata.labels?.[OWNER_LABEL] !== hash) continue;
       if (live.metadata.deletionTimestamp) continue;
-      await ctx.client.delete(ref);
+      if (await ctx.client.delete(ref)) deleted++;
     }
+    return deleted;
   }
 }

@@ -1,7 +1,7 @@
 /** Runs the real engine in-process against the test clusters. */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { createLogger } from "../../../src/engine/runtime/logger.js";
+import { createLogger, type Logger } from "../../../src/engine/runtime/logger.js";
 import { Engine } from "../../../src/engine/runtime/engine.js";
 import type { SpeMetrics } from "../../../src/engine/runtime/metrics.js";
 import type { Provider } from "../../../src/engine/descriptors/provider.js";
@@ -24,14 +24,14 @@ export async function loadProvider(file: string): Promise<Provider> {
 
 export async function startEngine(
   providers: Provider[],
-  options: { metrics?: SpeMetrics; syncPeriodMs?: number } = {},
+  options: { metrics?: SpeMetrics; syncPeriodMs?: number; logger?: Logger } = {},
 ): Promise<Engine> {
   const engine = new Engine({
     workers: 4,
     ...options,
     platform: kubeConfigFor("platform"),
     onboarding: kubeConfigFor("onboarding"),
-    logger: createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
+    logger: options.logger ?? createLogger({ level: process.env.SPE_TEST_LOG ?? "silent" }),
     helm: { path: testEnv().binaries["spe-helm-worker"] },
   });
   await engine.start();
