@@ -1,5 +1,5 @@
 /**
- * Builds the pinned control-plane binaries and helm from Go modules into a
+ * Builds the pinned control-plane binaries, helm and the OCI registry from Go modules into a
  * cache outside the repo. A component is rebuilt only when its cache folder is
  * missing; the folder name carries the version and a hash of the wrapper
  * module, so a version bump builds into a fresh folder.
@@ -38,7 +38,7 @@ interface Component {
   binaries: (keyof BinaryPaths)[];
   /** Wrapper module folder under test/env/go, hashed into the cache key. */
   module?: string;
-  /** A source folder of the repository whose files are hashed into the cache key. */
+  /** A source folder of the repository whose Go files (subfolders too) are hashed into the cache key. */
   source?: string;
   build(outDir: string, progress: Progress): Promise<void>;
 }
@@ -107,6 +107,18 @@ const components: Component[] = [
       ),
   },
   {
+    name: "registry",
+    version: VERSIONS.distribution,
+    binaries: ["registry", "htpasswd"],
+    // a source folder, not a module entry: its Go files (not only go.mod/go.sum) are hashed into the key
+    source: join(goModules, "registry"),
+    build: (out, progress) =>
+      goRun("registry", ["build", "-trimpath", "-ldflags", "-s -w", "-o", out + "/", ".", "./htpasswd"], {
+        cwd: join(goModules, "registry"),
+        progress,
+      }),
+  },
+  {
     name: "spe-helm-worker",
     version: `helm-${VERSIONS.helm}`,
     binaries: ["spe-helm-worker"],
@@ -162,7 +174,8 @@ async function componentDir(root: string, component: Component): Promise<string>
   if (component.module) {
     for (const f of ["go.mod", "go.sum"]) hash.update(await readFile(join(goModules, component.module, f)));
   } else if (component.source) {
-    const files = (await readdir(component.source)).filter((f) => /\.(go|mod|sum)$/.test(f)).sort();
+    const entries = await readdir(component.source, { recursive: true });
+    const files = entries.filter((f) => /\.(go|mod|sum)$/.test(f)).sort();
     for (const f of files)
       hash
         .update(f)

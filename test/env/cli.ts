@@ -18,6 +18,7 @@ async function up(roles: ClusterRole[]): Promise<void> {
   log(`test/env: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const c of Object.values(env.clusters))
     log(`  ${c.name.padEnd(10)} ${c.server}  KUBECONFIG=${c.kubeconfigPath}`);
+  if (env.registry) log(`  ${"registry".padEnd(10)} ${env.registry.host}  CA=${env.registry.caFile}`);
   log(`  SPE_TESTENV=${env.runDir}/environment.json  (reuse these clusters from vitest)`);
   log("Ctrl-C stops everything.");
   await new Promise<void>((resolve) => {

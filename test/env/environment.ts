@@ -1,7 +1,8 @@
 /**
  * Starts a whole test environment: one etcd shared by every cluster through
  * separate prefixes, then one kube-apiserver per cluster role (plus workload
- * controllers where asked), all on free loopback ports.
+ * controllers where asked) and the OCI registry beside them, all on free
+ * loopback ports.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +12,8 @@ import { startCluster, type ClusterSpec, type RunningCluster } from "./cluster.j
 import { createPki, readPem } from "./pki.js";
 import { freePort } from "./ports.js";
 import { startProcess, stopAll, type ManagedProcess } from "./processes.js";
-import type { ClusterRole, TestEnvironment } from "./types.js";
+import { startRegistry, type RegistryDeps } from "./registry.js";
+import type { ClusterRole, RegistryInfo, TestEnvironment } from "./types.js";
 import { waitHealthy } from "./wait.js";
 
 export const DEFAULT_CLUSTERS: Record<ClusterRole, ClusterSpec> = {
@@ -56,6 +58,15 @@ export interface StartOptions {
   progress?: Progress;
   /** Keep the run folder (logs, etcd data) after stop, for debugging. */
   keepRunDir?: boolean;
+  /** Start the OCI registry too (default true; it starts beside the clusters in well under a second). */
+  registry?: boolean;
+}
+
+async function maybeRegistry(
+  wanted: boolean,
+  deps: RegistryDeps,
+): Promise<[ManagedProcess, RegistryInfo] | undefined> {
+  return wanted ? startRegistry(deps) : undefined;
 }
 
 export async function startEnvironment(options: StartOptions = {}): Promise<RunningEnvironment> {
@@ -74,6 +85,9 @@ export async function startEnvironment(options: StartOptions = {}): Promise<Runn
     const [etcd, etcdUrl] = await startEtcd(binaries.etcd, runDir);
     processes.push(etcd);
     progress(`test/env: starting clusters ${roles.join(", ")}…`);
+    const registryStart = maybeRegistry(options.registry ?? true, { binaries, pki, pem, runDir });
+    // awaited below, after the clusters; until then a failure must not count as unhandled
+    registryStart.catch(() => undefined);
     const results = await Promise.allSettled(
       roles.map((role) =>
         startCluster(DEFAULT_CLUSTERS[role], { binaries, pki, pem, etcdUrl, runDir, progress }),
@@ -81,14 +95,16 @@ export async function startEnvironment(options: StartOptions = {}): Promise<Runn
     );
     const started: RunningCluster[] = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     for (const cluster of started) processes.push(...cluster.processes);
+    const registry = await registryStart;
+    if (registry) processes.push(registry[0]);
     const failure = results.find((r) => r.status === "rejected");
     if (failure) throw failure.reason;
     const clusters = Object.fromEntries(
       started.map((c) => [c.info.name, c.info]),
     ) as TestEnvironment["clusters"];
-    const env = { clusters, binaries, runDir, stop };
-    await writeFile(join(runDir, "environment.json"), JSON.stringify({ clusters, binaries }, null, 2));
-    return env;
+    const shared: TestEnvironment = { clusters, binaries, registry: registry?.[1] };
+    await writeFile(join(runDir, "environment.json"), JSON.stringify(shared, null, 2), { mode: 0o600 });
+    return { ...shared, runDir, stop };
   } catch (err) {
     // A cluster that failed half-way has processes no list above holds: stop every one this process started.
     await stopAll();

@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup for the e2e project: brings up platform, onboarding, mcp
- * and workload once per run and hands their kubeconfigs to the tests.
+ * and workload and the OCI registry once per run and hands their kubeconfigs
+ * and the registry's address and credentials to the tests.
  * With SPE_TESTENV=<path to environment.json of a running `npm run testenv -- up`>
  * the tests reuse that environment instead, for quick iterations.
  */
@@ -23,6 +24,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   console.log(`test/env: clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env.runDir})`);
-  project.provide("testEnv", { clusters: env.clusters, binaries: env.binaries });
+  project.provide("testEnv", { clusters: env.clusters, binaries: env.binaries, registry: env.registry });
   return () => env.stop();
 }

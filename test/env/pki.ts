@@ -1,7 +1,8 @@
 /**
  * Certificates for one test-environment run: a CA, a serving certificate for
  * every apiserver on loopback, an admin client certificate (group
- * system:masters) and the service-account signing key pair.
+ * system:masters) and the service-account signing key pair; more serving
+ * certificates from the same CA on request.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
@@ -99,6 +100,21 @@ export async function createPki(dir: string): Promise<Pki> {
     serviceAccountKey: join(dir, "sa.key"),
     serviceAccountPub: join(dir, "sa.pub"),
   };
+}
+
+/** A serving certificate from the run's CA for another loopback server (the test registry). */
+export async function issueServingCert(
+  pki: Pki,
+  name: string,
+  sans: string[],
+): Promise<{ cert: string; key: string }> {
+  await signedCert(
+    pki.dir,
+    name,
+    `/CN=${name}`,
+    `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth\n`,
+  );
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
 }
 
 export async function readPem(pki: Pki): Promise<PkiPem> {

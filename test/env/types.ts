@@ -15,7 +15,8 @@ export interface ClusterInfo {
 
 /**
  * Paths of the binaries built by test/env, keyed by name (etcd, kube-apiserver,
- * kube-controller-manager, kube-scheduler, kubectl, kwok, helm, spe's own spe-helm-worker, and openmcp-operator for the openMCP tests).
+ * kube-controller-manager, kube-scheduler, kubectl, kwok, helm, the OCI registry and its
+ * htpasswd writer, spe's own spe-helm-worker, and openmcp-operator for the openMCP tests).
  */
 export type BinaryPaths = Record<
   | "etcd"
@@ -25,14 +26,28 @@ export type BinaryPaths = Record<
   | "kubectl"
   | "kwok"
   | "helm"
+  | "registry"
+  | "htpasswd"
   | "spe-helm-worker"
   | "openmcp-operator",
   string
 >;
 
+/** The run's OCI registry (distribution): TLS from the run's CA, basic auth with these credentials. */
+export interface RegistryInfo {
+  /** 127.0.0.1:<port>, as image references and `oci://` chart URLs name it. */
+  host: string;
+  username: string;
+  password: string;
+  /** PEM file of the CA that signed the registry's certificate (the clusters' CA). */
+  caFile: string;
+}
+
 export interface TestEnvironment {
   clusters: Record<ClusterRole, ClusterInfo>;
   binaries: BinaryPaths;
+  /** Absent only when the environment was started without it (`startEnvironment({ registry: false })`). */
+  registry?: RegistryInfo;
 }
 
 declare module "vitest" {

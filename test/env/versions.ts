@@ -8,6 +8,8 @@ export const VERSIONS = {
   kwok: "v0.8.0",
   helm: "v4.3.1",
   openmcpOperator: "v1.3.0",
+  /** github.com/distribution/distribution/v3, the test OCI registry (test/env/go/registry pins it). */
+  distribution: "v3.1.2",
 } as const;
 
 /** Where built binaries are cached, outside the repo, keyed by version. */
