@@ -29,11 +29,15 @@ export function condition(
  * The ServiceProvider for spe's demo descriptor. Each "pod" of the kubelet stand-in shares the
  * host's network, so /metrics and the health endpoints get a free port instead of 8080.
  */
-export function serviceProvider(port: number, env: { name: string; value: string }[] = []): KubeObject {
+export function serviceProvider(
+  port: number,
+  env: { name: string; value: string }[] = [],
+  name: string = SP_NAME,
+): KubeObject {
   return {
     apiVersion: "openmcp.cloud/v1alpha1",
     kind: "ServiceProvider",
-    metadata: { name: SP_NAME },
+    metadata: { name },
     spec: {
       image: "ghcr.io/spe-dev/spe:0.1.0",
       verbosity: "DEBUG",
@@ -48,11 +52,11 @@ export async function applyObject(kc: KubeConfig, obj: KubeObject): Promise<Kube
 }
 
 /** The ServiceProvider's status (empty before the operator wrote one); undefined when it does not exist. */
-export async function spStatus(platform: KubeConfig): Promise<SpStatus | undefined> {
+export async function spStatus(platform: KubeConfig, name: string = SP_NAME): Promise<SpStatus | undefined> {
   const sp = await KubeClient.for(platform).get({
     apiVersion: "openmcp.cloud/v1alpha1",
     kind: "ServiceProvider",
-    name: SP_NAME,
+    name,
   });
   return sp ? (sp.status ?? {}) : undefined;
 }

@@ -25,7 +25,7 @@ export const ENVIRONMENT = "e2e";
 
 export interface OpenMcpInstallation {
   env: RunningEnvironment;
-  kc: Record<"platform" | "onboarding" | "mcp", KubeConfig>;
+  kc: Record<"platform" | "onboarding" | "mcp", KubeConfig> & { workload?: KubeConfig };
   clusterProvider: StandInClusterProvider;
   kubelet: StandInKubelet;
   /** The operator's log file. */
@@ -41,7 +41,10 @@ function kubeConfig(env: RunningEnvironment, role: ClusterRole): KubeConfig {
   return kc;
 }
 
-async function installCrds(env: RunningEnvironment, kc: OpenMcpInstallation["kc"]): Promise<void> {
+async function installCrds(
+  env: RunningEnvironment,
+  kc: Pick<OpenMcpInstallation["kc"], "platform" | "onboarding">,
+): Promise<void> {
   const dir = openmcpCrdsDir(env.binaries);
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml"))) {
     for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
@@ -72,12 +75,20 @@ function startOperator(env: RunningEnvironment, log: string): ResultPromise {
   return proc;
 }
 
-export async function installOpenMcp(): Promise<OpenMcpInstallation> {
-  const env = await startEnvironment({ roles: ["platform", "onboarding", "mcp"] });
-  const kc = {
+/** With `workload`, a workload cluster of its own serves workload ClusterRequests (else the mcp cluster does). */
+export async function installOpenMcp(options: { workload?: boolean } = {}): Promise<OpenMcpInstallation> {
+  const roles: ClusterRole[] = [
+    "platform",
+    "onboarding",
+    "mcp",
+    ...(options.workload ? (["workload"] as const) : []),
+  ];
+  const env = await startEnvironment({ roles });
+  const kc: OpenMcpInstallation["kc"] = {
     platform: kubeConfig(env, "platform"),
     onboarding: kubeConfig(env, "onboarding"),
     mcp: kubeConfig(env, "mcp"),
+    ...(options.workload ? { workload: kubeConfig(env, "workload") } : {}),
   };
   await installCrds(env, kc);
   await KubeClient.for(kc.platform).apply(
@@ -86,14 +97,17 @@ export async function installOpenMcp(): Promise<OpenMcpInstallation> {
   );
   const operatorLog = join(env.runDir, "openmcp-operator.log");
   let operator = startOperator(env, operatorLog);
-  const target = (role: "onboarding" | "mcp"): { kubeconfigPath: string; kc: KubeConfig } => ({
+  const target = (role: ClusterRole): { kubeconfigPath: string; kc: KubeConfig } => ({
     kubeconfigPath: env.clusters[role].kubeconfigPath,
-    kc: kc[role],
+    kc: kubeConfig(env, role),
   });
   const clusterProvider = new StandInClusterProvider({
     platform: kc.platform,
-    // No workload cluster of its own here: a workload ClusterRequest gets the mcp cluster.
-    clusters: { onboarding: target("onboarding"), mcp: target("mcp"), workload: target("mcp") },
+    clusters: {
+      onboarding: target("onboarding"),
+      mcp: target("mcp"),
+      workload: target(options.workload ? "workload" : "mcp"),
+    },
   });
   clusterProvider.start();
   const kubelet = new StandInKubelet({
