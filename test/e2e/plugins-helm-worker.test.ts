@@ -18,6 +18,8 @@ import {
   latestRelease,
 } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/kube/client.js";
+import { UnitError } from "../../src/engine/reconcile/deploy.js";
+import { classifyDeployFailure } from "../../src/engine/reconcile/failures.js";
 import type { UnitScope } from "../../src/plugins/types.js";
 import { VERSIONS } from "../env/versions.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
@@ -129,6 +131,42 @@ describe("helm worker process", () => {
     await plugin.create(unit("plain", "after-cancel"), scope());
     expect((await latestRelease(platform(), ns, "after-cancel"))?.status).toBe("deployed");
     expect(await plugin.helm.pid()).toBe(pid);
+  });
+
+  it("a hook outlasting helm's --timeout fails as Timeout (the worker's code), is undone, and the engine says Timeout", async () => {
+    const impatient = new HelmPlugin({ path: testEnv().binaries["spe-helm-worker"], timeoutSeconds: 2 });
+    try {
+      const err: unknown = await impatient
+        .create(unit("hooked", "hook-timeout"), scope())
+        .catch((e: unknown) => e);
+      expect(isHelmError(err, "Timeout")).toBe(true);
+      // The install helm gave up on is undone like any failed install: no release is left.
+      expect(await latestRelease(platform(), ns, "hook-timeout")).toBeUndefined();
+      const { condition } = classifyDeployFailure(new UnitError("app", "create", err));
+      expect(condition).toMatchObject({ type: "Deployed", status: "False", reason: "Timeout" });
+    } finally {
+      await impatient.stop();
+    }
+  });
+
+  it("an operation past spe's own bound fails as Timeout, not as an unreachable target", async () => {
+    const bounded = new HelmPlugin({
+      path: testEnv().binaries["spe-helm-worker"],
+      timeoutSeconds: 600,
+      timeoutMs: 3_000,
+    });
+    try {
+      const err: unknown = await bounded
+        .create(unit("hooked", "spe-timeout"), scope())
+        .catch((e: unknown) => e);
+      expect(isHelmError(err, "Timeout")).toBe(true);
+      expect(String(err)).toMatch(/timed out/);
+      const { condition } = classifyDeployFailure(new UnitError("app", "create", err));
+      expect(condition).toMatchObject({ type: "Deployed", status: "False", reason: "Timeout" });
+      await bounded.delete(unit("hooked", "spe-timeout"), scope());
+    } finally {
+      await bounded.stop();
+    }
   });
 
   it("a crashed worker fails its operations and is replaced; the release it left pending is recovered", async () => {

@@ -13,6 +13,7 @@ import { decodeRelease, encodeRelease } from "../../src/plugins/helm/release.js"
 import type { TargetCache, UnitScope } from "../../src/plugins/types.js";
 import { refKey, refOf } from "../../src/plugins/objects/drift.js";
 import { desiredHashOf, fingerprintOf } from "../../src/plugins/objects/fingerprint.js";
+import { serveChartRepo } from "./support/chart-repo.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import type { ClusterRole } from "../env/types.js";
 
@@ -341,6 +342,20 @@ describe("helm plugin", () => {
       .create(unit({}, { chart: "no-such-chart", release: "none" }), scope())
       .catch((e: unknown) => e);
     expect(isHelmError(err, "ChartNotFound")).toBe(true);
+  });
+
+  it("a chart version the repository does not have is ChartNotFound (the worker's code), not InstallFailed", async () => {
+    const repo = await serveChartRepo([join(fixtures, "demo-service")]);
+    try {
+      const plan = unit({}, { release: "no-version" });
+      plan.helm.chart = { repo: repo.url, name: "demo-service", version: "9.9.9" };
+      const err: unknown = await plugin.create(plan, scope()).catch((e: unknown) => e);
+      expect(isHelmError(err, "ChartNotFound")).toBe(true);
+      expect(isHelmError(err) && err.detail).toMatch(/9\.9\.9/);
+      expect(await latestRelease(mcp(), ns, "no-version")).toBeUndefined();
+    } finally {
+      await repo.close();
+    }
   });
 
   it("recovers a release left in pending-install by a killed helm process", async () => {

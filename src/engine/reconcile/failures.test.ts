@@ -16,6 +16,17 @@ describe("classifyDeployFailure", () => {
     expect(terminal).toBe(false);
   });
 
+  it("a plugin's timeout is its own reason, not an unreachable target", () => {
+    const timedOut = new PluginError("Timeout", "helm upgrade --install db timed out after 600 s");
+    const { condition } = classifyDeployFailure(new UnitError("db", "update", timedOut));
+    expect(condition).toMatchObject({
+      type: "Deployed",
+      status: "False",
+      reason: "Timeout",
+      message: "unit db: helm upgrade --install db timed out after 600 s",
+    });
+  });
+
   it("takes a network failure of the target as TargetUnreachable", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
     const { condition } = classifyDeployFailure(new UnitError("db", "create", refused));

@@ -53,14 +53,16 @@ export function classifyDeployFailure(err: unknown): Classified {
   if (err instanceof AccessError) {
     return { condition: targetUnreachable(err.message, err.reason), terminal: false };
   }
+  const inner = err instanceof UnitError ? err.cause : err;
+  const unit = err instanceof UnitError ? `unit ${err.unit}: ` : "";
+  // A plugin's own classification stands: its message may read like a network failure
+  // ("timed out") without being one.
+  if (inner instanceof PluginError) {
+    return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };
+  }
   if (isUnreachable(err)) {
     const message = err instanceof Error ? err.message : String(err);
     return { condition: targetUnreachable(`target cluster unreachable: ${message}`), terminal: false };
-  }
-  const inner = err instanceof UnitError ? err.cause : err;
-  const unit = err instanceof UnitError ? `unit ${err.unit}: ` : "";
-  if (inner instanceof PluginError) {
-    return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };
   }
   if (inner instanceof KubeApiError) {
     return { condition: deployFailed(`${unit}${inner.message}`, inner.reason), terminal: false };

@@ -17,8 +17,10 @@ export type HelmErrorReason =
   | "UninstallFailed"
   /** A release stuck in a pending state could not be recovered. */
   | "RecoveryFailed"
-  /** The operation was cancelled or ran out of time. */
+  /** The operation was cancelled (by spe, or a worker that exited). */
   | "Cancelled"
+  /** The operation ran out of time: helm's `--timeout` for hooks, or spe's bound on one operation. */
+  | "Timeout"
   /** Another operation of this plugin on the same release is still running. */
   | "OperationInProgress";
 
@@ -54,21 +56,39 @@ export function isHelmError(err: unknown, reason?: HelmErrorReason): err is Helm
   return err instanceof HelmError && (reason === undefined || err.reason === reason);
 }
 
-const CHART_MISSING = [
-  /chart .*not found/i,
-  /no chart (name|version) found/i,
-  /not a valid chart repository/i,
-  /failed to (fetch|download)/i,
-  /looks like .* is not a valid chart repository/i,
-  /path .* not found/i,
-  /no such file or directory/i,
-  /: not found$/im,
-];
+/**
+ * Which step of a request the helm worker says failed (worker/errors.go; keep the two lists
+ * in step). The worker knows; nothing is recovered from helm's message.
+ */
+export type WorkerErrorCode =
+  | "bad-request"
+  | "chart-not-found"
+  | "render-failed"
+  | "install-failed"
+  | "upgrade-failed"
+  | "uninstall-failed"
+  | "rollback-failed"
+  | "timeout"
+  | "cancelled"
+  | "internal";
+
+const REASONS: Record<WorkerErrorCode, HelmErrorReason | undefined> = {
+  "bad-request": undefined,
+  "chart-not-found": "ChartNotFound",
+  "render-failed": "RenderFailed",
+  "install-failed": "InstallFailed",
+  "upgrade-failed": "UpgradeFailed",
+  "uninstall-failed": "UninstallFailed",
+  "rollback-failed": "RecoveryFailed",
+  timeout: "Timeout",
+  cancelled: "Cancelled",
+  internal: undefined,
+};
 
 /**
- * Helm reports chart lookup failures only as text; these patterns are the ones helm v4 prints.
- * Everything else keeps the operation's own reason.
+ * The reason for the worker's code; `fallback` (the operation's own reason) for a code that
+ * names no step of helm's (a malformed request, a panic) or none at all.
  */
-export function classify(text: string, fallback: HelmErrorReason): HelmErrorReason {
-  return CHART_MISSING.some((re) => re.test(text)) ? "ChartNotFound" : fallback;
+export function reasonOf(code: string | undefined, fallback: HelmErrorReason): HelmErrorReason {
+  return (code !== undefined && REASONS[code as WorkerErrorCode]) || fallback;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { chartDigest, valuesHash, workerChart } from "./chart.js";
-import { classify, HelmError, tail } from "./errors.js";
+import { HelmError, reasonOf, tail } from "./errors.js";
 import { helmOwnership, parseManifest } from "./manifest.js";
 import { decodeRelease, encodeRelease } from "./release.js";
 import { RenderCache } from "./render-cache.js";
@@ -76,14 +76,15 @@ describe("workerChart", () => {
 });
 
 describe("helm errors", () => {
-  it("recognises a chart that cannot be found", () => {
-    expect(
-      classify('Error: chart "nope" version "9" not found in https://x repository', "InstallFailed"),
-    ).toBe("ChartNotFound");
-    expect(classify('Error: path "/x" not found', "RenderFailed")).toBe("ChartNotFound");
-    expect(classify("Error: INSTALLATION FAILED: ConfigMap is invalid", "InstallFailed")).toBe(
-      "InstallFailed",
-    );
+  it("takes the reason from the worker's code, not from helm's words", () => {
+    expect(reasonOf("chart-not-found", "InstallFailed")).toBe("ChartNotFound");
+    expect(reasonOf("timeout", "InstallFailed")).toBe("Timeout");
+    expect(reasonOf("rollback-failed", "RecoveryFailed")).toBe("RecoveryFailed");
+    // A message that reads like a missing chart is still what the code says it is.
+    expect(reasonOf("install-failed", "UpgradeFailed")).toBe("InstallFailed");
+    // Codes that name no step of helm's, and none at all, keep the operation's reason.
+    expect(reasonOf("bad-request", "RenderFailed")).toBe("RenderFailed");
+    expect(reasonOf(undefined, "UninstallFailed")).toBe("UninstallFailed");
   });
 
   it("keeps only the tail of helm's error text", () => {

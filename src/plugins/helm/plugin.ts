@@ -22,7 +22,7 @@ import {
   VALUES_HASH_LABEL,
   type Invocation,
 } from "./commands.js";
-import { HelmError, isHelmError } from "./errors.js";
+import { HelmError, isHelmError, type HelmErrorReason } from "./errors.js";
 import { recoverRelease, remediate } from "./remediate.js";
 import { helmOwnership, kubeObjects, ownedByRelease, parseManifest, settleNamespaces } from "./manifest.js";
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
@@ -30,6 +30,9 @@ import { releaseAbsent, releaseSecrets, watchedRelease, type WatchedRelease } fr
 import { RenderCache, type RenderKey } from "./render-cache.js";
 import type { WorkerRelease } from "./worker-client.js";
 import { HelmWorker, type HelmWorkerOptions } from "./worker-client.js";
+
+/** Failures of an install or upgrade that may have left the release half done: remediate.ts undoes them. */
+const UNDONE: readonly HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "Cancelled", "Timeout"];
 
 /** The field manager helm v4 applies with (server-side apply). */
 export const HELM_FIELD_MANAGER = "helm";
@@ -460,7 +463,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
         existing: !before ? "none" : before.status === "uninstalled" ? "uninstalled" : "live",
       });
     } catch (err) {
-      if (!isHelmError(err, failure) && !isHelmError(err, "Cancelled")) throw err;
+      if (!isHelmError(err) || !UNDONE.includes(err.reason)) throw err;
       return remediate(client, inv, unit, err);
     }
     const { release } = after;

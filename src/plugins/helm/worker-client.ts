@@ -11,12 +11,9 @@ import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit, { type LimitFunction } from "p-limit";
-import { classify, HelmError, type HelmErrorReason } from "./errors.js";
+import { HelmError, reasonOf, type HelmErrorReason, type WorkerErrorCode } from "./errors.js";
 import { LineReader } from "./lines.js";
 import { parseWorkerLog, type WorkerLogEntry } from "./worker-log.js";
-
-/** Operations that fetch a chart, so whose failure may be a missing chart. */
-const CLASSIFIED: HelmErrorReason[] = ["InstallFailed", "UpgradeFailed", "RenderFailed"];
 
 /** Helm operations the worker runs at once unless told otherwise: each holds a chart's render in its memory. */
 export const DEFAULT_HELM_CONCURRENCY = 4;
@@ -111,6 +108,8 @@ interface WorkerResponse {
   id: number;
   ok: boolean;
   error?: string;
+  /** Which step failed, with `error`. */
+  code?: WorkerErrorCode;
   version?: string;
   release?: WorkerRelease;
   objects?: unknown[];
@@ -129,7 +128,7 @@ const SUBCOMMAND: Record<Exclude<WorkerOp, "version">, string> = {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** The reason a failure is reported with (the caller may refine it from the message). */
+  /** The reason of a failure whose code names no step of helm's (worker/errors.go). */
   failure: HelmErrorReason;
   what: string;
 }
@@ -225,27 +224,25 @@ export class HelmWorker {
     const answer = new Promise<WorkerResponse>((resolve, reject) => {
       running.pending.set(id, { resolve, reject });
     });
-    const cancel = (why: string): void => {
+    const cancel = (error: HelmError): void => {
       const pending = running.pending.get(id);
       if (!pending) return;
       running.pending.delete(id);
       this.write(running, { id: ++this.nextId, op: "cancel", target: id });
-      pending.reject(new HelmError("Cancelled", `${opts.what} was ${why}`));
+      pending.reject(error);
     };
     const timer = setTimeout(() => {
-      cancel("timed out");
+      cancel(new HelmError("Timeout", `${opts.what} timed out after ${this.timeoutMs / 1000} s`));
     }, this.timeoutMs);
     const onAbort = (): void => {
-      cancel("cancelled");
+      cancel(new HelmError("Cancelled", `${opts.what} was cancelled`));
     };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     this.write(running, { id, op, ...req });
     try {
       const res = await answer;
       if (!res.ok) {
-        const detail = res.error ?? "";
-        const reason = CLASSIFIED.includes(opts.failure) ? classify(detail, opts.failure) : opts.failure;
-        throw new HelmError(reason, `${opts.what} failed`, detail);
+        throw new HelmError(reasonOf(res.code, opts.failure), `${opts.what} failed`, res.error ?? "");
       }
       return res;
     } finally {

@@ -24,7 +24,7 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.logger.Error("action panicked", "id", req.ID, "op", req.Op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			res = failure(req, fmt.Errorf("helm worker: %s panicked: %v", req.Op, p))
+			res = failure(req, withCode(codeInternal, fmt.Errorf("helm worker: %s panicked: %v", req.Op, p)))
 		}
 	}()
 	switch req.Op {
@@ -46,11 +46,30 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 		}
 		return &response{ID: req.ID, OK: true, Objects: objects}
 	}
-	return failure(req, fmt.Errorf("unknown op %q", req.Op))
+	return failure(req, withCode(codeBadRequest, fmt.Errorf("unknown op %q", req.Op)))
 }
 
+// failure answers a failed request with its message and the code of the step that failed:
+// by default the operation's own (install or upgrade as spe expects it for upgradeInstall).
 func failure(req *request, err error) *response {
-	return &response{ID: req.ID, OK: false, Error: err.Error()}
+	return &response{ID: req.ID, OK: false, Error: err.Error(), Code: codeOf(err, operationCode(req))}
+}
+
+func operationCode(req *request) string {
+	switch req.Op {
+	case opUpgradeInstall:
+		if req.Existing == existingLive {
+			return codeUpgradeFailed
+		}
+		return codeInstallFailed
+	case opRollback:
+		return codeRollbackFailed
+	case opUninstall:
+		return codeUninstallFailed
+	case opTemplate:
+		return codeRenderFailed
+	}
+	return codeBadRequest
 }
 
 // withRelease runs an action that leaves a release, answering with it and with the objects
@@ -116,7 +135,7 @@ func helmVersion() string {
 // release storage in Secrets of the release namespace (as HELM_DRIVER=secret), fresh capabilities.
 func (w *worker) configuration(req *request) (*action.Configuration, error) {
 	if req.Namespace == "" {
-		return nil, errors.New("request has no namespace")
+		return nil, withCode(codeBadRequest, errors.New("request has no namespace"))
 	}
 	c, err := w.clusters.get(req.Kubeconfig)
 	if err != nil {
@@ -156,7 +175,7 @@ func historyMaxOf(req *request) int {
 func valuesOf(req *request) (common.Values, error) {
 	vals, err := common.ReadValues([]byte(req.Values))
 	if err != nil {
-		return nil, fmt.Errorf("values: %w", err)
+		return nil, withCode(codeBadRequest, fmt.Errorf("values: %w", err))
 	}
 	return vals, nil
 }
@@ -221,7 +240,7 @@ func (w *worker) upgrade(ctx context.Context, cfg *action.Configuration, req *re
 	}
 	rel, err := up.RunWithContext(ctx, req.Release, ch, vals)
 	if err != nil {
-		return nil, fmt.Errorf("UPGRADE FAILED: %w", err)
+		return nil, withCode(codeUpgradeFailed, fmt.Errorf("UPGRADE FAILED: %w", err))
 	}
 	return rel, nil
 }
@@ -245,7 +264,7 @@ func (w *worker) install(
 	}
 	rel, err := inst.RunWithContext(ctx, ch, vals)
 	if err != nil {
-		return nil, fmt.Errorf("INSTALLATION FAILED: %w", err)
+		return nil, withCode(codeInstallFailed, fmt.Errorf("INSTALLATION FAILED: %w", err))
 	}
 	return rel, nil
 }
@@ -257,7 +276,7 @@ func existingRelease(cfg *action.Configuration, req *request) (string, error) {
 		return req.Existing, nil
 	case "":
 	default:
-		return "", fmt.Errorf("request: unknown existing %q", req.Existing)
+		return "", withCode(codeBadRequest, fmt.Errorf("request: unknown existing %q", req.Existing))
 	}
 	hist := action.NewHistory(cfg)
 	hist.Max = 1

@@ -75,11 +75,11 @@ func (l *chartLocator) load(
 	ref *chartRef, opts *action.ChartPathOptions, setRegistry func(*registry.Client),
 ) (ci.Charter, error) {
 	if ref == nil {
-		return nil, errors.New("request has no chart")
+		return nil, withCode(codeBadRequest, errors.New("request has no chart"))
 	}
 	name, err := l.options(ref, opts)
 	if err != nil {
-		return nil, err
+		return nil, withCode(codeBadRequest, err)
 	}
 	if ref.Path == "" {
 		rc, err := l.registryClient()
@@ -93,7 +93,7 @@ func (l *chartLocator) load(
 	path, err := opts.LocateChart(name, l.settings)
 	lock.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, withCode(codeChartNotFound, err)
 	}
 	ch, err := loader.Load(path)
 	if err != nil {

@@ -71,6 +71,8 @@ type response struct {
 	ID    int64  `json:"id"`
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
+	// Code names the step that failed (errors.go), with Error.
+	Code string `json:"code,omitempty"`
 	// Version of the Helm SDK the worker is built with (op version).
 	Version string `json:"version,omitempty"`
 	// Release after install, upgrade or rollback.
