@@ -79,6 +79,17 @@ export function parseExecCredential(exec: ExecConfig, stdout: string): ExecResul
   };
 }
 
+/** client-go hands the cluster's extension of this name to the plugin as spec.cluster.config. */
+const EXEC_EXTENSION = "client.authentication.k8s.io/exec";
+
+function execExtension(cluster: Cluster): { config?: unknown } {
+  const named = cluster.extensions?.find(
+    (e): e is { name: string; extension: unknown } =>
+      typeof e === "object" && e !== null && (e as { name?: unknown }).name === EXEC_EXTENSION,
+  );
+  return named === undefined ? {} : { config: named.extension };
+}
+
 /** KUBERNETES_EXEC_INFO, as client-go sets it; spe never has a terminal for the plugin. */
 function execInfo(exec: ExecConfig, cluster: Cluster): string {
   const info = {
@@ -86,6 +97,9 @@ function execInfo(exec: ExecConfig, cluster: Cluster): string {
     server: cluster.server,
     ...(cluster.caData ? { "certificate-authority-data": cluster.caData } : {}),
     ...(cluster.skipTLSVerify ? { "insecure-skip-tls-verify": true } : {}),
+    ...(cluster.proxyUrl ? { "proxy-url": cluster.proxyUrl } : {}),
+    ...(cluster.disableCompression ? { "disable-compression": true } : {}),
+    ...execExtension(cluster),
   };
   return JSON.stringify({
     apiVersion: exec.apiVersion,

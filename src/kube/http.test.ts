@@ -8,6 +8,7 @@ import { KubeApiError, request } from "./http.js";
 import { KubeConfig } from "./kubeconfig.js";
 import type { User } from "./kubeconfig-model.js";
 import { MAX_SOCKETS } from "./transport.js";
+import { startForwardProxy } from "../../test/support/forward-proxy.js";
 
 let server: http.Server;
 let connections: number;
@@ -154,5 +155,76 @@ describe("request", () => {
     await expect(request(kc, { method: "GET", path: "/" })).rejects.toThrow(
       "cannot read client certificate file",
     );
+  });
+});
+
+describe("impersonation and proxies", () => {
+  it("sends the user's as, as-uid, as-groups and as-user-extra as Impersonate-* headers", async () => {
+    let headers: string[] = [];
+    answer = (req, res) => {
+      headers = req.rawHeaders.filter(
+        (_, i) => i % 2 === 0 && /^impersonate-/i.test(req.rawHeaders[i] ?? ""),
+      );
+      headers = headers.map(
+        (h) => `${h.toLowerCase()}=${req.rawHeaders[req.rawHeaders.indexOf(h) + 1] ?? ""}`,
+      );
+      res.end("{}");
+    };
+    const kc = kubeConfig({
+      name: "u",
+      token: "t",
+      impersonate: "alice",
+      impersonateUid: "42",
+      impersonateGroups: ["g1"],
+      impersonateExtra: { "scopes.example.com/x": ["read"] },
+    });
+    await request(kc, { method: "GET", path: "/x" });
+    expect(headers.sort()).toEqual([
+      "impersonate-extra-scopes.example.com%2fx=read",
+      "impersonate-group=g1",
+      "impersonate-uid=42",
+      "impersonate-user=alice",
+    ]);
+  });
+
+  it("sends one Impersonate-Group header per group", async () => {
+    let groups: string[] = [];
+    answer = (req, res) => {
+      groups = req.headersDistinct["impersonate-group"] ?? [];
+      res.end("{}");
+    };
+    const kc = kubeConfig({ name: "u", token: "t", impersonate: "a", impersonateGroups: ["g1", "g2"] });
+    await request(kc, { method: "GET", path: "/x" });
+    expect(groups).toEqual(["g1", "g2"]);
+  });
+
+  it("goes through the cluster's proxy-url, even to a loopback server", async () => {
+    const proxy = await startForwardProxy();
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, proxyUrl: proxy.url }],
+        users: [{ name: "u", token: "t" }],
+        contexts: [{ name: "x", cluster: "c", user: "u" }],
+        currentContext: "x",
+      });
+      await expect(request(kc, { method: "GET", path: "/via" })).resolves.toEqual({ ok: true });
+      expect(proxy.seen).toEqual([`http://127.0.0.1:${port}/via`]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("leaves a loopback server direct although HTTP_PROXY is set, as client-go does", async () => {
+    const proxy = await startForwardProxy();
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      await expect(request(kubeConfig(), { method: "GET", path: "/direct" })).resolves.toEqual({ ok: true });
+      expect(proxy.seen).toEqual([]);
+    } finally {
+      delete process.env.HTTP_PROXY;
+      await proxy.close();
+    }
   });
 });

@@ -147,10 +147,14 @@ interface Exchange {
 
 function headersFor(
   req: HttpRequest,
+  transport: Transport,
   credential: Credential,
   payload: string | undefined,
-): Record<string, string> {
-  const headers: Record<string, string> = { Accept: req.accept ?? "application/json" };
+): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {
+    ...transport.headers,
+    Accept: req.accept ?? "application/json",
+  };
   if (credential.authorization) headers.Authorization = credential.authorization;
   if (payload !== undefined) {
     headers["Content-Type"] = req.contentType ?? "application/json";
@@ -183,7 +187,7 @@ async function exchange(kc: KubeConfig, exchanged: Exchange): Promise<http.Incom
   const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
   const options = {
     ...optionsFor(transport, exchanged, credential),
-    headers: headersFor(req, credential, payload),
+    headers: headersFor(req, transport, credential, payload),
   };
   const url = new URL(transport.server + req.path);
   let res: http.IncomingMessage;

@@ -4,6 +4,18 @@
  * written back. Parsing never reads a file: file references stay references until
  * the transport needs their content.
  */
+import {
+  CLUSTER_FIELDS,
+  CONTEXT_FIELDS,
+  type FieldFate,
+  type Refusal,
+  UNKNOWN_FIELD,
+  USER_FIELDS,
+  unknownFields,
+} from "./kubeconfig-fields.js";
+import { proxyProblem } from "./proxy.js";
+
+export type { Refusal } from "./kubeconfig-fields.js";
 
 export interface Cluster {
   readonly name: string;
@@ -14,6 +26,11 @@ export interface Cluster {
   readonly caFile?: string;
   readonly skipTLSVerify: boolean;
   readonly tlsServerName?: string;
+  /** An http(s) forward proxy (client-go's proxy-url); without it, HTTPS_PROXY/NO_PROXY decide (proxy.ts). */
+  readonly proxyUrl?: string;
+  readonly disableCompression?: boolean;
+  /** client-go's NamedExtension list, as in the file. */
+  readonly extensions?: readonly unknown[];
 }
 
 export interface ExecEnvVar {
@@ -51,6 +68,11 @@ export interface User {
   readonly exec?: ExecConfig;
   /** Kept so exportConfig round-trips and the error can name it; spe cannot use it (see credentials.ts). */
   readonly authProvider?: AuthProviderConfig;
+  /** Impersonation (`as`, `as-uid`, `as-groups`, `as-user-extra`): sent as Impersonate-* headers. */
+  readonly impersonate?: string;
+  readonly impersonateUid?: string;
+  readonly impersonateGroups?: readonly string[];
+  readonly impersonateExtra?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Context {
@@ -65,6 +87,8 @@ export interface KubeConfigData {
   readonly users: readonly User[];
   readonly contexts: readonly Context[];
   readonly currentContext: string;
+  /** Fields spe cannot honour; refused when their entry is the current one (kubeconfig.ts). */
+  readonly refused?: readonly Refusal[];
 }
 
 type Fields = Readonly<Record<string, unknown>>;
@@ -115,8 +139,37 @@ class Reader {
     return new Reader(value, `${this.where}.${key}`);
   }
 
+  /** A mapping of string lists (`as-user-extra`). */
+  stringLists(key: string): Record<string, string[]> | undefined {
+    const value = this.object(key);
+    if (!value) return undefined;
+    return Object.fromEntries(value.keys().map((k) => [k, value.strings(k) ?? []]));
+  }
+
+  /** A list as it is (`extensions`). */
+  list(key: string): unknown[] | undefined {
+    const value = this.fields[key];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value)) throw new Error(`${this.where}.${key} must be a list`);
+    return value as unknown[];
+  }
+
   raw(key: string): unknown {
     return this.fields[key];
+  }
+
+  keys(): string[] {
+    return Object.keys(this.fields);
+  }
+
+  /** The keys `known` does not list, as refusals of this entry. */
+  unknown(known: Readonly<Record<string, FieldFate>>, entry: Refusal["entry"], name: string): Refusal[] {
+    return unknownFields(this.fields, known).map((key) => ({
+      entry,
+      name,
+      field: `${this.where}.${key}`,
+      why: UNKNOWN_FIELD,
+    }));
   }
 }
 
@@ -125,7 +178,7 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function entries(doc: Fields, list: string, inner: string): { name: string; body: Reader }[] {
+function entries(doc: Fields, list: string, inner: string): { name: string; body: Reader; where: string }[] {
   const items = doc[list];
   if (items === undefined || items === null) return [];
   if (!Array.isArray(items)) throw new Error(`${list} must be a list`);
@@ -135,7 +188,7 @@ function entries(doc: Fields, list: string, inner: string): { name: string; body
     const entry = new Reader(item, where);
     const body = entry.object(inner);
     if (!body) throw new Error(`${where}.${inner} is missing`);
-    return { name: entry.required("name"), body };
+    return { name: entry.required("name"), body, where: `${where}.${inner}` };
   });
 }
 
@@ -147,7 +200,26 @@ function cluster(name: string, c: Reader): Cluster {
     caFile: c.string("certificate-authority"),
     skipTLSVerify: c.boolean("insecure-skip-tls-verify"),
     tlsServerName: c.string("tls-server-name"),
+    proxyUrl: c.string("proxy-url"),
+    disableCompression: c.boolean("disable-compression") || undefined,
+    extensions: c.list("extensions"),
   });
+}
+
+/** What client-go would refuse, or spe's client cannot do, in one cluster entry. */
+function clusterRefusals(model: Cluster, c: Reader, where: string): Refusal[] {
+  const refusals = c.unknown(CLUSTER_FIELDS, "cluster", model.name);
+  const refuse = (field: string, why: string): void => {
+    refusals.push({ entry: "cluster", name: model.name, field: `${where}.${field}`, why });
+  };
+  if (model.skipTLSVerify && (model.caData || model.caFile))
+    refuse(
+      "insecure-skip-tls-verify",
+      "cannot be combined with a certificate authority (client-go refuses it as well)",
+    );
+  const proxy = model.proxyUrl === undefined ? undefined : proxyProblem(model.proxyUrl);
+  if (proxy) refuse("proxy-url", proxy);
+  return refusals;
 }
 
 function envVars(exec: Reader, where: string): ExecEnvVar[] | undefined {
@@ -194,7 +266,25 @@ function user(name: string, u: Reader, where: string): User {
     keyFile: u.string("client-key"),
     exec: execConfig(u.object("exec"), `${where}.exec`),
     authProvider: authProvider(u.object("auth-provider")),
+    impersonate: u.string("as") || undefined,
+    impersonateUid: u.string("as-uid") || undefined,
+    impersonateGroups: u.strings("as-groups"),
+    impersonateExtra: u.stringLists("as-user-extra"),
   });
+}
+
+/** client-go refuses impersonating a uid, groups or extra without a user; so does spe. */
+function userRefusals(model: User, u: Reader, where: string): Refusal[] {
+  const refusals = u.unknown(USER_FIELDS, "user", model.name);
+  const partial = model.impersonateUid ?? model.impersonateGroups ?? model.impersonateExtra;
+  if (partial !== undefined && !model.impersonate)
+    refusals.push({
+      entry: "user",
+      name: model.name,
+      field: `${where}.as`,
+      why: "is missing: as-uid, as-groups and as-user-extra impersonate only together with a user (client-go refuses it as well)",
+    });
+  return refusals;
 }
 
 function context(name: string, c: Reader): Context {
@@ -211,11 +301,22 @@ export function parseKubeconfigDocument(parsed: unknown): KubeConfigData {
   const doc = parsed ?? {};
   if (!isFields(doc)) throw new Error("a kubeconfig must be a mapping");
   const current = new Reader(doc, "kubeconfig").string("current-context") ?? "";
+  const clusterEntries = entries(doc, "clusters", "cluster");
+  const userEntries = entries(doc, "users", "user");
+  const contextEntries = entries(doc, "contexts", "context");
+  const clusters = clusterEntries.map((e) => cluster(e.name, e.body));
+  const users = userEntries.map((e) => user(e.name, e.body, e.where));
+  const refused = [
+    ...clusterEntries.flatMap((e, i) => clusterRefusals(clusters[i] as Cluster, e.body, e.where)),
+    ...userEntries.flatMap((e, i) => userRefusals(users[i] as User, e.body, e.where)),
+    ...contextEntries.flatMap((e) => e.body.unknown(CONTEXT_FIELDS, "context", e.name)),
+  ];
   return {
-    clusters: entries(doc, "clusters", "cluster").map((e) => cluster(e.name, e.body)),
-    users: entries(doc, "users", "user").map((e, i) => user(e.name, e.body, `users[${i}].user`)),
-    contexts: entries(doc, "contexts", "context").map((e) => context(e.name, e.body)),
+    clusters,
+    users,
+    contexts: contextEntries.map((e) => context(e.name, e.body)),
     currentContext: current,
+    ...(refused.length ? { refused } : {}),
   };
 }
 
@@ -243,6 +344,10 @@ function exportUser(u: User): Record<string, unknown> {
     "client-key": u.keyFile,
     exec: u.exec && exportExec(u.exec),
     "auth-provider": u.authProvider,
+    as: u.impersonate,
+    "as-uid": u.impersonateUid,
+    "as-groups": u.impersonateGroups,
+    "as-user-extra": u.impersonateExtra,
   });
 }
 
@@ -259,6 +364,9 @@ export function kubeconfigDocument(data: KubeConfigData): Record<string, unknown
         "certificate-authority": c.caFile,
         "insecure-skip-tls-verify": c.skipTLSVerify || undefined,
         "tls-server-name": c.tlsServerName,
+        "proxy-url": c.proxyUrl,
+        "disable-compression": c.disableCompression,
+        extensions: c.extensions,
       }),
     })),
     users: data.users.map((u) => ({ name: u.name, user: exportUser(u) })),

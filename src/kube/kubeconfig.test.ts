@@ -55,7 +55,7 @@ describe("KubeConfig.loadFromString", () => {
     const files = load(
       kubeconfig(
         { "client-certificate": "/etc/cert.pem", "client-key": "/etc/key.pem", tokenFile: "/etc/token" },
-        { "certificate-authority": "/etc/ca.pem", "insecure-skip-tls-verify": true },
+        { "certificate-authority": "/etc/ca.pem" },
       ),
     );
     expect(files.getCurrentUser()).toEqual({
@@ -64,7 +64,9 @@ describe("KubeConfig.loadFromString", () => {
       keyFile: "/etc/key.pem",
       tokenFile: "/etc/token",
     });
-    expect(files.getCurrentCluster()).toMatchObject({ caFile: "/etc/ca.pem", skipTLSVerify: true });
+    expect(files.getCurrentCluster()).toMatchObject({ caFile: "/etc/ca.pem", skipTLSVerify: false });
+    const insecure = load(kubeconfig({}, { "insecure-skip-tls-verify": true }));
+    expect(insecure.getCurrentCluster()?.skipTLSVerify).toBe(true);
     expect(load(kubeconfig({ "token-file": "/etc/other" })).getCurrentUser()?.tokenFile).toBe("/etc/other");
   });
 
@@ -183,8 +185,23 @@ describe("KubeConfig.exportConfig", () => {
       env: [{ name: "K", value: "v" }],
     };
     const doc = kubeconfig(
-      { token: "t", tokenFile: "/t", username: "me", password: "pw", exec },
-      { "certificate-authority": "/ca.pem", "insecure-skip-tls-verify": true, "tls-server-name": "n" },
+      {
+        token: "t",
+        tokenFile: "/t",
+        username: "me",
+        password: "pw",
+        exec,
+        as: "alice",
+        "as-uid": "1",
+        "as-groups": ["g1", "g2"],
+        "as-user-extra": { "a/b": ["x", "y"] },
+      },
+      {
+        "certificate-authority": "/ca.pem",
+        "tls-server-name": "n",
+        "proxy-url": "http://proxy:3128",
+        "disable-compression": true,
+      },
     );
     (doc.users as unknown[]).push({
       name: "certs",

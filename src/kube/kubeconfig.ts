@@ -13,6 +13,7 @@ import {
   type Cluster,
   type Context,
   type KubeConfigData,
+  type Refusal,
   type User,
   kubeconfigDocument,
   parseKubeconfigDocument,
@@ -153,14 +154,29 @@ export class KubeConfig {
     return JSON.stringify(kubeconfigDocument(this.data));
   }
 
-  /** Fails at load, not at the first request, when the current user can never authenticate. */
+  /**
+   * Fails at load, not at the first request, when the current user can never authenticate or
+   * the current context's entries hold a field spe cannot honour (kubeconfig-fields.ts).
+   */
   private use(data: KubeConfigData): void {
     const previous = this.data;
     this.data = data;
-    const user = this.getCurrentUser();
-    if (user?.authProvider) {
+    try {
+      const user = this.getCurrentUser();
+      if (user?.authProvider) throw unsupportedAuthProvider(user);
+      const refusal = this.currentRefusal();
+      if (refusal)
+        throw new Error(`kubeconfig ${refusal.entry} "${refusal.name}": ${refusal.field} ${refusal.why}`);
+    } catch (err) {
       this.data = previous;
-      throw unsupportedAuthProvider(user);
+      throw err;
     }
+  }
+
+  private currentRefusal(): Refusal | undefined {
+    const context = this.getContextObject(this.data.currentContext);
+    if (!context) return undefined;
+    const current = { context: context.name, cluster: context.cluster, user: context.user };
+    return this.data.refused?.find((r) => current[r.entry] === r.name);
   }
 }

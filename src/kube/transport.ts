@@ -10,6 +10,8 @@ import https from "node:https";
 import { type Credential, type CredentialSource, credentialSource } from "./credentials.js";
 import type { KubeConfig } from "./kubeconfig.js";
 import type { Cluster, User } from "./kubeconfig-model.js";
+import { type Headers, impersonationHeaders } from "./impersonation.js";
+import { proxyFor } from "./proxy.js";
 
 /**
  * Concurrent request/response calls per cluster; more wait for a free socket. Every socket
@@ -27,6 +29,8 @@ export interface Transport {
   readonly agent: http.Agent;
   /** For watches: one connection each, never pooled. */
   readonly watchAgent: http.Agent;
+  /** Sent with every request: the user's impersonation (impersonation.ts). */
+  readonly headers: Headers;
   credential(): Promise<Credential>;
   /** The apiserver said 401 to this credential. */
   rejected(): void;
@@ -65,19 +69,38 @@ function tlsMaterial(cluster: Cluster, user: User | undefined): TlsMaterial {
   return tls;
 }
 
-function agents(server: string, tls: TlsMaterial): { agent: http.Agent; watchAgent: http.Agent } {
+/** Node's agents take a proxy since 24.5; on an older Node a proxy would be bypassed, so it is refused. */
+function proxyEnv(server: string, cluster: Cluster): http.ProxyEnv | undefined {
+  const proxy = proxyFor(server, cluster.proxyUrl);
+  if (!proxy) return undefined;
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  if (major < 24 || (major === 24 && minor < 5))
+    throw new Error(
+      `cluster "${cluster.name}" is reached through a proxy, which needs Node.js 24.5 or later`,
+    );
+  return server.startsWith("http:") ? { HTTP_PROXY: proxy.href } : { HTTPS_PROXY: proxy.href };
+}
+
+function agents(
+  server: string,
+  tls: TlsMaterial,
+  proxy: http.ProxyEnv | undefined,
+): { agent: http.Agent; watchAgent: http.Agent } {
+  const routed = proxy ? { proxyEnv: proxy } : {};
   const pooled = {
+    ...routed,
     keepAlive: true,
     maxSockets: MAX_SOCKETS,
     maxFreeSockets: MAX_SOCKETS,
     timeout: FREE_SOCKET_TIMEOUT_MS,
     scheduling: "lifo" as const,
   };
-  if (server.startsWith("http:")) return { agent: new http.Agent(pooled), watchAgent: new http.Agent() };
+  if (server.startsWith("http:"))
+    return { agent: new http.Agent(pooled), watchAgent: new http.Agent({ ...routed }) };
   return {
     agent: new https.Agent({ ...pooled, ...tls }),
     // Not keep-alive, but an agent still: it caches TLS sessions, so a re-established watch resumes cheaply.
-    watchAgent: new https.Agent({ ...tls }),
+    watchAgent: new https.Agent({ ...routed, ...tls }),
   };
 }
 
@@ -88,7 +111,8 @@ function build(kc: KubeConfig): Transport {
   const credentials: CredentialSource = credentialSource(user, cluster);
   return {
     server: cluster.server,
-    ...agents(cluster.server, tlsMaterial(cluster, user)),
+    ...agents(cluster.server, tlsMaterial(cluster, user), proxyEnv(cluster.server, cluster)),
+    headers: impersonationHeaders(user),
     credential: () => credentials.get(),
     rejected: () => {
       credentials.rejected();

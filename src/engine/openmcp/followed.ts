@@ -12,7 +12,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../../descriptor/plan.js";
-import { KubeConfig } from "../../kube/kubeconfig.js";
+import { KubeConfig, type User } from "../../kube/kubeconfig.js";
 import { AccessError } from "../access/errors.js";
 import { parseKubeconfig } from "../access/kubeconfig.js";
 
@@ -34,11 +34,21 @@ function parseSecret(secret: KubeObject): KubeConfig {
   return parseKubeconfig(Buffer.from(encoded, "base64").toString("utf8"), `${where} key "kubeconfig"`);
 }
 
-/** The user's bearer token, when that is its only credential. */
+function impersonates(user: User): boolean {
+  return [user.impersonate, user.impersonateUid, user.impersonateGroups, user.impersonateExtra].some(
+    (field) => field !== undefined,
+  );
+}
+
+/**
+ * The user's bearer token, when that is all there is to the user: the followed KubeConfig
+ * keeps only the token (as a file), so a user that also impersonates is used as it is.
+ */
 function bearerToken(kc: KubeConfig): string | undefined {
   const user = kc.getCurrentUser();
-  if (user?.certData !== undefined || user?.username !== undefined) return undefined;
-  return user?.token;
+  if (!user || user.certData !== undefined || user.username !== undefined || impersonates(user))
+    return undefined;
+  return user.token;
 }
 
 /** Server and CA: a renewal that changes them is not a renewal. */
