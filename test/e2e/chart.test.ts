@@ -299,6 +299,12 @@ describe("charts/spe", () => {
       resources: ["*"],
       verbs: ["get", "list", "watch"],
     });
+    // ...and writing their status subresources (configs' status).
+    expect(clusterWideRules(production)).toContainEqual({
+      apiGroups: groups,
+      resources: ["*/status"],
+      verbs: ["patch"],
+    });
     const tenantBindings = production.filter(
       (o) => o.kind === "RoleBinding" && o.metadata.namespace !== NAMESPACE,
     );

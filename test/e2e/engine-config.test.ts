@@ -21,12 +21,38 @@ const api = {
   metadata: { name: NAME, namespace: NS },
   spec: { version: "1.0" },
 };
-const config = (image: string) => ({
+const config = (image: string, tier = "standard") => ({
   apiVersion: `${GROUP}/v1alpha1`,
   kind: "ProviderConfig",
   metadata: { name: "faults" },
-  spec: { versions: [{ version: "1.0", image }] },
+  spec: { tier, versions: [{ version: "1.0", image }] },
 });
+
+type ConfigStatus = {
+  observedGeneration?: number;
+  phase?: string;
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+};
+
+async function configStatus(): Promise<ConfigStatus | undefined> {
+  return ((await read(platform, config(""))) as { status?: ConfigStatus } | undefined)?.status;
+}
+
+async function configEvents(reason: string): Promise<string[]> {
+  const events = await KubeClient.for(platform).list("v1", "Event", { namespace: "default" });
+  return events
+    .map(
+      (e) =>
+        e as unknown as { involvedObject: { name?: string; kind?: string }; reason: string; message: string },
+    )
+    .filter(
+      (e) =>
+        e.involvedObject.kind === "ProviderConfig" &&
+        e.involvedObject.name === "faults" &&
+        e.reason === reason,
+    )
+    .map((e) => e.message);
+}
 const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: NAME, namespace: NS } };
 
 type Meta = { generation?: number };
@@ -70,6 +96,36 @@ afterAll(async () => {
   await eventually("object gone", async () => ((await read(onboarding, api)) ? undefined : true), 60_000);
   await engine.stop();
   await removeProvider({ group: GROUP, apiPlural: "faultdemos", configName: "faults", namespace: NS });
+});
+
+describe("a ProviderConfig's status", () => {
+  it("is Ready while valid, InvalidConfig with the validator's message (and a Warning) when not", async () => {
+    const ready = await eventually("config status Ready", async () => {
+      const s = await configStatus();
+      return s?.phase === "Ready" ? s : undefined;
+    });
+    expect(ready.conditions?.[0]).toMatchObject({ type: "Ready", status: "True", reason: "ConfigValid" });
+    await apply(platform, config("registry.invalid/demo-service:1.0.0", "huge"));
+    const invalid = await eventually("config status Invalid", async () => {
+      const s = await configStatus();
+      return s?.phase === "Invalid" ? s : undefined;
+    });
+    const generation = ((await read(platform, config(""))) as { metadata: Meta }).metadata.generation;
+    expect(invalid.observedGeneration).toBe(generation);
+    expect(invalid.conditions?.[0]).toMatchObject({
+      type: "Ready",
+      status: "False",
+      reason: "InvalidConfig",
+    });
+    expect(invalid.conditions?.[0]?.message).toMatch(/^ProviderConfig "faults" is invalid: spec\.tier: /);
+    await eventually("InvalidConfig event", async () =>
+      (await configEvents("InvalidConfig")).length > 0 ? true : undefined,
+    );
+    await apply(platform, config("registry.invalid/demo-service:1.0.0"));
+    await eventually("config status Ready again", async () =>
+      (await configStatus())?.phase === "Ready" ? true : undefined,
+    );
+  });
 });
 
 describe("a ProviderConfig change", () => {

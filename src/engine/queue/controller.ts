@@ -20,6 +20,13 @@ export interface ControllerClusters {
   onboarding: KubeConfig;
 }
 
+export interface ControllerHooks {
+  /** Queues an API object's key. */
+  enqueue: (key: string, reason: AddReason) => void;
+  /** A config was added or changed (its status included), e.g. to write the config's own status. */
+  configSeen?: (config: KubeObject) => void;
+}
+
 /**
  * Whether an update of an API object needs a reconcile, and why. Spec (generation), deletion
  * and a user's operation annotation are input: they run at once, even while the object backs
@@ -75,9 +82,13 @@ export class ProviderController {
   constructor(
     readonly provider: Provider,
     private readonly clusters: ControllerClusters,
-    private readonly enqueue: (key: string, reason: AddReason) => void,
+    private readonly hooks: ControllerHooks,
     private readonly logger: Logger,
   ) {}
+
+  private enqueue(key: string, reason: AddReason): void {
+    this.hooks.enqueue(key, reason);
+  }
 
   get name(): string {
     return this.provider.compiled.name;
@@ -135,10 +146,13 @@ export class ProviderController {
       { logger: log, transform: withoutManagedFields },
     );
     this.configInformer.addHandlers({
-      add: () => {
+      add: (obj) => {
+        this.hooks.configSeen?.(obj as KubeObject);
         this.enqueueAll();
       },
       update: (obj, previous) => {
+        // Its own status (spe's write) changes no render: written, but nobody woken.
+        this.hooks.configSeen?.(obj as KubeObject);
         if (configChanged(obj, previous)) this.enqueueAll();
       },
       delete: () => {

@@ -15,6 +15,7 @@ import { ProviderController } from "../queue/controller.js";
 import { installCrds } from "../descriptors/crd-manager.js";
 import type { PluginSet } from "../reconcile/deploy.js";
 import { EventRecorder } from "../status/events.js";
+import { ConfigStatusWriter } from "../status/config-status.js";
 import type { SpeMetrics } from "./metrics.js";
 import type { Provider } from "../descriptors/provider.js";
 import { ProviderReconciler } from "../reconcile/reconcile.js";
@@ -61,6 +62,8 @@ export class Engine implements Reconciler {
   private readonly references: ReferenceWatches;
   private readonly access: ClusterAccess;
   private readonly recorder: EventRecorder;
+  /** Events about configs, on the platform cluster. */
+  private readonly platformRecorder: EventRecorder;
   private readonly abort = new AbortController();
   private workers: Promise<void> | undefined;
   /** The helm worker's start, once a provider with helm units is served. */
@@ -130,6 +133,11 @@ export class Engine implements Reconciler {
     }
     this.recorder = new EventRecorder({
       kubeConfig: options.onboarding,
+      logger: options.logger,
+      ...(options.instance ? { instance: options.instance } : {}),
+    });
+    this.platformRecorder = new EventRecorder({
+      kubeConfig: options.platform,
       logger: options.logger,
       ...(options.instance ? { instance: options.instance } : {}),
     });
@@ -215,11 +223,22 @@ export class Engine implements Reconciler {
         onboarding: KubeClient.for(onboarding),
         platform: KubeClient.for(platform),
       });
+    const configStatus = new ConfigStatusWriter({
+      compiled: provider.compiled,
+      platform: KubeClient.for(platform),
+      recorder: this.platformRecorder,
+      logger: logger.child({ provider: name, component: "config-status" }),
+    });
     const controller = new ProviderController(
       provider,
       { platform, onboarding },
-      (key, reason) => {
-        this.wake(key, reason);
+      {
+        enqueue: (key, reason) => {
+          this.wake(key, reason);
+        },
+        configSeen: (config) => {
+          void configStatus.seen(config);
+        },
       },
       logger,
     );
