@@ -83,7 +83,7 @@ export async function installOpenMcp(options: { workload?: boolean } = {}): Prom
     "mcp",
     ...(options.workload ? (["workload"] as const) : []),
   ];
-  const env = await startEnvironment({ roles });
+  const env = await startEnvironment({ roles, registry: false });
   const kc: OpenMcpInstallation["kc"] = {
     platform: kubeConfig(env, "platform"),
     onboarding: kubeConfig(env, "onboarding"),
