@@ -28,6 +28,7 @@ import {
   API_GROUP,
   applyObject,
   condition,
+  type Condition,
   demoConfig,
   demoService,
   mcpClusterRequest,
@@ -330,6 +331,56 @@ describe("spe started by openmcp-operator", () => {
     expect(failed.stdout).toMatch(/^TEARDOWN +[\d.]+ s {2}ok /m);
     expect(failed.stdout).toMatch(/^validation failed after/m);
     await rm(dir, { recursive: true, force: true });
+  }, 300_000);
+
+  it("ASSESS: deleting a ControlPlane deletes its API object through the registered kinds, and spe removes the DomainService", async () => {
+    await inst.startControlPlaneController();
+    const controlPlane = {
+      apiVersion: "core.open-control-plane.io/v2alpha1",
+      kind: "ControlPlane",
+      metadata: { name: "cascade", namespace: NS },
+      spec: { iam: {} },
+    };
+    const onboarding = KubeClient.for(inst.kc.onboarding);
+    await timings.step("ASSESS: ControlPlane deleted, its API object and DomainService removed", async () => {
+      await applyObject(inst.kc.onboarding, controlPlane);
+      await eventually(
+        "ControlPlane Ready",
+        async () =>
+          ((await onboarding.get(refOf(controlPlane)))?.status as { phase?: string } | undefined)?.phase ===
+          "Ready"
+            ? true
+            : undefined,
+        120_000,
+      );
+      await applyObject(inst.kc.onboarding, demoService(NS, "cascade"));
+      await eventually("DemoService Ready", async () =>
+        hasCondition(await onboarding.get(refOf(demoService(NS, "cascade"))), "Ready") ? true : undefined,
+      );
+      await onboarding.delete(refOf(controlPlane));
+      await eventually("DemoService deleted by the ControlPlane controller", async () =>
+        (await onboarding.get(refOf(demoService(NS, "cascade")))) ? undefined : true,
+      );
+      // The controller goes on to the MCP's requests, Cluster and namespace: not spe's part (and no
+      // namespace controller runs on this platform cluster); what it says about the services is.
+      const services = await eventually("AllServicesDeleted=True", async () => {
+        const cp = await onboarding.get(refOf(controlPlane));
+        const c = condition(cp?.status as { conditions?: Condition[] } | undefined, "AllServicesDeleted");
+        return c?.status === "True" ? c : undefined;
+      });
+      expect(services.message).toBe("All service resources have been deleted");
+      const tenant = tenantNamespace({ namespace: NS, name: "cascade" });
+      expect(
+        await KubeClient.for(inst.kc.platform).get({
+          apiVersion: "clusters.openmcp.cloud/v1alpha1",
+          kind: "AccessRequest",
+          name: `${SP_NAME}--cascade--mcp`,
+          namespace: tenant,
+        }),
+      ).toBeUndefined();
+    });
+    expect(await read(inst.kc.mcp, deployment)).toBeUndefined();
+    expect(await read(inst.kc.mcp, widgetCrd)).toBeUndefined();
   }, 300_000);
 
   it("TEARDOWN: deleting the ServiceProvider removes what the operator deployed and stops spe", async () => {

@@ -7,7 +7,8 @@
  * `<ar>.kubeconfig` with `creationTimestamp`/`expirationTimestamp`, owned by the
  * AccessRequest, then status Granted for the current generation. It grants again when the
  * generation changes or when asked with `openmcp.cloud/operation: reconcile` (then removes the
- * annotation), and only then: a deleted Secret stays deleted until someone asks.
+ * annotation), and only then: a deleted Secret stays deleted until someone asks. A Cluster
+ * whose ClusterRequest is gone is deleted (the scheduler's part).
  * Deliberately minimal (a poll loop, no finalizers of its own); only what the protocol needs.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -87,8 +88,28 @@ export class StandInClusterProvider {
   }
 
   private async pass(): Promise<void> {
-    for (const cr of await this.listAll("ClusterRequest", "clusterrequests")) await this.grantCluster(cr);
+    const requests = await this.listAll("ClusterRequest", "clusterrequests");
+    for (const cr of requests) await this.grantCluster(cr);
     for (const ar of await this.listAll("AccessRequest", "accessrequests")) await this.grantAccess(ar);
+    await this.releaseClusters(requests);
+  }
+
+  /** A Cluster whose ClusterRequest is gone goes too (the scheduler's part; `waitForClusterDeletion` waits for it). */
+  private async releaseClusters(requests: KubeObject[]): Promise<void> {
+    const wanted = new Set(requests.map((r) => `${r.metadata.namespace ?? ""}/${r.metadata.name}`));
+    for (const cluster of await this.listAll("Cluster", "clusters")) {
+      const id = `${cluster.metadata.namespace ?? ""}/${cluster.metadata.name}`;
+      if (
+        !wanted.has(id) &&
+        String(cluster.spec && (cluster.spec as { profile?: string }).profile).startsWith("standin-")
+      )
+        await this.platform.delete({
+          apiVersion: CLUSTERS,
+          kind: "Cluster",
+          name: cluster.metadata.name,
+          namespace: cluster.metadata.namespace ?? "",
+        });
+    }
   }
 
   /** Requests in every namespace (KubeClient.list reads one namespace). */

@@ -5,7 +5,7 @@
  * and the two stand-ins for what cannot run here (the kubelet, a cluster provider).
  */
 import { execa, type ResultPromise } from "execa";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, writeFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -32,6 +32,12 @@ export interface OpenMcpInstallation {
   operatorLog: string;
   /** Restarts the operator process (e.g. while an init Job runs). */
   restartOperator(): Promise<void>;
+  /**
+   * Starts openmcp-operator's ControlPlane controller (`mcp run`, the PlatformService
+   * managedcontrolplane): it creates an MCP's tenant namespace and ClusterRequest, and on
+   * deletion removes the kinds registered in ServiceProviders' status.resources first.
+   */
+  startControlPlaneController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +81,27 @@ function startOperator(env: RunningEnvironment, log: string): ResultPromise {
   return proc;
 }
 
+function startControlPlanes(env: RunningEnvironment): ResultPromise {
+  const config = join(env.runDir, "managedcontrolplane.yaml");
+  writeFileSync(config, "managedControlPlane:\n  mcpClusterPurpose: mcp\n");
+  const proc = execa(
+    env.binaries["openmcp-operator"],
+    [
+      "mcp",
+      "run",
+      `--environment=${ENVIRONMENT}`,
+      `--kubeconfig=${env.clusters.platform.kubeconfigPath}`,
+      "--provider-name=managedcontrolplane",
+      `--config=${config}`,
+      "--health-probe-bind-address=0",
+      "--metrics-bind-address=0",
+    ],
+    { env: { POD_NAMESPACE: OPERATOR_NAMESPACE }, reject: false, all: true, buffer: false },
+  );
+  proc.all.pipe(createWriteStream(join(env.runDir, "managedcontrolplane.log"), { flags: "a" }));
+  return proc;
+}
+
 /** With `workload`, a workload cluster of its own serves workload ClusterRequests (else the mcp cluster does). */
 export async function installOpenMcp(options: { workload?: boolean } = {}): Promise<OpenMcpInstallation> {
   const roles: ClusterRole[] = [
@@ -97,6 +124,7 @@ export async function installOpenMcp(options: { workload?: boolean } = {}): Prom
   );
   const operatorLog = join(env.runDir, "openmcp-operator.log");
   let operator = startOperator(env, operatorLog);
+  let controlPlanes: ResultPromise | undefined;
   const target = (role: ClusterRole): { kubeconfigPath: string; kc: KubeConfig } => ({
     kubeconfigPath: env.clusters[role].kubeconfigPath,
     kc: kubeConfig(env, role),
@@ -127,7 +155,13 @@ export async function installOpenMcp(options: { workload?: boolean } = {}): Prom
       await operator;
       operator = startOperator(env, operatorLog);
     },
+    startControlPlaneController: () => {
+      controlPlanes ??= startControlPlanes(env);
+      return Promise.resolve();
+    },
     stop: async () => {
+      controlPlanes?.kill("SIGTERM");
+      await controlPlanes;
       await kubelet.stop();
       await clusterProvider.stop();
       operator.kill("SIGTERM");
