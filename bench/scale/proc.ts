@@ -21,6 +21,8 @@ export interface ProcSample {
   childCpuSeconds: number;
   /** VmHWM of each process of the tree, by command name (the root first). */
   peakRssByProcess: { command: string; peakRssBytes: number }[];
+  /** VmRSS of each process of the tree, by command name (the root first). */
+  rssByProcess: { command: string; rssBytes: number }[];
 }
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -80,6 +82,7 @@ export async function sampleProc(pid: number): Promise<ProcSample> {
     cpuSeconds: root.cpu,
     childCpuSeconds: root.reapedChildrenCpu,
     peakRssByProcess: [{ command: root.command, peakRssBytes: root.peakRss }],
+    rssByProcess: [{ command: root.command, rssBytes: root.rss }],
   };
   for (const p of live) {
     if (!p) continue;
@@ -87,6 +90,7 @@ export async function sampleProc(pid: number): Promise<ProcSample> {
     sample.peakRssBytes += p.peakRss;
     sample.childCpuSeconds += p.cpu + p.reapedChildrenCpu;
     sample.peakRssByProcess.push({ command: p.command, peakRssBytes: p.peakRss });
+    sample.rssByProcess.push({ command: p.command, rssBytes: p.rss });
   }
   return sample;
 }

@@ -39,7 +39,7 @@ function kubeConfigs(env: RunningEnvironment): Record<Role, KubeConfig> {
   return { platform: load("platform"), onboarding: load("onboarding"), mcp: load("mcp") };
 }
 
-function commit(): string {
+export function commit(): string {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   } catch {

@@ -25,7 +25,7 @@ interface Flavor {
 }
 
 /** The node flags spe ships with: those on bin/spe.js's `#!` line (the image's ENTRYPOINT has the same). */
-async function engineNodeFlags(): Promise<string[]> {
+export async function engineNodeFlags(): Promise<string[]> {
   const shebang = (await readFile(join(BENCH_ROOT, "../bin/spe.js"), "utf8")).split("\n")[0] ?? "";
   return shebang.split(" ").filter((word) => word.startsWith("--"));
 }

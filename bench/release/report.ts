@@ -1,0 +1,58 @@
+/** The Markdown summary of a release benchmark run. */
+import type { MemorySample } from "./memory.js";
+import type { ReleaseResults } from "./run.js";
+
+const fmt = (x: number | null | undefined, unit = ""): string =>
+  x === null || x === undefined ? "–" : `${x}${unit}`;
+
+/** How far `after` is above `idle`, in percent of `idle`. */
+export function overIdle(after: number | null | undefined, idle: number | null | undefined): number | null {
+  if (after === null || after === undefined || !idle) return null;
+  return Math.round(((after - idle) / idle) * 1000) / 10;
+}
+
+function row(name: string, s: MemorySample | undefined, peak = false): string {
+  if (!s) return `| ${name} | – | – | – | – | – | – |`;
+  const engine = peak ? `${s.engineRssMiB} (peak ${s.enginePeakMiB})` : String(s.engineRssMiB);
+  const worker = peak ? `${fmt(s.workerRssMiB)} (peak ${fmt(s.workerPeakMiB)})` : fmt(s.workerRssMiB);
+  const cells = [
+    name,
+    engine,
+    worker,
+    `${fmt(s.heapUsedMiB)} / ${fmt(s.heapTotalMiB)}`,
+    fmt(s.externalMiB),
+    `${s.engineSockets} / ${fmt(s.workerSockets)}`,
+    `${s.at} s`,
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
+
+export function markdown(r: ReleaseResults, file: string): string {
+  const { idle, after } = r;
+  const engineOver = overIdle(after?.engineRssMiB, idle?.engineRssMiB);
+  const workerOver = overIdle(after?.workerRssMiB, idle?.workerRssMiB);
+  const within = (x: number | null): string => (x === null ? "–" : x <= 20 ? "yes" : "**no**");
+  return [
+    `# Release benchmark (${r.startedAt}, commit ${r.commit})`,
+    "",
+    file ? `Raw results: \`${file}\`. ` : "",
+    `N = ${r.config.n} releases of bench/fixtures/charts/policy-engine (20 CRDs, 4 controllers), ` +
+      `created until all Ready (${fmt(r.readySeconds, " s")}), then deleted until the last API object ` +
+      `was gone (${fmt(r.goneSeconds, " s")}; ${fmt(r.crdsLeft)} CRDs still terminating), then sampled for ` +
+      `${r.config.settleSeconds} s. ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,
+    "",
+    "| moment | engine RSS MiB | worker RSS MiB | V8 heap used / total MiB | external MiB | sockets engine / worker | at |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    row("idle", idle),
+    row("all Ready", r.ready, true),
+    row("all gone", r.gone),
+    row("after settling", after),
+    "",
+    `After settling, above idle: engine ${fmt(engineOver, " %")} (within 20 %: ${within(engineOver)}), ` +
+      `worker ${fmt(workerOver, " %")} (within 20 %: ${within(workerOver)}).`,
+    "",
+    `Machine: ${r.machine.atStart.nproc} cores, load ${r.machine.atStart.loadAverage.join(" ")} at start, ` +
+      `${r.machine.atEnd?.loadAverage.join(" ") ?? "–"} at end.`,
+    "",
+  ].join("\n");
+}
