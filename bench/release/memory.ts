@@ -21,6 +21,22 @@ export interface MemorySample {
   externalMiB: number | null;
   engineSockets: number;
   workerSockets: number | null;
+  /**
+   * RSS split as the kernel accounts it: anonymous memory (heaps, buffers: what a process
+   * holds) and file-backed pages (the binary and libraries as far as they were executed).
+   */
+  engineAnonMiB: number;
+  engineFileMiB: number;
+  workerAnonMiB: number | null;
+  workerFileMiB: number | null;
+}
+
+async function rssSplit(pid: number | undefined): Promise<{ anon: number; file: number } | undefined> {
+  if (pid === undefined) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kib = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+  return { anon: Math.round(kib("RssAnon") / 102.4) / 10, file: Math.round(kib("RssFile") / 102.4) / 10 };
 }
 
 async function sockets(pid: number): Promise<number> {
@@ -58,5 +74,19 @@ export async function sampleMemory(pid: number, opsPort: number, t0: number): Pr
     externalMiB: mib(metrics, "nodejs_external_memory_bytes"),
     engineSockets: await sockets(pid),
     workerSockets: worker === undefined ? null : await sockets(worker),
+    ...(await split(pid, worker)),
+  };
+}
+
+async function split(
+  pid: number,
+  worker: number | undefined,
+): Promise<Pick<MemorySample, "engineAnonMiB" | "engineFileMiB" | "workerAnonMiB" | "workerFileMiB">> {
+  const [engine, helm] = await Promise.all([rssSplit(pid), rssSplit(worker)]);
+  return {
+    engineAnonMiB: engine?.anon ?? 0,
+    engineFileMiB: engine?.file ?? 0,
+    workerAnonMiB: helm?.anon ?? null,
+    workerFileMiB: helm?.file ?? null,
   };
 }

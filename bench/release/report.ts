@@ -12,13 +12,15 @@ export function overIdle(after: number | null | undefined, idle: number | null |
 }
 
 function row(name: string, s: MemorySample | undefined, peak = false): string {
-  if (!s) return `| ${name} | – | – | – | – | – | – |`;
+  if (!s) return `| ${name} | – | – | – | – | – | – | – | – |`;
   const engine = peak ? `${s.engineRssMiB} (peak ${s.enginePeakMiB})` : String(s.engineRssMiB);
   const worker = peak ? `${fmt(s.workerRssMiB)} (peak ${fmt(s.workerPeakMiB)})` : fmt(s.workerRssMiB);
   const cells = [
     name,
     engine,
+    `${s.engineAnonMiB} / ${s.engineFileMiB}`,
     worker,
+    `${fmt(s.workerAnonMiB)} / ${fmt(s.workerFileMiB)}`,
     `${fmt(s.heapUsedMiB)} / ${fmt(s.heapTotalMiB)}`,
     fmt(s.externalMiB),
     `${s.engineSockets} / ${fmt(s.workerSockets)}`,
@@ -41,8 +43,8 @@ export function markdown(r: ReleaseResults, file: string): string {
       `was gone (${fmt(r.goneSeconds, " s")}; ${fmt(r.crdsLeft)} CRDs still terminating), then sampled for ` +
       `${r.config.settleSeconds} s. ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,
     "",
-    "| moment | engine RSS MiB | worker RSS MiB | V8 heap used / total MiB | external MiB | sockets engine / worker | at |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| moment | engine RSS MiB | anon / file | worker RSS MiB | anon / file | engine V8 heap used / total MiB | engine external MiB | sockets engine / worker | at |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     row("idle", idle),
     row("all Ready", r.ready, true),
     row("all gone", r.gone),
