@@ -4,6 +4,12 @@ import { BENCH_ROOT } from "../scale/config.js";
 export interface ReleaseBenchConfig {
   /** API objects created and deleted again (BENCH_RELEASE_N, default 200). */
   n: number;
+  /**
+   * CRDs each release installs, of the chart's twenty (BENCH_RELEASE_CRDS, default 5). CRDs
+   * are cluster-wide, so each release brings its own: 200 releases of all twenty made 4,000
+   * CRDs, more than the test apiserver serves on a small machine.
+   */
+  crds: number;
   /** How long the idle engine runs before it is measured (BENCH_RELEASE_IDLE_SECONDS, default 20). */
   idleSeconds: number;
   /** How long memory is sampled after the last object is gone (BENCH_RELEASE_SETTLE_SECONDS, default 120). */
@@ -30,6 +36,7 @@ const words = (text: string | undefined): string[] => (text ?? "").split(" ").fi
 export function releaseBenchConfig(env: NodeJS.ProcessEnv = process.env): ReleaseBenchConfig {
   return {
     n: positive(env.BENCH_RELEASE_N ?? "200", "BENCH_RELEASE_N"),
+    crds: positive(env.BENCH_RELEASE_CRDS ?? "5", "BENCH_RELEASE_CRDS"),
     idleSeconds: positive(env.BENCH_RELEASE_IDLE_SECONDS ?? "20", "BENCH_RELEASE_IDLE_SECONDS"),
     settleSeconds: positive(env.BENCH_RELEASE_SETTLE_SECONDS ?? "120", "BENCH_RELEASE_SETTLE_SECONDS"),
     timeoutSeconds: positive(env.BENCH_READY_TIMEOUT_SECONDS ?? "900", "BENCH_READY_TIMEOUT_SECONDS"),

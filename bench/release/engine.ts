@@ -68,13 +68,17 @@ export async function startEngine(
   return { controller, opsPort };
 }
 
-export async function createObjects(onboarding: KubeConfig, names: readonly string[]): Promise<void> {
+export async function createObjects(
+  onboarding: KubeConfig,
+  names: readonly string[],
+  crds: number,
+): Promise<void> {
   await pool(names, 16, async (name) => {
     await apply(onboarding, {
       apiVersion: API_VERSION,
       kind: KIND,
       metadata: { name, namespace: NS },
-      spec: { replicas: 1 },
+      spec: { replicas: 1, crds },
     });
   });
 }

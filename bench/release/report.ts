@@ -38,7 +38,7 @@ export function markdown(r: ReleaseResults, file: string): string {
     `# Release benchmark (${r.startedAt}, commit ${r.commit})`,
     "",
     file ? `Raw results: \`${file}\`. ` : "",
-    `N = ${r.config.n} releases of bench/fixtures/charts/policy-engine (20 CRDs, 4 controllers), ` +
+    `N = ${r.config.n} releases of bench/fixtures/charts/policy-engine (${r.config.crds} CRDs each, 4 controllers), ` +
       `created until all Ready (${fmt(r.readySeconds, " s")}), then deleted until the last API object ` +
       `was gone (${fmt(r.goneSeconds, " s")}; ${fmt(r.crdsLeft)} CRDs still terminating), then sampled for ` +
       `${r.config.settleSeconds} s. ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,

@@ -83,7 +83,7 @@ async function phases({ cfg, kc, engine, progress }: Run, r: ReleaseResults): Pr
   r.idle = await sample();
   progress(`bench:release idle: engine ${r.idle.engineRssMiB} MiB, worker ${r.idle.workerRssMiB} MiB`);
   const created = Date.now();
-  await createObjects(kc.onboarding, all);
+  await createObjects(kc.onboarding, all, cfg.crds);
   const ready = await waitFor(async () => {
     const c = await objectCounts(kc.onboarding);
     progress(`  ready ${c.ready}/${cfg.n} (${Math.round((Date.now() - created) / 1000)} s)`);
