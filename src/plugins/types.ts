@@ -122,6 +122,14 @@ export interface ActionRecord {
   durationMs: number;
 }
 
+/** The API object a plugin acts for, by the names the engine queues it under. */
+export interface OwnerRef {
+  provider: string;
+  /** Empty for a cluster-scoped API object. */
+  namespace: string;
+  name: string;
+}
+
 /** What a plugin is given to act on one target cluster for one API object. */
 export interface UnitScope {
   /** Access to the target (mcp or workload) cluster. */
@@ -152,4 +160,9 @@ export interface DeployPlugin<U extends UnitPlan = UnitPlan> {
    * change. Read through `TargetCache.list`.
    */
   watches(unit: U, scope: UnitScope): WatchSpec[];
+  /**
+   * The API object is gone (deleted, its units removed or orphaned): drop whatever is kept in
+   * memory on its behalf. Called once it is gone for good; what it deployed may still exist.
+   */
+  forget?(owner: OwnerRef): void;
 }

@@ -24,6 +24,8 @@ export const DEFAULT_KEY = "kubeconfig";
 interface Cached {
   version: string;
   kc: KubeConfig;
+  /** The AccessRequest (namespace/name) whose status named the Secret, if one did. */
+  via?: string;
 }
 
 export interface ClusterAccessOptions {
@@ -77,7 +79,29 @@ export class ClusterAccess {
     const ref = secretRefOf(request);
     if (!ref)
       throw new AccessError("AccessRequestPending", `${where} is not granted yet (no status.secretRef)`);
-    return this.fromSecret(ref.namespace ?? spec.namespace, ref.name, DEFAULT_KEY);
+    return this.fromSecret(
+      ref.namespace ?? spec.namespace,
+      ref.name,
+      DEFAULT_KEY,
+      `${spec.namespace}/${spec.name}`,
+    );
+  }
+
+  /**
+   * No request references this kubeconfig Secret or AccessRequest any more: the KubeConfig
+   * built from it (and with it its connections and credentials) is not kept.
+   */
+  forget(ref: { kind: string; namespace?: string; name: string }): void {
+    const id = `${ref.namespace ?? ""}/${ref.name}`;
+    for (const [key, cached] of this.cache) {
+      const fromSecret = ref.kind === "Secret" && key.startsWith(`${id}/`);
+      if (fromSecret || (ref.kind === ACCESS_REQUEST.kind && cached.via === id)) this.cache.delete(key);
+    }
+  }
+
+  /** KubeConfigs kept (tests, diagnostics). */
+  get size(): number {
+    return this.cache.size;
   }
 
   private async read(ref: {
@@ -96,7 +120,7 @@ export class ClusterAccess {
     }
   }
 
-  private async fromSecret(namespace: string, name: string, key: string): Promise<KubeConfig> {
+  private async fromSecret(namespace: string, name: string, key: string, via?: string): Promise<KubeConfig> {
     const where = `Secret ${namespace}/${name}`;
     const secret = await this.read({ apiVersion: "v1", kind: "Secret", name, namespace });
     const cacheKey = `${namespace}/${name}/${key}`;
@@ -110,7 +134,7 @@ export class ClusterAccess {
     const encoded = (secret.data as Record<string, string> | undefined)?.[key];
     if (encoded === undefined) throw new AccessError("KeyMissing", `${where} has no key "${key}"`);
     const kc = parseKubeconfig(Buffer.from(encoded, "base64").toString("utf8"), `${where} key "${key}"`);
-    this.cache.set(cacheKey, { version, kc });
+    this.cache.set(cacheKey, { version, kc, ...(via === undefined ? {} : { via }) });
     return kc;
   }
 }

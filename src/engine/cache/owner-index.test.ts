@@ -20,3 +20,33 @@ describe("OwnerIndex", () => {
     expect(index.remove("a")).toEqual(["z"]);
   });
 });
+
+describe("OwnerIndex groups", () => {
+  const groupOf = (id: string): string => id.split("/")[0] ?? "";
+
+  it("a group is in use while anyone cares about one of its ids", () => {
+    const index = new OwnerIndex(groupOf);
+    index.set("a", ["kind1/x", "kind2/y"]);
+    index.add("b", "kind1/z");
+    expect(index.inUse("kind1")).toBe(true);
+    expect(index.inUse("kind2")).toBe(true);
+    index.set("a", ["kind1/x"]);
+    expect(index.inUse("kind2")).toBe(false);
+    index.remove("a");
+    expect(index.inUse("kind1")).toBe(true); // b still cares about kind1/z
+    index.remove("b");
+    expect(index.inUse("kind1")).toBe(false);
+    expect(index.size).toBe(0);
+  });
+
+  it("an id cared about by two owners keeps its group until both are gone", () => {
+    const index = new OwnerIndex(groupOf);
+    index.add("a", "kind1/x");
+    index.add("b", "kind1/x");
+    index.set("a", ["kind1/x"]);
+    expect(index.remove("a")).toEqual([]);
+    expect(index.inUse("kind1")).toBe(true);
+    expect(index.remove("b")).toEqual(["kind1/x"]);
+    expect(index.inUse("kind1")).toBe(false);
+  });
+});

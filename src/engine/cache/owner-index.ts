@@ -1,12 +1,18 @@
 /**
  * Which API objects (queue keys) care about which watched things (ids), both ways: a change
- * of a watched thing wakes exactly the API objects that care about it.
+ * of a watched thing wakes exactly the API objects that care about it. Each id belongs to a
+ * group (the watch it is seen through); a group nobody cares about any id of is one whose
+ * watch can stop.
  */
 export class OwnerIndex {
   /** watched id → owner keys */
   private readonly owners = new Map<string, Set<string>>();
   /** owner key → watched ids */
   private readonly owned = new Map<string, Set<string>>();
+  /** group → how many of its ids someone cares about */
+  private readonly groups = new Map<string, number>();
+
+  constructor(private readonly groupOf: (id: string) => string = () => "") {}
 
   /** Adds to what `owner` cares about. */
   add(owner: string, id: string): void {
@@ -20,6 +26,8 @@ export class OwnerIndex {
     if (!keys) {
       keys = new Set();
       this.owners.set(id, keys);
+      const group = this.groupOf(id);
+      this.groups.set(group, (this.groups.get(group) ?? 0) + 1);
     }
     keys.add(owner);
   }
@@ -39,6 +47,7 @@ export class OwnerIndex {
       keys?.delete(owner);
       if (keys?.size === 0) {
         this.owners.delete(id);
+        this.release(this.groupOf(id));
         orphaned.push(id);
       }
     }
@@ -48,6 +57,22 @@ export class OwnerIndex {
 
   ownersOf(id: string): ReadonlySet<string> {
     return this.owners.get(id) ?? EMPTY;
+  }
+
+  /** Whether anyone cares about an id of `group`. */
+  inUse(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  /** Owners known (for tests and diagnostics). */
+  get size(): number {
+    return this.owned.size;
+  }
+
+  private release(group: string): void {
+    const left = (this.groups.get(group) ?? 0) - 1;
+    if (left > 0) this.groups.set(group, left);
+    else this.groups.delete(group);
   }
 }
 

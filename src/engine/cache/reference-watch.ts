@@ -12,30 +12,77 @@ import type { KubernetesObject } from "./informer.js";
 import { informerFor, withoutManagedFields } from "./kube-informer.js";
 import { LazyInformer } from "./lazy-informer.js";
 import { OwnerIndex } from "./owner-index.js";
+import { LINGER_MS, Retirement } from "./retirement.js";
+
+/** An id is the key of the informer it is seen through, SEP, and its name. */
+const SEP = "\u0000";
 
 function objectId(ref: ObjectRef): string {
-  return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;
+  return `${informerKey(ref)}${SEP}${ref.name}`;
+}
+
+function informerOf(id: string): string {
+  return id.slice(0, id.indexOf(SEP));
+}
+
+function refOf(id: string): ObjectRef {
+  const [apiVersion = "", kind = "", namespace = ""] = informerOf(id).split("|");
+  const name = id.slice(id.indexOf(SEP) + 1);
+  return namespace ? { apiVersion, kind, namespace, name } : { apiVersion, kind, name };
+}
+
+export interface ReferenceWatchOptions {
+  /** How long an informer no request needs any more keeps running (default 30 s; retirement.ts). */
+  lingerMs?: number;
+  /** Told of each object no request references any more. */
+  released?: (ref: ObjectRef) => void;
 }
 
 export class ReferenceWatches {
-  private readonly index = new OwnerIndex();
+  private readonly index = new OwnerIndex(informerOf);
   /** apiVersion|kind|namespace → informer */
   private readonly informers = new Map<string, LazyInformer<KubernetesObject>>();
+  private readonly retirement: Retirement;
 
   constructor(
     private readonly cluster: KubeConfig,
     private readonly wake: (owner: string) => void,
     private readonly logger?: Logger,
-  ) {}
+    private readonly options: ReferenceWatchOptions = {},
+  ) {
+    this.retirement = new Retirement(
+      options.lingerMs ?? LINGER_MS,
+      (key) => this.index.inUse(key),
+      (key) => this.stopInformer(key),
+    );
+  }
 
   /** Records what `owner` references; starts watching kinds and namespaces not watched yet. */
   track(owner: string, refs: readonly ObjectRef[]): void {
-    this.index.set(owner, refs.map(objectId));
+    this.release(this.index.set(owner, refs.map(objectId)));
     for (const ref of refs) this.informer(ref).ensure();
   }
 
+  /** `owner` is gone: informers of kinds and namespaces only it referenced stop. */
   untrack(owner: string): void {
-    this.index.remove(owner);
+    this.release(this.index.remove(owner));
+  }
+
+  private release(orphaned: readonly string[]): void {
+    for (const id of orphaned) this.options.released?.(refOf(id));
+    for (const key of new Set(orphaned.map(informerOf)))
+      if (!this.index.inUse(key)) this.retirement.retire(key);
+  }
+
+  private async stopInformer(key: string): Promise<void> {
+    const informer = this.informers.get(key);
+    this.informers.delete(key);
+    await informer?.stop();
+  }
+
+  /** Running informers (for tests and diagnostics). */
+  size(): number {
+    return [...this.informers.values()].filter((i) => i.running()).length;
   }
 
   /** The object as watched, when its kind and namespace are watched and listed and it is there. */
@@ -81,6 +128,7 @@ export class ReferenceWatches {
   }
 
   async stop(): Promise<void> {
+    await this.retirement.close();
     const all = [...this.informers.values()];
     this.informers.clear();
     await Promise.all(all.map((i) => i.stop()));

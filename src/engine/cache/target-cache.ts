@@ -18,6 +18,8 @@ import { CollectionWatch, groupId } from "./collection-watch.js";
 import { informerFor } from "./kube-informer.js";
 import { LazyInformer } from "./lazy-informer.js";
 import { OwnerIndex } from "./owner-index.js";
+import { LINGER_MS, Retirement } from "./retirement.js";
+import { compareStrings } from "../../descriptor/compare.js";
 import { mattersToOwner, summarizeObject, type ObjectSummary } from "./watch-summary.js";
 
 /** What an API object has deployed on one target: what wakes it when it changes. */
@@ -31,8 +33,16 @@ function clusterOf(kc: KubeConfig): string {
   return kc.getCurrentCluster()?.server ?? "unknown";
 }
 
+/** The watch of a kind's objects on a cluster. */
+function kindKey(cluster: string, kind: { apiVersion: string; kind: string }): string {
+  return `${cluster}|${kind.apiVersion}|${kind.kind}`;
+}
+
+/** Ids of watched things are the key of the watch they are seen through, SEP, and what they are. */
+const SEP = "\u0000";
+
 function objectId(cluster: string, ref: ObjectRef): string {
-  return `${cluster}|${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}|${ref.name}`;
+  return `${kindKey(cluster, ref)}${SEP}${ref.namespace ?? ""}/${ref.name}`;
 }
 
 /** The shared watch of a set: cluster, kind, namespace and label selector. */
@@ -42,7 +52,17 @@ function collectionKey(cluster: string, spec: WatchSpec): string {
 
 /** One owner's part of a set: its label values. */
 function groupKey(collection: string, group: string): string {
-  return `${collection}|set|${group}`;
+  return `${collection}${SEP}${group}`;
+}
+
+/** The key of the watch an id is seen through. */
+function watchOf(id: string): string {
+  return id.slice(0, id.indexOf(SEP));
+}
+
+export interface TargetCachesOptions {
+  /** How long a watch nobody's objects are seen through any more keeps running (default 30 s; retirement.ts). */
+  lingerMs?: number;
 }
 
 interface Verification {
@@ -68,7 +88,7 @@ function behind(watched: WatchedObject | undefined, written: WatchedObject): boo
 }
 
 export class TargetCaches {
-  private readonly index = new OwnerIndex();
+  private readonly index = new OwnerIndex(watchOf);
   private readonly verifications = new Map<string, Verification>();
   /**
    * Objects someone deployed that their watch saw deleted and has not seen since: observe
@@ -80,11 +100,19 @@ export class TargetCaches {
   private readonly kinds = new Map<string, LazyInformer<ObjectSummary>>();
   /** collectionKey → a watch of that set of records */
   private readonly collections = new Map<string, CollectionWatch>();
+  private readonly retirement: Retirement;
 
   constructor(
     private readonly wake: (owner: string) => void,
     private readonly logger?: Logger,
-  ) {}
+    options: TargetCachesOptions = {},
+  ) {
+    this.retirement = new Retirement(
+      options.lingerMs ?? LINGER_MS,
+      (key) => this.index.inUse(key),
+      (key) => this.stopWatch(key),
+    );
+  }
 
   /** The TargetCache a reconcile of `owner` hands its plugins for `target`. */
   view(owner: string, target: KubeConfig): TargetCache {
@@ -100,10 +128,13 @@ export class TargetCaches {
         this.index.add(owner, groupKey(key, groupId(spec.labels)));
         return this.collection(target, cluster, spec).list(spec.labels);
       },
+      // What is verified is the owner's until it says otherwise, so the record goes with it.
       verify: (ref, fingerprint, desiredHash) => {
+        this.index.add(owner, objectId(cluster, ref));
         this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
       },
       verifyWritten: (ref, written, desiredHash) => {
+        this.index.add(owner, objectId(cluster, ref));
         this.deletions.delete(objectId(cluster, ref));
         this.verifications.set(objectId(cluster, ref), {
           fingerprint: written.fingerprint,
@@ -138,28 +169,53 @@ export class TargetCaches {
       ...deployed.objects.map((o) => objectId(cluster, o)),
       ...deployed.watches.map((w) => groupKey(collectionKey(cluster, w), groupId(w.labels))),
     ];
-    for (const id of this.index.set(owner, ids)) this.forgetObject(id);
+    this.release(this.index.set(owner, ids));
   }
 
+  /** `owner` is gone: nothing wakes it any more, and watches only it needed stop. */
   untrack(owner: string): void {
-    for (const id of this.index.remove(owner)) this.forgetObject(id);
+    this.release(this.index.remove(owner));
   }
 
-  private forgetObject(id: string): void {
-    this.verifications.delete(id);
-    this.deletions.delete(id);
+  /** Forgets what was known of ids nobody cares about, and retires the watches they leave unneeded. */
+  private release(orphaned: readonly string[]): void {
+    const watches = new Set<string>();
+    for (const id of orphaned) {
+      this.verifications.delete(id);
+      this.deletions.delete(id);
+      watches.add(watchOf(id));
+    }
+    for (const key of watches) if (!this.index.inUse(key)) this.retirement.retire(key);
+  }
+
+  /** Stops a watch and drops what it held; a later lookup starts a new one. */
+  private async stopWatch(key: string): Promise<void> {
+    const informer = this.kinds.get(key) ?? this.collections.get(key)?.informer;
+    this.kinds.delete(key);
+    this.collections.delete(key);
+    await informer?.stop();
   }
 
   async stop(): Promise<void> {
+    await this.retirement.close();
     const all = this.informers();
     this.kinds.clear();
     this.collections.clear();
     await Promise.all(all.map((i) => i.stop()));
   }
 
-  /** Number of running watches (for metrics and tests). */
-  size(): number {
-    return this.informers().filter((i) => i.running()).length;
+  /** Running watches (by what they watch, clusters left out), and what the cache remembers (tests, diagnostics). */
+  size(): { watches: string[]; owners: number; verified: number; deleted: number } {
+    const running = [
+      ...[...this.kinds].filter(([, i]) => i.running()),
+      ...[...this.collections].filter(([, c]) => c.informer.running()),
+    ];
+    return {
+      watches: running.map(([key]) => key.slice(key.indexOf("|") + 1)).sort(compareStrings),
+      owners: this.index.size,
+      verified: this.verifications.size,
+      deleted: this.deletions.size,
+    };
   }
 
   private informers(): Pick<LazyInformer<ObjectSummary>, "running" | "stop">[] {
@@ -176,7 +232,7 @@ export class TargetCaches {
   }
 
   private kindWatch(target: KubeConfig, cluster: string, ref: ObjectRef): LazyInformer<ObjectSummary> {
-    const key = `${cluster}|${ref.apiVersion}|${ref.kind}`;
+    const key = kindKey(cluster, ref);
     let watch = this.kinds.get(key);
     if (!watch) {
       const kind = { apiVersion: ref.apiVersion, kind: ref.kind };

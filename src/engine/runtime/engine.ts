@@ -25,7 +25,7 @@ import { SettledKeys } from "../cache/settled.js";
 import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
 import { FollowedKubeconfigs } from "../openmcp/followed.js";
 import { McpAccess } from "../openmcp/mcp-access.js";
-import type { Reconciler, Request, Result } from "../queue/types.js";
+import { parseRequestKey, type Reconciler, type Request, type Result } from "../queue/types.js";
 import { runWorkers, WorkQueue, type AddReason, type ReconcileMetrics } from "../queue/workqueue.js";
 
 export interface EngineOptions {
@@ -44,6 +44,8 @@ export interface EngineOptions {
    * for `controller` (the ServiceProvider); CRDs are left to `spe init`, which had the rights.
    */
   openmcp?: { controller: string };
+  /** How long a watch no API object needs any more keeps running (default 30 s). */
+  watchLingerMs?: number;
 }
 
 interface Served {
@@ -100,6 +102,7 @@ export class Engine implements Reconciler {
           metrics.apiRequest(r.host, r.method, r.code);
         })
       : () => undefined;
+    const linger = options.watchLingerMs === undefined ? {} : { lingerMs: options.watchLingerMs };
     // What the target watches see includes spe's own writes (a rollback's release Secrets,
     // its objects): it never cuts a failure's backoff short.
     this.targets = new TargetCaches(
@@ -107,6 +110,7 @@ export class Engine implements Reconciler {
         this.wake(key, "observed");
       },
       componentLogger(options.logger, "target-watch"),
+      linger,
     );
     const references = new ReferenceWatches(
       options.platform,
@@ -114,6 +118,12 @@ export class Engine implements Reconciler {
         this.wake(key, "input");
       },
       componentLogger(options.logger, "reference-watch"),
+      {
+        ...linger,
+        released: (ref) => {
+          this.access.forget(ref);
+        },
+      },
     );
     this.references = references;
     this.access = new ClusterAccess({ source: options.platform, cached: (ref) => references.cached(ref) });
@@ -265,6 +275,8 @@ export class Engine implements Reconciler {
         this.targets.untrack(key);
         this.references.untrack(key);
         this.mcpAccess?.forget(key);
+        const owner = parseRequestKey(key);
+        for (const plugin of Object.values(this.plugins)) plugin.forget?.(owner);
       },
     });
     // Served before its informers start: their first adds are reconciled, not dropped as unknown.
@@ -294,6 +306,15 @@ export class Engine implements Reconciler {
   /** All informers listed at least once. */
   hasSynced(): boolean {
     return [...this.served.values()].every((s) => s.controller.hasSynced());
+  }
+
+  /** What the engine watches and remembers of targets and platform references (tests, diagnostics). */
+  watches(): { targets: ReturnType<TargetCaches["size"]>; references: number; kubeconfigs: number } {
+    return {
+      targets: this.targets.size(),
+      references: this.references.size(),
+      kubeconfigs: this.access.size,
+    };
   }
 
   /** Enqueue every object of every provider (a referenced Secret changed, a forced resync). */

@@ -44,7 +44,7 @@ function tell(
 /** The kubeconfig text of a KubeConfig, built once per instance (instances are cached per Secret version). */
 const kubeconfigTexts = new WeakMap<KubeConfig, string>();
 
-function kubeconfigText(kc: KubeConfig): string {
+export function kubeconfigText(kc: KubeConfig): string {
   let text = kubeconfigTexts.get(kc);
   if (text === undefined) {
     text = kubeconfigForHelm(kc);

@@ -12,10 +12,12 @@ import { KubeClient } from "../../kube/client.js";
 import { ensureNamespaces } from "../objects/namespaces.js";
 import { observeObjects } from "../objects/observe-objects.js";
 import { applyAll } from "../objects/apply-object.js";
-import type { DeployPlugin, Observation, UnitScope, WatchSpec } from "../types.js";
+import type { DeployPlugin, Observation, OwnerRef, UnitScope, WatchSpec } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
+import { ClusterClaims } from "./cluster-claims.js";
 import {
   CHART_DIGEST_LABEL,
+  kubeconfigText,
   template,
   uninstall,
   upgradeInstall,
@@ -148,6 +150,10 @@ async function withNamespace(
   return { ...unit, helm: { ...unit.helm, createNamespace: false } };
 }
 
+function ownerKey(owner: OwnerRef): string {
+  return `${owner.provider}/${owner.namespace}/${owner.name}`;
+}
+
 function outputsOf(release: ReleaseHead, objects: KubeObject[], ready: boolean): UnitOutputs {
   const { name, namespace, chartName, chartVersion, revision } = release;
   return {
@@ -170,6 +176,10 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   private readonly drifted = new Map<string, Set<string>>();
   /** The release as observe just read it, for the create or update of the same reconcile. */
   private readonly fresh = new Map<string, { release: HelmRelease | undefined; at: number }>();
+  /** Which kubeconfigs the worker keeps clients for on behalf of which releases. */
+  private readonly claims = new ClusterClaims();
+  /** API object (provider/namespace/name) → the releases it uses. */
+  private readonly owners = new Map<string, Set<string>>();
 
   constructor(options: HelmPluginOptions = {}) {
     this.helm = new HelmWorker(options);
@@ -310,6 +320,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   async observe(unit: HelmUnitPlan, scope: UnitScope): Promise<Observation> {
     const client = KubeClient.for(scope.kubeconfig);
     const id = this.releaseId(unit, scope);
+    this.own(scope, id);
     const key = await this.renderKey(unit, scope);
     const release = await this.head(client, scope, id, key);
     if (!release || gone(release)) return ABSENT;
@@ -394,24 +405,72 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
 
   async delete(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
     if (unit.deletionPolicy === "orphan") return;
+    const id = this.releaseId(unit, scope);
+    this.own(scope, id);
     await this.exclusive(unit, scope, async () => {
       const client = KubeClient.for(scope.kubeconfig);
-      const id = this.releaseId(unit, scope);
       this.heads.delete(id);
       this.renders.delete(id);
       const release = await latestRelease(client, unit.helm.namespace, unit.helm.releaseName);
-      if (gone(release)) return;
-      // Left pending or uninstalling by a process that died: helm refuses to act on it until unlocked.
-      if (release && (isPending(release.status) || release.status === "uninstalling")) {
-        await unlockRelease(client, release);
+      if (!gone(release)) {
+        // Left pending or uninstalling by a process that died: helm refuses to act on it until unlocked.
+        if (release && (isPending(release.status) || release.status === "uninstalling")) {
+          await unlockRelease(client, release);
+        }
+        this.claimCluster(id, scope);
+        await uninstall(this.invocation(scope), unit, "deleted");
       }
-      await uninstall(this.invocation(scope), unit, "deleted");
+      this.forgetRelease(id);
     });
   }
 
   /** The release's storage Secrets: a new revision, or one changed by hand, wakes the unit. */
   watches(unit: HelmUnitPlan): WatchSpec[] {
     return [releaseSecrets(unit.helm.namespace, unit.helm.releaseName)];
+  }
+
+  forget(owner: OwnerRef): void {
+    const key = ownerKey(owner);
+    for (const id of this.owners.get(key) ?? []) this.forgetRelease(id);
+    this.owners.delete(key);
+  }
+
+  /** The releases an API object uses, so they are forgotten with it. */
+  private own(scope: UnitScope, id: string): void {
+    const key = ownerKey(scope.owner);
+    let ids = this.owners.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.owners.set(key, ids);
+    }
+    ids.add(id);
+  }
+
+  /** The release is gone (or no longer spe's): nothing about it is kept, and neither are worker clients only it needed. */
+  private forgetRelease(id: string): void {
+    this.heads.delete(id);
+    this.renders.delete(id);
+    this.drifted.delete(id);
+    this.fresh.delete(id);
+    const unclaimed = this.claims.drop(id);
+    if (unclaimed !== undefined) void this.helm.forget(unclaimed);
+  }
+
+  /** The worker is about to keep clients for the target's kubeconfig on behalf of this release. */
+  private claimCluster(id: string, scope: UnitScope): void {
+    const unclaimed = this.claims.claim(id, kubeconfigText(scope.kubeconfig));
+    if (unclaimed !== undefined) void this.helm.forget(unclaimed);
+  }
+
+  /** What the plugin keeps in memory (tests, diagnostics). */
+  memory(): { owners: number; releases: number; renders: number; clusters: number } {
+    const ids = new Set([...this.heads.keys(), ...this.drifted.keys(), ...this.fresh.keys()]);
+    return {
+      owners: this.owners.size,
+      releases: ids.size,
+      renders: this.renders.size,
+      clusters: this.claims.size,
+    };
   }
 
   async deployedObjects(unit: HelmUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
@@ -452,6 +511,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const read = this.knownRelease(scope, id, key);
     // Whatever happens next changes the release: the next observe reads it again.
     this.heads.delete(id);
+    this.claimCluster(id, scope);
     const before = await recoverRelease(client, inv, unit, read);
     const failure = gone(before) ? "InstallFailed" : "UpgradeFailed";
     let after: Awaited<ReturnType<typeof upgradeInstall>>;

@@ -111,15 +111,20 @@ interface WorkerResponse {
   /** Which step failed, with `error`. */
   code?: WorkerErrorCode;
   version?: string;
+  /** Target clusters the worker keeps clients for (op version). */
+  clusters?: number;
   release?: WorkerRelease;
   objects?: unknown[];
   applied?: AppliedObject[];
 }
 
-export type WorkerOp = "version" | "upgradeInstall" | "uninstall" | "rollback" | "template";
+export type WorkerOp = "version" | "forget" | "upgradeInstall" | "uninstall" | "rollback" | "template";
+
+/** Requests that are no helm operation: not counted, not limited. */
+type Housekeeping = "version" | "forget";
 
 /** The helm subcommand an operation stands for: the `operation` label of the helm metrics. */
-const SUBCOMMAND: Record<Exclude<WorkerOp, "version">, string> = {
+const SUBCOMMAND: Record<Exclude<WorkerOp, Housekeeping>, string> = {
   upgradeInstall: "upgrade",
   uninstall: "uninstall",
   rollback: "rollback",
@@ -177,7 +182,7 @@ export class HelmWorker {
   }
 
   /** Runs one operation; resolves with the worker's answer, or throws HelmError with its message. */
-  call(op: Exclude<WorkerOp, "version">, req: WorkerRequest, opts: CallOptions): Promise<WorkerResponse> {
+  call(op: Exclude<WorkerOp, Housekeeping>, req: WorkerRequest, opts: CallOptions): Promise<WorkerResponse> {
     return this.limit(async () => {
       operations++;
       const begin = performance.now();
@@ -190,6 +195,28 @@ export class HelmWorker {
         throw err;
       }
     });
+  }
+
+  /**
+   * Lets the worker drop the clients, connections and discovery it keeps for a kubeconfig's
+   * cluster (a later operation sets them up again). Nothing to do when no worker runs; a
+   * failure only leaves them where they were.
+   */
+  async forget(kubeconfig: string): Promise<void> {
+    if (!this.running) return;
+    await this.send("forget", { kubeconfig }, { failure: "Cancelled", what: "helm worker forget" }).catch(
+      () => undefined,
+    );
+  }
+
+  /** How many target clusters the worker keeps clients for (tests, diagnostics). */
+  async clusters(): Promise<number> {
+    const res = await this.send(
+      "version",
+      {},
+      { failure: "VersionUnsupported", what: "helm worker version" },
+    );
+    return res.clusters ?? 0;
   }
 
   /** The running worker's process id, if one runs (tests, diagnostics). */

@@ -24,7 +24,7 @@ export async function loadProvider(file: string): Promise<Provider> {
 
 export async function startEngine(
   providers: Provider[],
-  options: { metrics?: SpeMetrics; syncPeriodMs?: number; logger?: Logger } = {},
+  options: { metrics?: SpeMetrics; syncPeriodMs?: number; logger?: Logger; watchLingerMs?: number } = {},
 ): Promise<Engine> {
   const engine = new Engine({
     workers: 4,

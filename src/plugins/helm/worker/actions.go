@@ -29,7 +29,11 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 	}()
 	switch req.Op {
 	case opVersion:
-		return &response{ID: req.ID, OK: true, Version: helmVersion()}
+		clusters := w.clusters.len()
+		return &response{ID: req.ID, OK: true, Version: helmVersion(), Clusters: &clusters}
+	case opForget:
+		w.clusters.forget(req.Kubeconfig)
+		return &response{ID: req.ID, OK: true}
 	case opUpgradeInstall:
 		return w.withRelease(req, func(cfg *action.Configuration) (ri.Releaser, error) { return w.upgradeInstall(ctx, cfg, req) })
 	case opRollback:

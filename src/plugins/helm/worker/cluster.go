@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -73,6 +74,13 @@ func newCluster(kubeconfig string) (*cluster, error) {
 	}
 	tags := &discoveryTags{client: httpClient, host: config.Host, tags: map[string]string{}}
 	return &cluster{raw: *raw, config: config, discovery: cached, mapper: mapper, tags: tags}, nil
+}
+
+// release lets go of the cluster's connections: client-go shares one transport per TLS
+// configuration process-wide and keeps it, so its idle connections (each with its TLS
+// buffers) would otherwise stay open until the apiserver closes them.
+func (c *cluster) release() {
+	c.tags.client.CloseIdleConnections()
 }
 
 // capabilities reads the server version and API versions afresh, as the helm binary does
@@ -160,9 +168,37 @@ func (cc *clusterCache) get(kubeconfig string) (*cluster, error) {
 	}
 	cc.byKey[key] = cc.order.PushFront(&clusterEntry{key: key, c: c})
 	for cc.order.Len() > maxClusters {
-		oldest := cc.order.Back()
-		cc.order.Remove(oldest)
-		delete(cc.byKey, oldest.Value.(*clusterEntry).key)
+		cc.remove(cc.order.Back())
 	}
 	return c, nil
+}
+
+// forget drops the cluster of a kubeconfig spe no longer deploys with, and hands the memory
+// its discovery and OpenAPI models took back to the system at once: a worker that served many
+// releases is otherwise left as large as at its busiest until the runtime's background
+// scavenger gets to it. Actions still running with the cluster keep it until they end.
+func (cc *clusterCache) forget(kubeconfig string) {
+	key := sha256.Sum256([]byte(kubeconfig))
+	cc.mu.Lock()
+	el, ok := cc.byKey[key]
+	if ok {
+		cc.remove(el)
+	}
+	cc.mu.Unlock()
+	if ok {
+		debug.FreeOSMemory()
+	}
+}
+
+func (cc *clusterCache) remove(el *list.Element) {
+	entry := el.Value.(*clusterEntry)
+	cc.order.Remove(el)
+	delete(cc.byKey, entry.key)
+	entry.c.release()
+}
+
+func (cc *clusterCache) len() int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.order.Len()
 }

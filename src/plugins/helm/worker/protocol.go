@@ -12,6 +12,8 @@ const (
 	opRollback       = "rollback"
 	opTemplate       = "template"
 	opCancel         = "cancel"
+	// opForget drops what the worker keeps for the request's kubeconfig (cluster.go).
+	opForget = "forget"
 )
 
 type chartRef struct {
@@ -75,6 +77,8 @@ type response struct {
 	Code string `json:"code,omitempty"`
 	// Version of the Helm SDK the worker is built with (op version).
 	Version string `json:"version,omitempty"`
+	// Clusters is how many target clusters the worker keeps clients for (op version).
+	Clusters *int `json:"clusters,omitempty"`
 	// Release after install, upgrade or rollback.
 	Release *releaseInfo `json:"release,omitempty"`
 	// Objects rendered by template, as JSON documents (hooks excluded: they are not part of
