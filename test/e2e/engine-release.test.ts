@@ -80,7 +80,13 @@ describe("after the last API object of a target is deleted", () => {
     await sleep(1_000);
     const busy = engine.watches();
     expect(busy.targets.watches).toEqual(
-      expect.arrayContaining(["apps/v1|Deployment", "v1|Service", "v1|ConfigMap", `helm-releases|${NS}`]),
+      // The kinds the chart deployed, and the set of helm's release records in the namespace.
+      expect.arrayContaining([
+        "apps/v1|Deployment",
+        "v1|Service",
+        "v1|ConfigMap",
+        `v1|Secret|${NS}|owner=helm`,
+      ]),
     );
     expect(busy.targets).toMatchObject({ owners: 2 });
     expect(busy.references).toBe(1); // the kubeconfig Secrets' namespace on the platform cluster
