@@ -53,7 +53,7 @@ describe("watched sets of a target", () => {
     expect(b.list(records("b"))).toEqual([]);
     caches.track("owner-a", mcp, { objects: [], watches: [records("a")] });
     caches.track("owner-b", mcp, { objects: [], watches: [records("b")] });
-    expect(caches.size()).toBe(1);
+    expect(caches.size().watches).toEqual([`v1|ConfigMap|${NS}|kind=record`]);
     let sent = 0;
     const stop = observeRequests(() => sent++);
     try {
