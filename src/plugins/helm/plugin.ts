@@ -15,6 +15,8 @@ import { applyAll } from "../objects/apply-object.js";
 import type { DeployPlugin, Observation, OwnerRef, UnitScope, WatchSpec } from "../types.js";
 import { chartDigest, valuesHash } from "./chart.js";
 import { ClusterClaims } from "./cluster-claims.js";
+import { FreshReads } from "./fresh-reads.js";
+import { ReleaseOwners } from "./release-owners.js";
 import {
   CHART_DIGEST_LABEL,
   kubeconfigText,
@@ -44,11 +46,6 @@ export interface HelmPluginOptions extends HelmWorkerOptions {
   timeoutSeconds?: number;
   renderCache?: RenderCache;
 }
-
-/** How old a release read may be for the install or upgrade right after it to go by it. */
-const FRESH_MS = 2_000;
-/** How many remembered reads trigger dropping the stale ones. */
-const FRESH_PRUNE_AT = 64;
 
 const ABSENT: Observation = {
   exists: false,
@@ -150,10 +147,6 @@ async function withNamespace(
   return { ...unit, helm: { ...unit.helm, createNamespace: false } };
 }
 
-function ownerKey(owner: OwnerRef): string {
-  return `${owner.provider}/${owner.namespace}/${owner.name}`;
-}
-
 function outputsOf(release: ReleaseHead, objects: KubeObject[], ready: boolean): UnitOutputs {
   const { name, namespace, chartName, chartVersion, revision } = release;
   return {
@@ -175,11 +168,11 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   /** The objects the last observe found drifted, by release id: what correcting drift applies. */
   private readonly drifted = new Map<string, Set<string>>();
   /** The release as observe just read it, for the create or update of the same reconcile. */
-  private readonly fresh = new Map<string, { release: HelmRelease | undefined; at: number }>();
+  private readonly fresh = new FreshReads();
   /** Which kubeconfigs the worker keeps clients for on behalf of which releases. */
   private readonly claims = new ClusterClaims();
-  /** API object (provider/namespace/name) → the releases it uses. */
-  private readonly owners = new Map<string, Set<string>>();
+  /** The releases each API object uses. */
+  private readonly owners = new ReleaseOwners();
 
   constructor(options: HelmPluginOptions = {}) {
     this.helm = new HelmWorker(options);
@@ -235,7 +228,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     key: RenderKey,
   ): Promise<HelmRelease | undefined> {
     const release = await latestRelease(client, key.namespace, key.release);
-    this.remember(id, release);
+    this.fresh.remember(id, release);
     if (!release) {
       this.heads.delete(id);
       return undefined;
@@ -274,25 +267,6 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   }
 
   /**
-   * Keeps a release read for the create or update of the same reconcile. Most reads are
-   * followed by neither, so reads older than a moment are dropped as new ones come in:
-   * each holds the release's whole manifest.
-   */
-  private remember(id: string, release: HelmRelease | undefined): void {
-    const now = Date.now();
-    if (this.fresh.size >= FRESH_PRUNE_AT)
-      for (const [other, read] of this.fresh) if (now - read.at >= FRESH_MS) this.fresh.delete(other);
-    this.fresh.set(id, { release, at: now });
-  }
-
-  /** What observe read of the release a moment ago, if it did (taken once). */
-  private takeFresh(id: string): { release: HelmRelease | undefined } | undefined {
-    const read = this.fresh.get(id);
-    this.fresh.delete(id);
-    return read && Date.now() - read.at < FRESH_MS ? read : undefined;
-  }
-
-  /**
    * What an install or upgrade goes by instead of reading the release: a read of a moment
    * ago, or the watch's word that there is none (the operation may have waited for a helm
    * slot for longer than a read stays fresh).
@@ -302,7 +276,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     id: string,
     key: RenderKey,
   ): { release: HelmRelease | undefined } | undefined {
-    return this.takeFresh(id) ?? (this.absent(scope, id, key) ? { release: undefined } : undefined);
+    return this.fresh.take(id) ?? (this.absent(scope, id, key) ? { release: undefined } : undefined);
   }
 
   /** The objects to compare live ones with: this plan's render, or what the (older) release applied. */
@@ -320,7 +294,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   async observe(unit: HelmUnitPlan, scope: UnitScope): Promise<Observation> {
     const client = KubeClient.for(scope.kubeconfig);
     const id = this.releaseId(unit, scope);
-    this.own(scope, id);
+    this.owners.add(scope.owner, id);
     const key = await this.renderKey(unit, scope);
     const release = await this.head(client, scope, id, key);
     if (!release || gone(release)) return ABSENT;
@@ -406,7 +380,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   async delete(unit: HelmUnitPlan, scope: UnitScope): Promise<void> {
     if (unit.deletionPolicy === "orphan") return;
     const id = this.releaseId(unit, scope);
-    this.own(scope, id);
+    this.owners.add(scope.owner, id);
     await this.exclusive(unit, scope, async () => {
       const client = KubeClient.for(scope.kubeconfig);
       this.heads.delete(id);
@@ -430,20 +404,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   }
 
   forget(owner: OwnerRef): void {
-    const key = ownerKey(owner);
-    for (const id of this.owners.get(key) ?? []) this.forgetRelease(id);
-    this.owners.delete(key);
-  }
-
-  /** The releases an API object uses, so they are forgotten with it. */
-  private own(scope: UnitScope, id: string): void {
-    const key = ownerKey(scope.owner);
-    let ids = this.owners.get(key);
-    if (!ids) {
-      ids = new Set();
-      this.owners.set(key, ids);
-    }
-    ids.add(id);
+    for (const id of this.owners.take(owner)) this.forgetRelease(id);
   }
 
   /** The release is gone (or no longer spe's): nothing about it is kept, and neither are worker clients only it needed. */
