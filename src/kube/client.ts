@@ -106,9 +106,14 @@ export class KubeClient {
     return (await this.resource(apiVersion, kind)).namespaced;
   }
 
-  private async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+  /**
+   * The collection of a kind: in `namespace`, or of every namespace when it is `null` (a
+   * cluster-wide list). An object's own path takes kubectl's `default` for a missing namespace.
+   */
+  private async collectionPath(apiVersion: string, kind: string, namespace?: string | null): Promise<string> {
     const r = await this.resource(apiVersion, kind);
-    const ns = r.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? "default")}` : "";
+    const ns =
+      r.namespaced && namespace !== null ? `/namespaces/${encodeURIComponent(namespace ?? "default")}` : "";
     return `${basePath(apiVersion)}${ns}/${r.name}`;
   }
 
@@ -129,7 +134,8 @@ export class KubeClient {
   }
 
   async list(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
-    const path = await this.collectionPath(apiVersion, kind, opts.namespace);
+    // A list without a namespace is the kind's list across all namespaces, not `default`'s.
+    const path = await this.collectionPath(apiVersion, kind, opts.namespace ?? null);
     const body = await this.send({
       method: "GET",
       path: path + query({ labelSelector: opts.labelSelector }),

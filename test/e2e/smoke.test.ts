@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { CLUSTER_ROLES } from "../env/types.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
 
 const gadgetCrd = {
@@ -102,5 +103,28 @@ describe("mcp runs workloads", () => {
       "--wait=false",
     ]);
     await eventually("namespace gone", async () => ((await read(kc, ns)) ? undefined : true), 90_000);
+  });
+});
+
+describe("spe's Kubernetes client", () => {
+  it("lists a namespaced kind across all namespaces when no namespace is given", async () => {
+    const kc = kubeConfigFor("platform");
+    const client = KubeClient.for(kc);
+    const label = { "smoke.spe.dev/list": "all-namespaces" };
+    await apply(kc, { apiVersion: "v1", kind: "Namespace", metadata: { name: "smoke-list" } });
+    for (const namespace of ["default", "smoke-list"]) {
+      await apply(kc, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "listed", namespace, labels: label },
+      });
+    }
+    const all = await client.list("v1", "ConfigMap", { labelSelector: "smoke.spe.dev/list=all-namespaces" });
+    expect(all.map((cm) => cm.metadata.namespace).sort()).toEqual(["default", "smoke-list"]);
+    const one = await client.list("v1", "ConfigMap", {
+      namespace: "smoke-list",
+      labelSelector: "smoke.spe.dev/list=all-namespaces",
+    });
+    expect(one).toHaveLength(1);
   });
 });
