@@ -80,7 +80,7 @@ export function addRunFlags(command: Command): Command {
     )
     .option(
       "--helm-worker <path>",
-      "spe-helm-worker binary (Helm v4 SDK) [SPE_HELM_WORKER; default spe-helm-worker on PATH]",
+      "spe-helm-worker binary (Helm v4 SDK) [SPE_HELM_WORKER; default bin/spe-helm-worker of this package if built (npm run build:worker), else spe-helm-worker on PATH]",
     )
     .option(
       "--helm-concurrency <n>",

@@ -175,7 +175,8 @@ async function componentDir(root: string, component: Component): Promise<string>
     for (const f of ["go.mod", "go.sum"]) hash.update(await readFile(join(goModules, component.module, f)));
   } else if (component.source) {
     const entries = await readdir(component.source, { recursive: true });
-    const files = entries.filter((f) => /\.(go|mod|sum)$/.test(f)).sort();
+    // What the binary is built from: its tests are not part of it.
+    const files = entries.filter((f) => /\.(go|mod|sum)$/.test(f) && !f.endsWith("_test.go")).sort();
     for (const f of files)
       hash
         .update(f)

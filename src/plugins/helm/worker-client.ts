@@ -7,13 +7,23 @@
  * runs none. Values and kubeconfigs travel over the pipe, never on a command line or disk.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pLimit, { type LimitFunction } from "p-limit";
 import { HelmError, reasonOf, type HelmErrorReason, type WorkerErrorCode } from "./errors.js";
+import { acceptWorker, WORKER_PROTOCOL } from "./handshake.js";
 import { LineReader } from "./lines.js";
 import { parseWorkerLog, type WorkerLogEntry } from "./worker-log.js";
+
+/** Where `npm run build:worker` puts the worker: bin/ of this package (from src/ and dist/ alike). */
+const BUILT_WORKER = fileURLToPath(new URL("../../../bin/spe-helm-worker", import.meta.url));
+
+function builtWorker(): string | undefined {
+  return existsSync(BUILT_WORKER) ? BUILT_WORKER : undefined;
+}
 
 /** Helm operations the worker runs at once unless told otherwise: each holds a chart's render in its memory. */
 export const DEFAULT_HELM_CONCURRENCY = 4;
@@ -32,7 +42,11 @@ export function helmWorkerStarts(): number {
 }
 
 export interface HelmWorkerOptions {
-  /** Path of spe-helm-worker; default `$SPE_HELM_WORKER`, else `spe-helm-worker` from PATH. Read once, here, at the edge. */
+  /**
+   * Path of spe-helm-worker; default `$SPE_HELM_WORKER`, else the one `npm run build:worker`
+   * built into this package's bin/ (beside the spe command), else `spe-helm-worker` from PATH.
+   * Read once, here, at the edge.
+   */
   path?: string;
   /** Private HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME root, so spe never shares repository state with users. */
   home?: string;
@@ -63,6 +77,8 @@ export interface WorkerChart {
 
 /** The fields of a request besides id and op (src/plugins/helm/worker/protocol.go). */
 export interface WorkerRequest {
+  /** The protocol spe speaks (op version, the start handshake). */
+  protocol?: number;
   kubeconfig?: string;
   release?: string;
   namespace?: string;
@@ -113,6 +129,8 @@ interface WorkerResponse {
   version?: string;
   /** Target clusters the worker keeps clients for (op version). */
   clusters?: number;
+  /** The protocol the worker speaks (op version, the start handshake). */
+  protocol?: number;
   release?: WorkerRelease;
   objects?: unknown[];
   applied?: AppliedObject[];
@@ -146,6 +164,8 @@ interface Pending {
 interface Running {
   child: ChildProcessWithoutNullStreams;
   pending: Map<number, Pending>;
+  /** The Helm SDK version the process answered the handshake with. */
+  version: string;
 }
 
 export class HelmWorker {
@@ -158,27 +178,18 @@ export class HelmWorker {
   private readonly limit: LimitFunction;
 
   constructor(private readonly options: HelmWorkerOptions = {}) {
-    this.path = options.path ?? process.env.SPE_HELM_WORKER ?? "spe-helm-worker";
+    this.path = options.path ?? process.env.SPE_HELM_WORKER ?? builtWorker() ?? "spe-helm-worker";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
     this.timeoutMs = options.timeoutMs ?? 600_000;
     this.limit = pLimit(options.concurrency ?? DEFAULT_HELM_CONCURRENCY);
   }
 
-  /** Starts the worker and checks its Helm SDK is v4; call once at start. Resolves with the version. */
+  /**
+   * Starts the worker; call once at start. Every worker process is checked when it starts
+   * (handshake.ts: its protocol, and a Helm v4 SDK). Resolves with the Helm version.
+   */
   async start(): Promise<string> {
-    const res = await this.send(
-      "version",
-      {},
-      { failure: "VersionUnsupported", what: "helm worker version" },
-    );
-    const version = res.version ?? "";
-    if (!/^v4\./.test(version)) {
-      throw new HelmError(
-        "VersionUnsupported",
-        `helm worker ${this.path} runs Helm ${version || "of unknown version"}, spe needs v4.x`,
-      );
-    }
-    return version;
+    return (await this.ensureRunning()).version;
   }
 
   /** Runs one operation; resolves with the worker's answer, or throws HelmError with its message. */
@@ -246,7 +257,33 @@ export class HelmWorker {
 
   private async send(op: WorkerOp, req: WorkerRequest, opts: CallOptions): Promise<WorkerResponse> {
     if (opts.signal?.aborted) throw new HelmError("Cancelled", `${opts.what} was cancelled`);
-    const running = await this.ensureRunning();
+    return this.exchange(await this.ensureRunning(), op, req, opts);
+  }
+
+  /** The handshake: a process that speaks another protocol or runs no Helm v4 is stopped and refused. */
+  private async handshake(running: Running): Promise<Running> {
+    try {
+      const res = await this.exchange(
+        running,
+        "version",
+        { protocol: WORKER_PROTOCOL },
+        { failure: "VersionUnsupported", what: `helm worker ${this.path} handshake` },
+      );
+      running.version = acceptWorker(this.path, res);
+      return running;
+    } catch (err) {
+      running.child.stdin.end();
+      running.child.kill();
+      throw err;
+    }
+  }
+
+  private async exchange(
+    running: Running,
+    op: WorkerOp,
+    req: WorkerRequest,
+    opts: CallOptions,
+  ): Promise<WorkerResponse> {
     const id = ++this.nextId;
     const answer = new Promise<WorkerResponse>((resolve, reject) => {
       running.pending.set(id, { resolve, reject });
@@ -288,7 +325,9 @@ export class HelmWorker {
     const drop = (): void => {
       if (this.running === starting) this.running = undefined;
     };
-    const starting = mkdir(this.home, { recursive: true, mode: 0o700 }).then(() => this.spawnWorker(drop));
+    const starting = mkdir(this.home, { recursive: true, mode: 0o700 })
+      .then(() => this.spawnWorker(drop))
+      .then((running) => this.handshake(running));
     starting.catch(drop);
     this.running = starting;
     return starting;
@@ -308,7 +347,7 @@ export class HelmWorker {
 
   private spawnWorker(onExit: () => void): Promise<Running> {
     const child = spawn(this.path, [], { stdio: ["pipe", "pipe", "pipe"], env: this.env() });
-    const running: Running = { child, pending: new Map() };
+    const running: Running = { child, pending: new Map(), version: "" };
     const started = new Promise<Running>((resolve, reject) => {
       child.once("spawn", () => {
         starts++;

@@ -30,7 +30,7 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 	switch req.Op {
 	case opVersion:
 		clusters := w.clusters.len()
-		return &response{ID: req.ID, OK: true, Version: helmVersion(), Clusters: &clusters}
+		return &response{ID: req.ID, OK: true, Version: helmVersion(), Protocol: protocolVersion, Clusters: &clusters}
 	case opForget:
 		w.clusters.forget(req.Kubeconfig)
 		return &response{ID: req.ID, OK: true}

@@ -49,7 +49,8 @@ func withCode(code string, err error) error {
 }
 
 // codeOf is the code of a failed request: a deadline or a cancellation wins over the step
-// it interrupted, then the innermost step named, else the request's own (fallback).
+// it interrupted, then the step named (the outermost, where named steps nest), else the
+// request's own (fallback).
 func codeOf(err error, fallback string) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

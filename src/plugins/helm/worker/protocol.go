@@ -5,6 +5,11 @@ import "encoding/json"
 // The wire format between spe (src/plugins/helm/worker-client.ts) and this worker.
 // Keep the two in step: every field here has its twin there.
 
+// protocolVersion is the wire format's version, answered to op version (spe's start
+// handshake, src/plugins/helm/handshake.ts, refuses a worker speaking another one). Bump it,
+// and WORKER_PROTOCOL there, with every change one side must not ignore.
+const protocolVersion = 1
+
 const (
 	opVersion        = "version"
 	opUpgradeInstall = "upgradeInstall"
@@ -28,6 +33,8 @@ type chartRef struct {
 type request struct {
 	ID int64  `json:"id"`
 	Op string `json:"op"`
+	// Protocol is the version spe speaks (op version).
+	Protocol int `json:"protocol,omitempty"`
 	// Target is the id of the request a cancel is for.
 	Target int64 `json:"target,omitempty"`
 	// Kubeconfig is the target cluster's kubeconfig (YAML); the worker keeps one client per distinct text.
@@ -79,6 +86,8 @@ type response struct {
 	Version string `json:"version,omitempty"`
 	// Clusters is how many target clusters the worker keeps clients for (op version).
 	Clusters *int `json:"clusters,omitempty"`
+	// Protocol is the wire format's version this worker speaks (op version).
+	Protocol int `json:"protocol,omitempty"`
 	// Release after install, upgrade or rollback.
 	Release *releaseInfo `json:"release,omitempty"`
 	// Objects rendered by template, as JSON documents (hooks excluded: they are not part of
