@@ -4,6 +4,7 @@
  */
 import type { ManifestObject as KubeObject, ObjectRef } from "./object.js";
 import { KubeApiError, isNotFound, request, type HttpRequest } from "./http.js";
+import { listPaged } from "./pages.js";
 import { KubeConfig } from "./kubeconfig.js";
 
 export { KubeApiError, isNotFound, type StatusCause } from "./http.js";
@@ -136,11 +137,8 @@ export class KubeClient {
   async list(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<KubeObject[]> {
     // A list without a namespace is the kind's list across all namespaces, not `default`'s.
     const path = await this.collectionPath(apiVersion, kind, opts.namespace ?? null);
-    const body = await this.send({
-      method: "GET",
-      path: path + query({ labelSelector: opts.labelSelector }),
-    });
-    const items = (body as { items?: KubeObject[] }).items ?? [];
+    const fetch = (page: string): Promise<unknown> => this.send({ method: "GET", path: page });
+    const items = (await listPaged(fetch, path, { labelSelector: opts.labelSelector })).items as KubeObject[];
     // List items carry no apiVersion/kind; put them back so callers can treat them as objects.
     return items.map((i) => ({ ...i, apiVersion, kind }));
   }

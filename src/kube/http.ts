@@ -9,6 +9,7 @@ import https from "node:https";
 import type { KubeConfig } from "./kubeconfig.js";
 import type { Credential } from "./credentials.js";
 import { type Transport, transportFor } from "./transport.js";
+import { MAX_ATTEMPTS, idempotent, pause, retryDelayMs, retryable } from "./retry.js";
 
 export interface HttpResponse {
   status: number;
@@ -218,13 +219,21 @@ async function openOnce(
   }
 }
 
-/** Sends one request; non-2xx answers become KubeApiError. */
+/**
+ * Sends one request; non-2xx answers become KubeApiError. An idempotent request answered
+ * 429 or 5xx is sent again after a backoff (retry.ts), at most MAX_ATTEMPTS times in all.
+ */
 export async function request(kc: KubeConfig, req: HttpRequest): Promise<unknown> {
-  const res = await exchange(kc, { req, watch: false });
-  const status = res.statusCode ?? 0;
-  const body = await readBody(res);
-  if (status < 200 || status > 299) throw errorOf(status, body, req);
-  return body;
+  const attempts = idempotent(req) ? MAX_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    const res = await exchange(kc, { req, watch: false });
+    const status = res.statusCode ?? 0;
+    const body = await readBody(res);
+    if (status >= 200 && status <= 299) return body;
+    if (attempt >= attempts || !retryable(status) || req.signal?.aborted) throw errorOf(status, body, req);
+    const retryAfter = res.headers["retry-after"];
+    await pause(retryDelayMs(attempt, retryAfter), req.signal);
+  }
 }
 
 /** A long-lived GET (a watch): resolves with the streaming response once it is 2xx; else KubeApiError. */

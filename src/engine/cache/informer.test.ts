@@ -130,7 +130,8 @@ describe("Informer", () => {
 
   it("keeps retrying when the first list fails, and syncs once it succeeds", async () => {
     api.put("a", { v: "1" });
-    api.failures.push(500, 500, 500);
+    // 403, not 5xx: the client itself sends a GET answered 5xx again (src/kube/retry.ts).
+    api.failures.push(403, 403, 403);
     await informer.start();
     expect(informer.hasSynced()).toBe(false);
     await informer.waitForSync();

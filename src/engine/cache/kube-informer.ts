@@ -1,6 +1,7 @@
 /** Informers over any kind, listed through KubeClient (raw JSON, discovery for the plural). */
 import type { Logger } from "pino";
 import { KubeClient } from "../../kube/client.js";
+import { listPaged } from "../../kube/pages.js";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { KubernetesList, KubernetesObject } from "../../kube/object.js";
 import { Informer } from "./informer.js";
@@ -53,15 +54,14 @@ export async function informerFor<T extends KubernetesObject>(
   const path = `${collectionBase(ref.apiVersion)}${ns}/${resource.name}`;
   const accept = options.metadataOnly ? { accept: METADATA_LIST } : {};
   const list = async (opts: { labelSelector?: string }): Promise<KubernetesList<T>> => {
-    const query = opts.labelSelector ? `?labelSelector=${encodeURIComponent(opts.labelSelector)}` : "";
-    const body = (await client.send({ method: "GET", path: path + query, ...accept })) as {
-      items?: T[] | null;
-      metadata?: KubernetesList<T>["metadata"];
+    const fetch = (page: string): Promise<unknown> => client.send({ method: "GET", path: page, ...accept });
+    const body = await listPaged(fetch, path, { labelSelector: opts.labelSelector });
+    // List items carry no apiVersion/kind; put them back so handlers see whole objects.
+    const items = (body.items as T[]).map((i) => ({ ...i, apiVersion: ref.apiVersion, kind: ref.kind }));
+    return {
+      items,
+      metadata: body.resourceVersion === undefined ? {} : { resourceVersion: body.resourceVersion },
     };
-    // List items carry no apiVersion/kind; put them back so handlers see whole objects. An empty
-    // PartialObjectMetadataList has `items: null`.
-    const items = (body.items ?? []).map((i) => ({ ...i, apiVersion: ref.apiVersion, kind: ref.kind }));
-    return { ...body, items };
   };
   return new Informer<T>({
     kubeConfig: kc,
