@@ -4,12 +4,12 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject } from "../../src/descriptor/plan.js";
 import { KubeClient } from "../../src/kube/client.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import type { RunningEnvironment } from "../../test/env/environment.js";
 import { freePort } from "../../test/env/ports.js";
 import { BENCH_ROOT } from "../scale/config.js";
-import { apply } from "../scale/kube.js";
 import { startController, waitHttpOk, type Controller } from "../scale/process.js";
 import { engineNodeFlags } from "../scale/spe.js";
 import { NS } from "../scale/types.js";
@@ -18,6 +18,10 @@ import { pool, until } from "../scale/util.js";
 const GROUP = "release.bench.spe.dev";
 const API_VERSION = `${GROUP}/v1alpha1`;
 const KIND = "PolicyEngine";
+
+async function apply(kc: KubeConfig, obj: Record<string, unknown>): Promise<void> {
+  await KubeClient.for(kc).apply(obj as KubeObject, { manager: "spe-bench", force: true });
+}
 
 export interface EngineClusters {
   platform: KubeConfig;

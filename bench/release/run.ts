@@ -3,7 +3,7 @@
  * private environment: the engine idle, then N CRD-heavy releases created until all are Ready,
  * then all N deleted until the last API object is gone, then memory sampled for a while.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
