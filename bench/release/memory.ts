@@ -6,6 +6,7 @@
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { fetchMetrics, metricTotal } from "../scale/controller-metrics.js";
 import { MiB, sampleProc } from "../scale/proc.js";
+import { anonSummary, type AnonSummary } from "./smaps.js";
 
 export interface MemorySample {
   /** Seconds since the run started. */
@@ -29,6 +30,8 @@ export interface MemorySample {
   engineFileMiB: number;
   workerAnonMiB: number | null;
   workerFileMiB: number | null;
+  /** Where the engine's anonymous memory sits (smaps.ts). */
+  engineAnon?: AnonSummary;
 }
 
 async function rssSplit(pid: number | undefined): Promise<{ anon: number; file: number } | undefined> {
@@ -75,6 +78,7 @@ export async function sampleMemory(pid: number, opsPort: number, t0: number): Pr
     engineSockets: await sockets(pid),
     workerSockets: worker === undefined ? null : await sockets(worker),
     ...(await split(pid, worker)),
+    ...(await anonSummary(pid).then((a) => (a ? { engineAnon: a } : {}))),
   };
 }
 

@@ -29,6 +29,27 @@ function row(name: string, s: MemorySample | undefined, peak = false): string {
   return `| ${cells.join(" | ")} |`;
 }
 
+function anonLines(r: ReleaseResults): string[] {
+  const moments: [string, MemorySample | undefined][] = [
+    ["idle", r.idle],
+    ["all Ready", r.ready],
+    ["after settling", r.after],
+  ];
+  const rows = moments.flatMap(([name, s]) => {
+    const a = s?.engineAnon;
+    return a ? [`| ${name} | ${a.heapMiB} | ${a.largeMiB} (${a.largeMappings}) | ${a.otherMiB} |`] : [];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "The engine's anonymous memory by where it sits (/proc/<pid>/smaps), MiB:",
+    "",
+    "| moment | main heap (brk) | mappings ≥ 32 MiB (count) | other |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ];
+}
+
 export function markdown(r: ReleaseResults, file: string): string {
   const { idle, after } = r;
   const engineOver = overIdle(after?.engineRssMiB, idle?.engineRssMiB);
@@ -50,6 +71,7 @@ export function markdown(r: ReleaseResults, file: string): string {
     row("all gone", r.gone),
     row("after settling", after),
     "",
+    ...anonLines(r),
     `After settling, above idle: engine ${fmt(engineOver, " %")} (within 20 %: ${within(engineOver)}), ` +
       `worker ${fmt(workerOver, " %")} (within 20 %: ${within(workerOver)}).`,
     "",
