@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { parse } from "yaml";
 import {
   describeIssues,
+  formatIssue,
   RenderError,
   renderOffline,
   validateApiObject,
@@ -13,6 +14,8 @@ import {
   type UnitOutputs,
   type UnitPlan,
 } from "../descriptor/index.js";
+import { type HelmWorker, isHelmError } from "../plugins/helm/index.js";
+import { cliHelmWorker, templateUnits } from "./helm-template.js";
 import { EXIT, processIO, toYaml, UsageError, type CliIO } from "./io.js";
 import { compileOne, FindingsError, readYamlObject } from "./load-one.js";
 
@@ -21,6 +24,10 @@ export interface RenderOptions {
   api: string;
   config: string;
   deploy?: string;
+  /** Also render each helm unit's chart through the helm worker (helm template) and print its objects. */
+  template?: boolean;
+  /** The helm worker for --template (default $SPE_HELM_WORKER, else spe-helm-worker on PATH). */
+  helmWorker?: string;
 }
 
 /** Version of a local chart from its Chart.yaml, so offline renders match what helm would report. */
@@ -48,32 +55,62 @@ function inputIssues(compiled: CompiledDescriptor, api: unknown, config: unknown
   return out;
 }
 
+async function withWorker<T>(path: string | undefined, fn: (worker: HelmWorker) => Promise<T>): Promise<T> {
+  const worker = cliHelmWorker(path);
+  try {
+    return await fn(worker);
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** What `spe render` prints; throws what it reports. */
+async function rendered(options: RenderOptions): Promise<unknown> {
+  const compiled = await compileOne(options.descriptor);
+  const api = await readYamlObject(options.api);
+  const config = await readYamlObject(options.config);
+  const problems = inputIssues(compiled, api, config);
+  if (problems.length > 0) throw new FindingsError(problems.join("\n"));
+  const deploy =
+    options.deploy === undefined
+      ? undefined
+      : ((await readYamlObject(options.deploy)) as Record<string, UnitOutputs>);
+  const input = {
+    api,
+    config,
+    chartVersion: localChartVersion(compiled),
+    ...(deploy === undefined ? {} : { deploy }),
+  };
+  const plan = renderOffline(compiled, input);
+  if (!options.template) return plan;
+  const templated = await withWorker(options.helmWorker, (w) => templateUnits(compiled, plan.units, w));
+  if (templated.issues.length > 0) throw new FindingsError(templated.issues.map(formatIssue).join("\n"));
+  return { ...plan, objects: templated.objects };
+}
+
+/** Reports what stopped a render; the exit code, or the error again when it is no finding. */
+function failed(err: unknown, io: CliIO): number {
+  if (err instanceof UsageError) {
+    io.err(`${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (isHelmError(err, "BinaryNotFound") || isHelmError(err, "VersionUnsupported")) {
+    io.err(`${err.message}; --template runs helm through it (--helm-worker or SPE_HELM_WORKER)\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof FindingsError) io.err(`${err.message}\n`);
+  else if (err instanceof RenderError) io.err(`render failed (${err.failure}): ${err.message}\n`);
+  else throw err;
+  return EXIT.findings;
+}
+
 /** Renders and prints; returns the exit code. */
 export async function runRender(options: RenderOptions, io: CliIO = processIO): Promise<number> {
   try {
-    const compiled = await compileOne(options.descriptor);
-    const api = await readYamlObject(options.api);
-    const config = await readYamlObject(options.config);
-    const problems = inputIssues(compiled, api, config);
-    if (problems.length > 0) throw new FindingsError(problems.join("\n"));
-    const deploy =
-      options.deploy === undefined
-        ? undefined
-        : ((await readYamlObject(options.deploy)) as Record<string, UnitOutputs>);
-    const input = {
-      api,
-      config,
-      chartVersion: localChartVersion(compiled),
-      ...(deploy === undefined ? {} : { deploy }),
-    };
-    io.out(toYaml(renderOffline(compiled, input)));
+    io.out(toYaml(await rendered(options)));
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError) io.err(`${err.message}\n`);
-    else if (err instanceof FindingsError) io.err(`${err.message}\n`);
-    else if (err instanceof RenderError) io.err(`render failed (${err.failure}): ${err.message}\n`);
-    else throw err;
-    return err instanceof UsageError ? EXIT.usage : EXIT.findings;
+    return failed(err, io);
   }
 }
 
@@ -87,6 +124,14 @@ export function registerRender(program: Command): void {
     .requiredOption("--api <file>", "API object (YAML)")
     .requiredOption("--config <file>", "config object (YAML)")
     .option("--deploy <file>", "outputs of deployed units by unit name (YAML); simulated when absent")
+    .option(
+      "--template",
+      "also render each helm unit's chart through the helm worker (helm template, no cluster) and print its objects",
+    )
+    .option(
+      "--helm-worker <path>",
+      "spe-helm-worker for --template (default: $SPE_HELM_WORKER, else on PATH)",
+    )
     .action(async (opts: RenderOptions) => {
       process.exitCode = await runRender(opts);
     });

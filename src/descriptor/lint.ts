@@ -5,6 +5,7 @@
  */
 import { buildDescriptor } from "./compile.js";
 import { checkChartValues } from "./lint-chart.js";
+import { checkChartDependencies } from "./lint-chart-deps.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
 import { nestedExpressions, parseExpression, type Expression } from "./expr.js";
 import { RESERVED_STATUS_KEYS } from "./checks.js";
@@ -146,6 +147,7 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
       ...checkColumnPaths(compiled),
       ...checkDescriptions(d),
       ...checkChartValues(compiled),
+      ...checkChartDependencies(compiled),
     ]),
   ];
   return sortIssues(found);
