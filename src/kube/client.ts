@@ -42,13 +42,26 @@ export interface ExportsKubeconfig {
 
 const imported = new WeakMap<ExportsKubeconfig, KubeConfig>();
 
+/**
+ * @kubernetes/client-node's export repeats each context's name inside the context, a field
+ * kubeconfig does not have (the strict loader refuses unknown fields). That echo, and only
+ * when it equals the entry's own name, is removed; anything else still reaches the loader.
+ */
+function withoutEchoedContextNames(exported: string): string {
+  const doc = JSON.parse(exported) as { contexts?: { name?: unknown; context?: Record<string, unknown> }[] };
+  for (const entry of doc.contexts ?? []) {
+    if (entry.context && entry.context.name === entry.name) delete entry.context.name;
+  }
+  return JSON.stringify(doc);
+}
+
 /** Ours as it is; any other is read once from its export, so it keeps one client (and one agent). */
 function ours(kc: KubeConfig | ExportsKubeconfig): KubeConfig {
   if (kc instanceof KubeConfig) return kc;
   let config = imported.get(kc);
   if (!config) {
     config = new KubeConfig();
-    config.loadFromString(kc.exportConfig());
+    config.loadFromString(withoutEchoedContextNames(kc.exportConfig()));
     imported.set(kc, config);
   }
   return config;
