@@ -64,6 +64,32 @@ export default tseslint.config(
   ...layer("src/plugins/**", ["engine", "cli"], "plugins never import the engine or the CLI"),
   ...layer("src/engine/**", ["cli"], "nothing imports the CLI"),
   {
+    // The engine speaks to plugins through their contract (plugins/types.ts) and does not
+    // know which plugin is Helm; only runtime wiring constructs the helm plugin.
+    files: ["src/engine/**"],
+    ignores: ["src/engine/runtime/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/cli/*", "**/cli/**"], message: "nothing imports the CLI" },
+            {
+              group: [
+                "**/plugins/helm/*",
+                "**/plugins/helm/**",
+                "**/plugins/manifests/*",
+                "**/plugins/manifests/**",
+              ],
+              message:
+                "the engine knows plugins only through their contract (plugins/types.ts, plugins/index.ts); runtime/ wires them",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Only the status writer sends API-object status: every other writer goes through it.
     files: ["src/**/*.ts"],
     ignores: ["src/engine/status/**", "**/*.test.ts"],

@@ -20,5 +20,5 @@ export {
   ownerSelector,
 } from "./objects/owner.js";
 export { PluginError } from "./errors.js";
-export * from "./manifests/index.js";
-export * from "./helm/index.js";
+// The plugins themselves (./helm/index.js, ./manifests/index.js) are imported by the engine's
+// runtime wiring only: the rest of the engine knows them through the contract above.

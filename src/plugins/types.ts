@@ -145,6 +145,29 @@ export interface UnitScope {
   onAction?: (record: ActionRecord) => void;
 }
 
+/**
+ * What the API object's status (`status.units[]`) keeps of a deployed unit beside its name and
+ * type, filled in by its plugin: enough to delete the unit once it no longer renders, and to
+ * know which namespaces it used. The API CRD declares these fields.
+ */
+export interface UnitRecordFields {
+  /** helm: the release. */
+  releaseName?: string;
+  /** The namespace the unit deploys into (helm: the release's). */
+  namespace?: string;
+  /** The namespaces the unit's objects went to (manifests). */
+  namespaces?: string[];
+}
+
+/** What every unit plan has, whatever its plugin. */
+export type UnitPlanBase = Pick<UnitPlan, "name" | "dependsOn" | "deletionPolicy" | "readiness">;
+
+/** The metadata of an object on the target by which a plugin recognises its own. */
+export interface ObjectMarks {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
 export interface DeployPlugin<U extends UnitPlan = UnitPlan> {
   readonly type: U["type"];
   observe(unit: U, scope: UnitScope): Promise<Observation>;
@@ -165,4 +188,12 @@ export interface DeployPlugin<U extends UnitPlan = UnitPlan> {
    * memory on its behalf. Called once it is gone for good; what it deployed may still exist.
    */
   forget?(owner: OwnerRef): void;
+  /** What the status records of the unit (UnitRecordFields). */
+  record(unit: U): UnitRecordFields;
+  /** A plan naming what a recorded unit deployed, enough to delete it; undefined when the record says too little. */
+  recordedPlan(base: UnitPlanBase, record: UnitRecordFields): U | undefined;
+  /** The namespaces the unit's objects go to. */
+  namespaces(unit: U): string[];
+  /** Whether an object on the target is part of what the unit deployed by the plugin's own marks (spe's owner label aside). */
+  owns(unit: U, object: ObjectMarks): boolean;
 }

@@ -156,7 +156,7 @@ beforeAll(async () => {
     await loadProvider("test/fixtures/descriptors/broken.yaml"),
   ]);
   await apply(onboarding, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  for (const name of ["healthy", "badsize", "unknown", "broken"])
+  for (const name of ["healthy", "badsize", "unknown", "broken", "unrendered"])
     await grantTarget(NS, `${name}-kubeconfig`, "mcp");
   for (const config of configs) await apply(platform, config);
   await apply(onboarding, healthy);
@@ -277,6 +277,32 @@ describe("bad input and faults, next to a healthy object", () => {
 
     await grantTarget(NS, "unreach-kubeconfig", "mcp");
     await eventually("unreach gone", async () => ((await get(obj)) ? undefined : true), 60_000);
+    await expectHealthyUntouched();
+  });
+
+  it("deletes a unit that no longer renders by what the status recorded of it (through its plugin)", async () => {
+    const obj = demo("unrendered", { version: "1.0" });
+    await apply(onboarding, obj);
+    await eventually(
+      "unrendered Ready",
+      async () => ((await get(obj))?.status?.phase === "Ready" ? true : undefined),
+      90_000,
+    );
+    const units = ((await get(obj))?.status as { units?: unknown[] } | undefined)?.units;
+    expect(units).toEqual([{ name: "service", type: "helm", releaseName: "unrendered", namespace: NS }]);
+    // A version the config does not offer: the unit no longer renders, so deleting it must
+    // go by the status record (its release), not by a render.
+    await apply(onboarding, demo("unrendered", { version: "9.9" }));
+    await conditionOf(obj, "Deployed", "False");
+    await KubeClient.for(onboarding).delete(refOf(obj));
+    await eventually("unrendered gone", async () => ((await get(obj)) ? undefined : true), 60_000);
+    expect(await releases("unrendered")).toEqual([]);
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "unrendered", namespace: NS },
+    };
+    expect(await read(mcp, deployment)).toBeUndefined();
     await expectHealthyUntouched();
   });
 

@@ -2,8 +2,9 @@
  * KubeConfigs made from granted AccessRequest Secrets that survive token renewal: the token is
  * kept in a file (0600, in a private temporary folder) that the KubeConfig names as its
  * `tokenFile`, and a renewed Secret rewrites the file. The instance stays the same, so every
- * client, watch and helm worker connection made with it goes on working: spe's client re-reads
- * a token file each minute and at once on a 401, client-go (the helm worker) likewise.
+ * client, watch and plugin process connection made with it goes on working: spe's client
+ * re-reads a token file each minute and at once on a 401, client-go (in a plugin's Go
+ * process) likewise.
  * Credentials other than a bearer token (client certificates) cannot be swapped in place: a
  * changed Secret then gives a new instance, as a changed kubeconfig Secret always does.
  */

@@ -1,7 +1,7 @@
 /**
  * The operator's log of what spe changed: one info line per action a plugin reports
- * (installed, upgraded, rolled back, drift corrected, deleted, …), with the unit, the helm
- * release and its revision, how many objects, and how long it took.
+ * (installed, upgraded, rolled back, drift corrected, deleted, …), with the unit, its release
+ * and revision where the plugin has one, how many objects, and how long it took.
  */
 import type { Logger } from "pino";
 import type { ActionRecord } from "../../plugins/types.js";

@@ -34,8 +34,12 @@ export interface DeletionPlan {
   exists: boolean;
 }
 
-/** A plan that only names what a unit deployed: enough for plugins to delete it. */
-function recordedPlan(unit: CompiledUnit, record: UnitRecord | undefined): UnitPlan | undefined {
+/** A plan that only names what a unit deployed: enough for its plugin to delete it. */
+function recordedPlan(
+  plugins: PluginSet,
+  unit: CompiledUnit,
+  record: UnitRecord | undefined,
+): UnitPlan | undefined {
   if (!record) return undefined;
   const base = {
     name: unit.name,
@@ -43,20 +47,7 @@ function recordedPlan(unit: CompiledUnit, record: UnitRecord | undefined): UnitP
     deletionPolicy: unit.deletionPolicy,
     readiness: unit.readiness,
   };
-  if (record.type === "manifests") return { ...base, type: "manifests", manifests: [] };
-  if (!record.releaseName || !record.namespace) return undefined;
-  return {
-    ...base,
-    type: "helm",
-    helm: {
-      releaseName: record.releaseName,
-      namespace: record.namespace,
-      chart: {},
-      values: {},
-      createNamespace: false,
-      adopt: "never",
-    },
-  };
+  return (plugins[record.type] as DeployPlugin | undefined)?.recordedPlan(base, record);
 }
 
 /**
@@ -73,6 +64,7 @@ export async function plansForDeletion(input: TeardownInput): Promise<DeletionPl
       plan = renderUnit(compiled, unit.name, { ...ctx, deploy: outputs });
     } catch (err) {
       const fallback = recordedPlan(
+        plugins,
         unit,
         records.find((r) => r.name === unit.name),
       );
@@ -88,36 +80,29 @@ export async function plansForDeletion(input: TeardownInput): Promise<DeletionPl
   return plans;
 }
 
-const HELM_RELEASE_NAME = "meta.helm.sh/release-name";
-const HELM_RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
-
 /**
  * Whether an object is one spe deployed for this API object: labelled with its owner hash
- * (manifests), or annotated as part of one of its helm releases. Such objects go with the
- * units and are no end user's.
+ * (what spe applies itself), or marked as part of a unit by the unit's plugin (a release's
+ * annotations, say). Such objects go with the units and are no end user's.
  */
 export function deployedByUs(
+  plugins: PluginSet,
   plans: readonly DeletionPlan[],
   owner: UnitScope["owner"],
 ): (meta: ObjectMeta) => boolean {
   const hash = ownerHash(owner);
-  const releases = new Set(
-    plans.flatMap(({ plan }) =>
-      plan.type === "helm" ? [`${plan.helm.namespace}/${plan.helm.releaseName}`] : [],
-    ),
-  );
-  return (meta) => {
-    if (meta.labels?.[OWNER_LABEL] === hash) return true;
-    const name = meta.annotations?.[HELM_RELEASE_NAME];
-    return name !== undefined && releases.has(`${meta.annotations?.[HELM_RELEASE_NAMESPACE] ?? ""}/${name}`);
-  };
+  return (meta) =>
+    meta.labels?.[OWNER_LABEL] === hash ||
+    plans.some(({ plan }) => (plugins[plan.type] as DeployPlugin).owns(plan, meta));
 }
 
 /** The namespaces the units' objects went to, as planned or recorded. */
-export function unitNamespaces(plans: readonly DeletionPlan[], records: readonly UnitRecord[]): string[] {
-  const fromPlans = plans.flatMap(({ plan }) =>
-    plan.type === "helm" ? [plan.helm.namespace] : plan.manifests.flatMap((m) => m.metadata.namespace ?? []),
-  );
+export function unitNamespaces(
+  plugins: PluginSet,
+  plans: readonly DeletionPlan[],
+  records: readonly UnitRecord[],
+): string[] {
+  const fromPlans = plans.flatMap(({ plan }) => (plugins[plan.type] as DeployPlugin).namespaces(plan));
   const fromRecords = records.flatMap((r) => [
     ...(r.namespace ? [r.namespace] : []),
     ...(r.namespaces ?? []),

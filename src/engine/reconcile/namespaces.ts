@@ -1,7 +1,7 @@
 /**
- * After an API object's units are gone, the namespaces spe created for them (a helm unit's
- * `createNamespace`, the namespaces manifests needed; spe labels those
- * `app.kubernetes.io/managed-by: spe`) are removed when nothing else is in them. A namespace
+ * After an API object's units are gone, the namespaces spe created for them (the ones units
+ * asked to be created, or needed; spe labels those `app.kubernetes.io/managed-by: spe`) are
+ * removed when nothing else is in them. A namespace
  * spe did not create, or one that holds anything of anyone else (another release, a tenant's
  * object, something the service left at runtime), is kept, with the reason for the log.
  */

@@ -38,13 +38,8 @@ import { classifyDeployFailure } from "./failures.js";
 import { addFinalizer, clearOperation, hasFinalizer, removeFinalizer } from "./metadata.js";
 import type { SpeMetrics } from "../runtime/metrics.js";
 import type { Provider } from "../descriptors/provider.js";
-import {
-  deployedCondition,
-  readinessCondition,
-  resourceEntries,
-  unitRecord,
-  unitRecords,
-} from "../status/report-status.js";
+import { deployedCondition, readinessCondition, resourceEntries } from "../status/report-status.js";
+import { unitRecord, unitRecords } from "./records.js";
 import { accessReference, configReferences } from "../cache/references.js";
 import type { SettledKeys } from "../cache/settled.js";
 import { StatusDraft } from "../status/status.js";
@@ -322,7 +317,7 @@ export class ProviderReconciler implements Reconciler {
   /**
    * The status reflects this config from now on; where it says Ready for an older spec
    * generation or config, it says Progressing before the work for these starts (or waits
-   * for a helm slot), not after.
+   * for a plugin's operation slot), not after.
    */
   private async recordInputs(obj: ApiObject, draft: StatusDraft, config: KubeObject): Promise<void> {
     const configRef = configRefOf(config);
@@ -336,7 +331,7 @@ export class ProviderReconciler implements Reconciler {
     draft.set(condition);
     // A failed create may have left CRDs behind: record what was absent before it, as a success would.
     if (err instanceof UnitError && err.attempted)
-      draft.setUnits([unitRecord(err.attempted.plan, err.attempted.crds)]);
+      draft.setUnits([unitRecord(this.deps.plugins, err.attempted.plan, err.attempted.crds)]);
     await this.commit(draft);
     if (terminal) throw new TerminalError(condition.message, { cause: err });
     // Not a failure to back off from: the cluster provider has not answered yet.
@@ -349,7 +344,7 @@ export class ProviderReconciler implements Reconciler {
       .set(deployedCondition(report))
       .set(readinessCondition(report))
       .setResources(resourceEntries(report, this.compiled.target.cluster))
-      .setUnits(unitRecords(report));
+      .setUnits(unitRecords(this.deps.plugins, report));
     draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
     if (report.corrected.length > 0) {
       draft.recordDrift(driftRecords(report.corrected, this.now()));

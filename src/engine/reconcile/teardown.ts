@@ -42,7 +42,7 @@ async function blockedByUsers(
   const standing = await standingCrds(scope.client, crds.ours);
   if (!plans.some((p) => p.exists) && standing.length === 0) return undefined;
   const found = await userObjects(scope.client, compiled.deletion.blockWhileExist, {
-    ours: deployedByUs(plans, scope.owner),
+    ours: deployedByUs(input.plugins, plans, scope.owner),
     deleting: new Set(crds.ours.filter((n) => !standing.includes(n))),
   });
   if (found.state === "none") return undefined;
@@ -95,7 +95,10 @@ export async function teardown(input: TeardownInput): Promise<TeardownResult> {
     (await deleteUnits(input, plans)) ??
     (await removeCrds(input, crds));
   if (step) return step;
-  const namespaces = await removeCreatedNamespaces(scope.client, unitNamespaces(plans, records));
+  const namespaces = await removeCreatedNamespaces(
+    scope.client,
+    unitNamespaces(input.plugins, plans, records),
+  );
   if (namespaces.removing.length > 0)
     return {
       state: "deleting",

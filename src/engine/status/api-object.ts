@@ -1,6 +1,7 @@
 /** The shape of an API object (ServiceProviderAPI) as the engine reads and writes it. */
 import type { Condition, Phase } from "./conditions.js";
-import type { KubeObject } from "../../descriptor/index.js";
+import type { KubeObject, UnitPlan } from "../../descriptor/index.js";
+import type { UnitRecordFields } from "../../plugins/types.js";
 
 /** openMCP's managed-resource entry. */
 export interface ResourceEntry {
@@ -23,14 +24,13 @@ export interface DriftRecord {
   correctedAt: string;
 }
 
-/** What a unit deployed, enough to remove it without rendering (see teardown). */
-export interface UnitRecord {
+/**
+ * What a unit deployed, enough to remove it without rendering (see teardown): its name and
+ * plugin, what its plugin records of it (UnitRecordFields), and the CRDs it created.
+ */
+export interface UnitRecord extends UnitRecordFields {
   name: string;
-  type: "helm" | "manifests";
-  releaseName?: string;
-  namespace?: string;
-  /** Namespaces the unit's objects went to (manifests units; a helm unit's is `namespace`). */
-  namespaces?: string[];
+  type: UnitPlan["type"];
   /**
    * The CRDs of `spec.deletion.crds` that were not on the target when the unit was first
    * created: the ones its deploy (or the service it started) put there, and the only ones

@@ -1,7 +1,7 @@
 /**
  * Whether a status still claims Ready for inputs older than the ones a reconcile is about to
- * work from (pure). While an upgrade for a new spec generation or config runs, or waits for a
- * helm slot, the object must say Progressing: Ready may not claim new inputs before they
+ * work from (pure). While an upgrade for a new spec generation or config runs, or waits its
+ * turn for a plugin's operation slot, the object must say Progressing: Ready may not claim new inputs before they
  * converged, and a Ready that silently describes the old ones misleads whoever waits for it.
  */
 import type { KubeObject } from "../../descriptor/index.js";

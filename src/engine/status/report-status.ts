@@ -1,8 +1,7 @@
-/** Pure translations of a DeployReport into status parts: conditions, resources, unit records. */
-import type { UnitPlan } from "../../descriptor/index.js";
+/** Pure translations of a DeployReport into status parts: conditions and resources. */
 import type { ObjectStatus } from "../../plugins/types.js";
 import { describeObject, refKey } from "../../plugins/index.js";
-import type { ResourceEntry, UnitRecord } from "./api-object.js";
+import type { ResourceEntry } from "./api-object.js";
 import {
   deployed,
   deployFailed,
@@ -71,19 +70,4 @@ export function resourceEntries(report: DeployReport, location: string): Resourc
       location,
     };
   });
-}
-
-/** What a unit deployed, from its plan, with the CRDs that were absent before its create (if it was created). */
-export function unitRecord(plan: UnitPlan, crds?: string[]): UnitRecord {
-  const absent = crds ? { crds } : {};
-  if (plan.type === "helm") {
-    const { releaseName, namespace } = plan.helm;
-    return { name: plan.name, type: "helm", releaseName, namespace, ...absent };
-  }
-  const namespaces = [...new Set(plan.manifests.flatMap((m) => m.metadata.namespace ?? []))].sort();
-  return { name: plan.name, type: "manifests", ...(namespaces.length > 0 ? { namespaces } : {}), ...absent };
-}
-
-export function unitRecords(report: DeployReport): UnitRecord[] {
-  return report.units.flatMap((u): UnitRecord[] => (u.plan ? [unitRecord(u.plan, u.crds)] : []));
 }

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ApiObject, UnitRecord } from "./api-object.js";
-import { unitRecord } from "./report-status.js";
 import { StatusDraft } from "./status.js";
-
-const base = { dependsOn: [], deletionPolicy: "delete" as const, readiness: { kind: "kstatus" as const } };
 
 function draftWith(units?: UnitRecord[]): StatusDraft {
   const obj: ApiObject = {
@@ -16,43 +13,6 @@ function draftWith(units?: UnitRecord[]): StatusDraft {
 }
 
 describe("unit records", () => {
-  it("records a helm unit's release and the CRDs that were absent before its create", () => {
-    const plan = {
-      ...base,
-      name: "svc",
-      type: "helm" as const,
-      helm: {
-        releaseName: "r",
-        namespace: "ns",
-        chart: {},
-        values: {},
-        createNamespace: true,
-        adopt: "never" as const,
-      },
-    };
-    expect(unitRecord(plan, ["a.example.com"])).toEqual({
-      name: "svc",
-      type: "helm",
-      releaseName: "r",
-      namespace: "ns",
-      crds: ["a.example.com"],
-    });
-  });
-
-  it("records the namespaces a manifests unit's objects go to", () => {
-    const plan = {
-      ...base,
-      name: "cfg",
-      type: "manifests" as const,
-      manifests: [
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "b", namespace: "two" } },
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "one" } },
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: "one" } },
-      ],
-    };
-    expect(unitRecord(plan)).toEqual({ name: "cfg", type: "manifests", namespaces: ["one", "two"] });
-  });
-
   it("keeps the CRDs recorded at a unit's first create when a later create records others", () => {
     const draft = draftWith([
       { name: "svc", type: "helm", releaseName: "r", namespace: "ns", crds: ["a", "b"] },

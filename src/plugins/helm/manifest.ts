@@ -52,9 +52,16 @@ export function helmOwnership(obj: KubeObject, release: { name: string; namespac
 
 /** The live object carries this release's ownership metadata (helm installed it for the release). */
 export function ownedByRelease(live: KubeObject, release: { name: string; namespace: string }): boolean {
-  const annotations = live.metadata.annotations ?? {};
+  return annotatedWithRelease(live.metadata.annotations, release);
+}
+
+/** Annotations that name this release as the object's owner, as helm writes them. */
+export function annotatedWithRelease(
+  annotations: Record<string, string> | undefined,
+  release: { name: string; namespace: string },
+): boolean {
   return (
-    annotations["meta.helm.sh/release-name"] === release.name &&
+    annotations?.["meta.helm.sh/release-name"] === release.name &&
     annotations["meta.helm.sh/release-namespace"] === release.namespace
   );
 }

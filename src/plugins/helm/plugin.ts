@@ -32,6 +32,7 @@ import { helmOwnership, kubeObjects, ownedByRelease, parseManifest, settleNamesp
 import { isPending, latestRelease, unlockRelease, type HelmRelease } from "./release.js";
 import { releaseAbsent, releaseSecrets, watchedRelease, type WatchedRelease } from "./release-watch.js";
 import { RenderCache, type RenderKey } from "./render-cache.js";
+import { helmNamespaces, helmRecord, helmRecordedPlan, inRelease } from "./unit-record.js";
 import type { WorkerRelease } from "./worker-client.js";
 import { HelmWorker, type HelmWorkerOptions } from "./worker-client.js";
 
@@ -406,6 +407,12 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
   forget(owner: OwnerRef): void {
     for (const id of this.owners.take(owner)) this.forgetRelease(id);
   }
+
+  /** What status.units[] keeps of a unit, and what teardown asks (unit-record.ts). */
+  readonly record = helmRecord;
+  readonly recordedPlan = helmRecordedPlan;
+  readonly namespaces = helmNamespaces;
+  readonly owns = inRelease;
 
   /** The release is gone (or no longer spe's): nothing about it is kept, and neither are worker clients only it needed. */
   private forgetRelease(id: string): void {

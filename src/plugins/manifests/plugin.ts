@@ -12,7 +12,16 @@ import { ensureNamespaces } from "../objects/namespaces.js";
 import { observeObjects } from "../objects/observe-objects.js";
 import { applyAll, ObjectsNotApplied } from "../objects/apply-object.js";
 import { OWNER_LABEL, ownerHash } from "../objects/owner.js";
-import type { DeployPlugin, Observation, ObjectRef, TargetCache, UnitScope, WatchSpec } from "../types.js";
+import type {
+  DeployPlugin,
+  Observation,
+  ObjectRef,
+  TargetCache,
+  UnitPlanBase,
+  UnitRecordFields,
+  UnitScope,
+  WatchSpec,
+} from "../types.js";
 import {
   DEFAULT_INVENTORY_NAMESPACE,
   deleteInventory,
@@ -98,17 +107,37 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     else this.inventories.delete(ctx.inventoryId);
   }
 
-  private async record(ctx: Ctx, refs: ObjectRef[], recorded: ObjectRef[]): Promise<void> {
+  private async recordInventory(ctx: Ctx, refs: ObjectRef[], recorded: ObjectRef[]): Promise<void> {
     if (sameRefs(refs, recorded) && this.inventories.has(ctx.inventoryId)) return;
     this.remember(ctx, await writeInventory(ctx.client, ctx.inventory, ctx, refs));
   }
 
-  /** The objects as spe applies them: owner labels added, namespaces settled. */
   /** Nothing besides the deployed objects: the inventory is read through `TargetCache.object`. */
   watches(): WatchSpec[] {
     return [];
   }
 
+  record(unit: ManifestsUnitPlan): UnitRecordFields {
+    const namespaces = this.namespaces(unit);
+    return namespaces.length > 0 ? { namespaces } : {};
+  }
+
+  /** The inventory on the target names what to delete: the plan needs no objects. */
+  recordedPlan(base: UnitPlanBase): ManifestsUnitPlan {
+    return { ...base, type: "manifests", manifests: [] };
+  }
+
+  /** The namespaces the plan's objects name, sorted (objects without one go to the default namespace). */
+  namespaces(unit: ManifestsUnitPlan): string[] {
+    return [...new Set(unit.manifests.flatMap((m) => m.metadata.namespace ?? []))].sort();
+  }
+
+  /** spe's owner label marks every object this plugin applies; there is nothing else to go by. */
+  owns(): boolean {
+    return false;
+  }
+
+  /** The objects as spe applies them: owner labels added, namespaces settled. */
   async deployedObjects(unit: ManifestsUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
     const { client } = this.ctx(unit, scope);
     return prepareObjects(client, unit.manifests, {
@@ -164,7 +193,7 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
     const refs = desired.map(refOf);
     const recorded = (await this.recorded(ctx)) ?? [];
     const before = union(recorded, refs);
-    await this.record(ctx, before, recorded);
+    await this.recordInventory(ctx, before, recorded);
     const namespaces = desired.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : []));
     await ensureNamespaces(ctx.client, namespaces, desired, ctx.cache);
     const hash = ownerHash(scope.owner);
@@ -184,7 +213,7 @@ export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
       failed = err;
     }
     await this.deleteOwned(ctx, removed(recorded, refs).reverse());
-    await this.record(ctx, refs, before);
+    await this.recordInventory(ctx, refs, before);
     const objects = desired.length - (failed?.failures.length ?? 0);
     scope.onAction?.({ unit: unit.name, action, objects, durationMs: elapsedMs(started) });
     if (failed) throw failed;
