@@ -25,10 +25,16 @@ export function templ(
   info: SiteInfo = {},
 ): CompiledTemplate {
   const t = compileTemplate(value, path, sink.errors);
-  for (const { expr, path: at } of t.expressions) {
-    const site: ExpressionSite = { expr, path: at, inForEach: info.inForEach ?? false };
+  for (const { expr, path: at, each } of t.expressions) {
+    // Inside a $forEach map, `each` is the map's item (it shadows a forEach unit's).
+    const site: ExpressionSite = {
+      expr,
+      path: at,
+      inForEach: each !== undefined || (info.inForEach ?? false),
+    };
     if (info.unit !== undefined) site.unit = info.unit;
-    if (info.forEach !== undefined) site.forEach = info.forEach;
+    const over = each ?? info.forEach;
+    if (over !== undefined) site.forEach = over;
     sink.sites.push(site);
   }
   return t;
@@ -48,6 +54,21 @@ function forEachExpression(u: DeployUnit, path: IssuePath, sink: TemplateSink): 
     return undefined;
   }
   return t;
+}
+
+/** `when`: exactly one `${…}` yielding true or false. */
+function whenExpression(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledTemplate | undefined {
+  if (u.when === undefined) return undefined;
+  const t = templ(u.when, [...path, "when"], sink, { unit: u.name });
+  if (t.node.t === "expr") return t;
+  sink.errors.push(
+    issue(
+      "when-expression",
+      [...path, "when"],
+      "when must be exactly one ${…} expression yielding true or false",
+    ),
+  );
+  return undefined;
 }
 
 function helmValues(values: unknown, path: IssuePath, sink: TemplateSink, info: SiteInfo): CompiledTemplate {
@@ -88,6 +109,8 @@ export function compileUnit(d: ProviderDescriptor, index: number, sink: Template
     namespaces: (u.namespaces ?? []).map((n, i) => templ(n, [...path, "namespaces", i], sink, info)),
   };
   if (u.namespace !== undefined) unit.namespace = templ(u.namespace, [...path, "namespace"], sink, info);
+  const when = whenExpression(u, path, sink);
+  if (when !== undefined) unit.when = when;
   addParts(unit, u, forEach, sink);
   return unit;
 }
@@ -122,14 +145,15 @@ export function compileAccess(d: ProviderDescriptor, sink: TemplateSink): Target
   return out;
 }
 
-/** Roots an expression may read, by where it sits. */
-export function allowedRoots(site: ExpressionSite): readonly string[] {
+function sectionRoots(site: ExpressionSite): string[] {
   const [, section] = site.path;
   if (section === "config") return ["api"];
   if (section === "target") return ["api", "config"];
-  if (site.unit === undefined) return ["api", "config", "target", "deploy"];
-  const inForEachUnitPart = site.inForEach && site.path[3] === "manifests";
-  return inForEachUnitPart
-    ? ["api", "config", "target", "deploy", "each"]
-    : ["api", "config", "target", "deploy"];
+  return ["api", "config", "target", "deploy"];
+}
+
+/** Roots an expression may read, by where it sits; `each` only where a forEach or $forEach binds it. */
+export function allowedRoots(site: ExpressionSite): readonly string[] {
+  const roots = sectionRoots(site);
+  return site.inForEach ? [...roots, "each"] : roots;
 }

@@ -83,7 +83,10 @@ function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
     const roots = allowedRoots(site);
     for (const e of nestedExpressions(site.expr)) {
       if (!roots.includes(e.root)) {
-        const why = e.root === "each" ? " (each is only bound in the manifests of a forEach unit)" : "";
+        const why =
+          e.root === "each"
+            ? " (each is only bound in the manifests of a forEach unit and in the $item of a $forEach map)"
+            : "";
         out.push(
           issue(
             "expression-root",

@@ -64,6 +64,8 @@ export interface CompiledUnit {
   namespace?: CompiledTemplate;
   namespaces: CompiledTemplate[];
   forEach?: CompiledTemplate;
+  /** Deployed only while this yields true; absent: always. */
+  when?: CompiledTemplate;
   helm?: {
     chart: CompiledTemplate;
     releaseName: CompiledTemplate;
@@ -80,9 +82,9 @@ export interface ExpressionSite {
   path: IssuePath;
   /** The unit it belongs to, if any. */
   unit?: string;
-  /** True inside a forEach unit's manifests, where `each` is bound. */
+  /** True where `each` is bound: a forEach unit's manifests, a $forEach map's $item. */
   inForEach: boolean;
-  /** The forEach expression of the unit, if any (gives `each` its schema). */
+  /** The list `each` iterates there (gives `each` its schema). */
   forEach?: Expression;
 }
 

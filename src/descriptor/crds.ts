@@ -8,6 +8,7 @@ import { checkPath, rootSchemas } from "./schema-paths.js";
 import { toStructural, type JsonSchema } from "./structural.js";
 import type { TemplateNode } from "./template.js";
 import { specRequired } from "./crd-options.js";
+import { primaryPath } from "./expr.js";
 
 const STR = (description: string): JsonSchema => ({ type: "string", description });
 
@@ -105,8 +106,9 @@ function inferred(node: TemplateNode, compiled: CompiledDescriptor): JsonSchema 
       ? { type: t }
       : { "x-kubernetes-preserve-unknown-fields": true };
   }
-  if (node.t === "expr" && node.expr.root !== "each") {
-    const schema = checkPath(node.expr, rootSchemas(compiled)[node.expr.root]).schema;
+  const path = node.t === "expr" ? primaryPath(node.expr) : undefined;
+  if (path !== undefined && path.root !== "each") {
+    const schema = checkPath(path, rootSchemas(compiled)[path.root]).schema;
     if (schema !== undefined) return toStructural(schema);
   }
   return { "x-kubernetes-preserve-unknown-fields": true };

@@ -6,7 +6,9 @@
 import { JSONPath } from "jsonpath-plus";
 import type { UnitOutputs } from "./plan.js";
 import { RenderError, type IssuePath, type RenderFailure } from "./issues.js";
-import type { Expression, Operand, Step } from "./expr.js";
+import type { CallExpr, Expression, Operand, PathExpr, Step } from "./expr.js";
+import { applyFunction } from "./functions.js";
+import { isRecord, scalarText } from "./json.js";
 
 /** What the engine knows about the target cluster, available as `${target…}`. */
 export interface TargetContext {
@@ -36,10 +38,6 @@ function fail(failure: RenderFailure, code: string, path: IssuePath, message: st
   throw new RenderError(failure, [{ code, path, message, severity: "error" }]);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function child(value: unknown, name: string): Lookup {
   if (Array.isArray(value) && /^\d+$/.test(name)) {
     const index = Number(name);
@@ -62,12 +60,6 @@ function query(value: unknown, segments: string[]): unknown[] {
 function operandValue(operand: Operand, scope: Scope, at: IssuePath): unknown {
   if (operand.kind === "literal") return operand.value;
   return evaluate(operand.expr, scope, at);
-}
-
-function scalarText(v: unknown): string {
-  return typeof v === "string" || typeof v === "number" || typeof v === "boolean"
-    ? String(v)
-    : JSON.stringify(v);
 }
 
 function select(list: unknown, step: Extract<Step, { kind: "select" }>, scope: Scope, ctx: StepCtx): unknown {
@@ -97,29 +89,38 @@ interface StepCtx {
   at: IssuePath;
 }
 
-function missing(expr: Expression, result: { walked: string; depth?: number }, at: IssuePath): never {
-  const walked = result.walked;
-  if (expr.root === "deploy" && result.depth === 0) {
-    return fail("pending", "data-pending", at, `${expr.source}: ${walked} is not available yet`);
-  }
-  const failure = expr.root === "each" || expr.root === "target" ? "expression" : "invalid-input";
-  return fail(failure, "missing-data", at, `${expr.source}: ${walked} is missing (add a default with ?? …)`);
+/** Where data was missing: the path and how far it got. */
+interface Miss {
+  path: PathExpr;
+  walked: string;
+  depth?: number;
 }
 
-function rootValue(expr: Expression, scope: Scope): unknown {
+type Outcome = { found: true; value: unknown } | { found: false; miss: Miss };
+
+function missing(source: string, miss: Miss, at: IssuePath): never {
+  const { path, walked } = miss;
+  if (path.root === "deploy" && miss.depth === 0) {
+    return fail("pending", "data-pending", at, `${source}: ${walked} is not available yet`);
+  }
+  const failure = path.root === "each" || path.root === "target" ? "expression" : "invalid-input";
+  return fail(failure, "missing-data", at, `${source}: ${walked} is missing (add a default with ?? …)`);
+}
+
+function rootValue(expr: PathExpr, scope: Scope): unknown {
   return expr.root === "deploy" ? (scope.deploy ?? {}) : scope[expr.root];
 }
 
-/** Walks the steps; returns undefined-free results or throws a typed RenderError. */
-function walk(expr: Expression, scope: Scope, at: IssuePath): Lookup & { walked: string } {
+/** Walks the steps; returns the value, or where it went missing; throws a typed RenderError. */
+function walk(expr: PathExpr, scope: Scope, at: IssuePath): Outcome {
   let value = rootValue(expr, scope);
   let walked: string = expr.root;
-  if (value === undefined) return { found: false, missing: walked, walked };
+  if (value === undefined) return { found: false, miss: { path: expr, walked } };
   for (const [depth, step] of expr.steps.entries()) {
     if (step.kind === "prop") {
       const next = child(value, step.name);
       walked += /^\d+$/.test(step.name) ? `[${step.name}]` : `.${step.name}`;
-      if (!next.found) return { ...next, depth, walked };
+      if (!next.found) return { found: false, miss: { path: expr, walked, depth } };
       value = next.value;
     } else if (step.kind === "query") {
       value = query(value, step.segments);
@@ -129,17 +130,53 @@ function walk(expr: Expression, scope: Scope, at: IssuePath): Lookup & { walked:
       walked += `[${step.key}=…]`;
     }
   }
-  return value === null ? { found: false, missing: walked, walked } : { found: true, value, walked };
+  return value === null ? { found: false, miss: { path: expr, walked } } : { found: true, value };
+}
+
+/** The value of an expression, or where its data went missing. */
+function outcome(expr: Expression, scope: Scope, at: IssuePath): Outcome {
+  switch (expr.kind) {
+    case "literal":
+      return { found: true, value: expr.value };
+    case "path":
+      return walk(expr, scope, at);
+    case "fallback":
+      return firstFound(expr.options, scope, at);
+    case "call":
+      return call(expr, scope, at);
+  }
+}
+
+function firstFound(options: readonly Expression[], scope: Scope, at: IssuePath): Outcome {
+  let first: Outcome | undefined;
+  for (const option of options) {
+    const result = outcome(option, scope, at);
+    if (result.found) return result;
+    first ??= result;
+  }
+  return first ?? { found: true, value: null };
+}
+
+function call(expr: CallExpr, scope: Scope, at: IssuePath): Outcome {
+  const [arg] = expr.args;
+  if (expr.fn === "has") return { found: true, value: arg !== undefined && outcome(arg, scope, at).found };
+  const values: unknown[] = [];
+  for (const a of expr.args) {
+    const result = outcome(a, scope, at);
+    // A call with a missing argument is missing itself, so a `??` after it applies.
+    if (!result.found) return result;
+    values.push(result.value);
+  }
+  return { found: true, value: applyFunction(values, { call: expr, at }) };
 }
 
 /**
- * The value of one expression. Missing (or null) data yields the `??` default if
- * there is one, otherwise a RenderError: `pending` for deploy outputs not yet
- * there, `invalid-input` for api/config data, `expression` for the rest.
+ * The value of one expression. Missing (or null) data takes the next `??` option if there
+ * is one, otherwise a RenderError: `pending` for deploy outputs not yet there,
+ * `invalid-input` for api/config data, `expression` for the rest.
  */
 export function evaluate(expr: Expression, scope: Scope, at: IssuePath): unknown {
-  const result = walk(expr, scope, at);
+  const result = outcome(expr, scope, at);
   if (result.found) return result.value;
-  if (expr.fallback !== undefined) return expr.fallback.value;
-  return missing(expr, result, at);
+  return missing(expr.source, result.miss, at);
 }

@@ -1,10 +1,17 @@
 /**
- * The mapping language's parser. `${…}` holds a path into the read-only context
- * {api, config, target, each, deploy}: a JSONPath (jsonpath-plus syntax, root
- * name instead of `$`), optional `[key=operand]` selects and an optional
- * `?? <JSON literal>` default. Parsed once at compile time; never evaluated as code.
+ * The mapping language's parser. `${…}` holds an expression over the read-only context
+ * {api, config, target, each, deploy}:
+ *
+ *   expression := term ("??" term)*          first term that is not missing
+ *   term       := path | literal | call
+ *   path       := root (JSONPath steps | [key=operand])*
+ *   literal    := a JSON value: "text", 1, true, null, [..], {..}
+ *   call       := function "(" expression ("," expression)* ")"   (functions.ts)
+ *
+ * Parsed once at compile time into data; never evaluated as code.
  */
 import { JSONPath } from "jsonpath-plus";
+import { FUNCTIONS, isFunctionName, type FunctionName } from "./functions.js";
 
 export const ROOTS = ["api", "config", "target", "each", "deploy"] as const;
 export type Root = (typeof ROOTS)[number];
@@ -16,16 +23,38 @@ export type Step =
   | { kind: "select"; key: string; operand: Operand };
 
 export type Operand =
-  { kind: "path"; expr: Expression } | { kind: "literal"; value: string | number | boolean };
+  { kind: "path"; expr: PathExpr } | { kind: "literal"; value: string | number | boolean };
 
-export interface Expression {
-  /** The text between `${` and `}`. */
+/** A path into the context. */
+export interface PathExpr {
+  kind: "path";
+  /** The path's text. */
   source: string;
   root: Root;
   steps: Step[];
-  /** Present when the expression has `?? <default>`. */
-  fallback?: { value: unknown };
 }
+
+export interface LiteralExpr {
+  kind: "literal";
+  source: string;
+  value: unknown;
+}
+
+export interface CallExpr {
+  kind: "call";
+  source: string;
+  fn: FunctionName;
+  args: Expression[];
+}
+
+/** `a ?? b ?? c`: the first option that is not missing (absent or null). */
+export interface FallbackExpr {
+  kind: "fallback";
+  source: string;
+  options: Expression[];
+}
+
+export type Expression = PathExpr | LiteralExpr | CallExpr | FallbackExpr;
 
 export type TemplatePart =
   { kind: "text"; text: string } | { kind: "expr"; expr: Expression; offset: number };
@@ -42,41 +71,22 @@ export class ExpressionSyntaxError extends Error {
 
 const SELECT = /^\s*([A-Za-z_][\w-]*)\s*=\s*(.+?)\s*$/;
 const INDEFINITE = /^(\*|\.\.|\^|~)$|[:,]|^[@`]/;
-
-/** Index of the top-level occurrence of `token`, ignoring brackets and quotes. */
-function topLevelIndex(text: string, token: string): number {
-  let depth = 0;
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (quote !== "") {
-      if (c === quote) quote = "";
-      continue;
-    }
-    if (c === "'" || c === '"') quote = c;
-    else if (c === "[") depth++;
-    else if (c === "]") depth--;
-    else if (depth === 0 && text.startsWith(token, i)) return i;
-  }
-  return -1;
-}
-
-function parseLiteral(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ExpressionSyntaxError(
-      `default must be a JSON literal (e.g. "text", 1, true, null, [], {}), got ${text}`,
-    );
-  }
-}
+const IDENT = /^[A-Za-z_]\w*/;
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/;
 
 function parseOperand(text: string): Operand {
   const trimmed = text.trim();
   if (/^[A-Za-z_]/.test(trimmed) && !/^(true|false|null)$/.test(trimmed)) {
-    return { kind: "path", expr: parseExpression(trimmed) };
+    return { kind: "path", expr: parsePath(trimmed) };
   }
-  const value = parseLiteral(trimmed);
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed) as unknown;
+  } catch {
+    throw new ExpressionSyntaxError(
+      `select operand must be a path or a JSON string, number or boolean: ${trimmed}`,
+    );
+  }
   if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
     return { kind: "literal", value };
   }
@@ -137,18 +147,14 @@ function closingBracket(text: string, open: number): number {
   throw new ExpressionSyntaxError(`unclosed [ in ${text}`, open);
 }
 
-/** Parses the body of one `${…}`. */
-export function parseExpression(source: string): Expression {
-  const body = source.trim();
-  const q = topLevelIndex(body, "??");
-  const pathText = (q >= 0 ? body.slice(0, q) : body).trim();
-  const root = /^[A-Za-z_]\w*/.exec(pathText)?.[0] ?? "";
+/** Parses a path such as `config.spec.versions[version=api.spec.version].chartUrl`. */
+export function parsePath(source: string): PathExpr {
+  const text = source.trim();
+  const root = IDENT.exec(text)?.[0] ?? "";
   if (!(ROOTS as readonly string[]).includes(root)) {
-    throw new ExpressionSyntaxError(
-      `expression must start with one of ${ROOTS.join(", ")}; got "${pathText}"`,
-    );
+    throw new ExpressionSyntaxError(`a path must start with one of ${ROOTS.join(", ")}; got "${text}"`);
   }
-  const rest = pathText.slice(root.length);
+  const rest = text.slice(root.length);
   if (rest !== "" && !rest.startsWith(".") && !rest.startsWith("[")) {
     throw new ExpressionSyntaxError(`unexpected "${rest}" after ${root}`);
   }
@@ -157,11 +163,164 @@ export function parseExpression(source: string): Expression {
     steps = parseRest(rest);
   } catch (err) {
     if (err instanceof ExpressionSyntaxError) throw err;
-    throw new ExpressionSyntaxError(`invalid path ${pathText}: ${(err as Error).message}`);
+    throw new ExpressionSyntaxError(`invalid path ${text}: ${(err as Error).message}`);
   }
-  const expr: Expression = { source: body, root: root as Root, steps };
-  if (q >= 0) expr.fallback = { value: parseLiteral(body.slice(q + 2).trim()) };
-  return expr;
+  return { kind: "path", source: text, root: root as Root, steps };
+}
+
+/** A recursive-descent parser over the text of one `${…}`. */
+class Parser {
+  private i = 0;
+
+  constructor(private readonly text: string) {}
+
+  parse(): Expression {
+    const expr = this.chain();
+    this.space();
+    if (this.i < this.text.length)
+      throw new ExpressionSyntaxError(`unexpected "${this.text.slice(this.i)}" in "${this.text}"`);
+    return expr;
+  }
+
+  private space(): void {
+    while (/\s/.test(this.text.charAt(this.i))) this.i++;
+  }
+
+  private chain(): Expression {
+    const start = this.i;
+    const options = [this.term()];
+    for (;;) {
+      this.space();
+      if (!this.text.startsWith("??", this.i)) break;
+      this.i += 2;
+      options.push(this.term());
+    }
+    const [first] = options;
+    if (options.length === 1 && first !== undefined) return first;
+    return { kind: "fallback", source: this.text.slice(start, this.i).trim(), options };
+  }
+
+  private term(): Expression {
+    this.space();
+    const c = this.text.charAt(this.i);
+    if (/^["[{\d-]$/.test(c)) return this.literal();
+    const ident = IDENT.exec(this.text.slice(this.i))?.[0];
+    if (ident === undefined) {
+      throw new ExpressionSyntaxError(
+        c === "" ? `"${this.text}" ends where a value is expected` : `unexpected "${c}" in "${this.text}"`,
+      );
+    }
+    if (ident === "true" || ident === "false" || ident === "null") return this.literal();
+    const after = this.text.slice(this.i + ident.length).trimStart();
+    if (after.startsWith("(")) return this.call(ident);
+    if ((ROOTS as readonly string[]).includes(ident)) return this.path();
+    throw new ExpressionSyntaxError(
+      `"${ident}" is neither a path (${ROOTS.join(", ")}), a function (${Object.keys(FUNCTIONS).join(", ")}) nor a JSON literal`,
+    );
+  }
+
+  /** The extent of a JSON literal, then JSON.parse. */
+  private literal(): LiteralExpr {
+    const start = this.i;
+    const c = this.text.charAt(this.i);
+    if (c === '"') this.i = this.stringEnd(this.i);
+    else if (c === "[" || c === "{") this.i = this.balancedEnd(this.i);
+    else {
+      const m = NUMBER.exec(this.text.slice(this.i)) ?? /^(true|false|null)/.exec(this.text.slice(this.i));
+      this.i += m?.[0].length ?? 1;
+    }
+    const source = this.text.slice(start, this.i);
+    try {
+      return { kind: "literal", source, value: JSON.parse(source) as unknown };
+    } catch {
+      throw new ExpressionSyntaxError(
+        `a literal must be JSON (e.g. "text", 1, true, null, [], {}), got ${source}`,
+      );
+    }
+  }
+
+  private stringEnd(open: number): number {
+    for (let i = open + 1; i < this.text.length; i++) {
+      const c = this.text.charAt(i);
+      if (c === "\\") i++;
+      else if (c === '"') return i + 1;
+    }
+    throw new ExpressionSyntaxError(`unclosed string in "${this.text}"`);
+  }
+
+  private balancedEnd(open: number): number {
+    let depth = 0;
+    for (let i = open; i < this.text.length; i++) {
+      const c = this.text.charAt(i);
+      if (c === '"') i = this.stringEnd(i) - 1;
+      else if (c === "[" || c === "{") depth++;
+      else if ((c === "]" || c === "}") && --depth === 0) return i + 1;
+    }
+    throw new ExpressionSyntaxError(`unclosed ${this.text.charAt(open)} in "${this.text}"`);
+  }
+
+  /** A path ends at top-level whitespace, ",", ")" or "??". */
+  private path(): PathExpr {
+    const start = this.i;
+    let depth = 0;
+    let quote = "";
+    for (; this.i < this.text.length; this.i++) {
+      const c = this.text.charAt(this.i);
+      if (quote !== "") {
+        if (c === quote) quote = "";
+      } else if (c === "'" || c === '"') quote = c;
+      else if (c === "[") depth++;
+      else if (c === "]") depth--;
+      else if (depth === 0 && (/[\s,)]/.test(c) || this.text.startsWith("??", this.i))) break;
+    }
+    return parsePath(this.text.slice(start, this.i));
+  }
+
+  private call(name: string): CallExpr {
+    const start = this.i;
+    if (!isFunctionName(name))
+      throw new ExpressionSyntaxError(
+        `unknown function ${name}; the functions are ${Object.keys(FUNCTIONS).join(", ")}`,
+      );
+    this.i = this.text.indexOf("(", this.i) + 1;
+    const args: Expression[] = [];
+    this.space();
+    if (this.text.charAt(this.i) === ")") this.i++;
+    else {
+      for (;;) {
+        args.push(this.chain());
+        this.space();
+        const c = this.text.charAt(this.i++);
+        if (c === ")") break;
+        if (c !== ",") throw new ExpressionSyntaxError(`${name}(…): expected "," or ")" in "${this.text}"`);
+      }
+    }
+    const call: CallExpr = { kind: "call", source: this.text.slice(start, this.i), fn: name, args };
+    checkCall(call);
+    return call;
+  }
+}
+
+function checkCall(call: CallExpr): void {
+  const spec: { min: number; max: number; usage: string; pathOnly?: boolean } = FUNCTIONS[call.fn];
+  const n = call.args.length;
+  if (n < spec.min || n > spec.max) {
+    const want =
+      spec.min === spec.max
+        ? `${spec.min}`
+        : spec.max === Infinity
+          ? `at least ${spec.min}`
+          : `${spec.min} to ${spec.max}`;
+    const plural = spec.min === 1 && (spec.max === 1 || spec.max === Infinity) ? "" : "s";
+    throw new ExpressionSyntaxError(`${call.fn} takes ${want} argument${plural}: ${spec.usage}`);
+  }
+  if (spec.pathOnly === true && call.args.some((a) => a.kind !== "path"))
+    throw new ExpressionSyntaxError(`${call.fn} takes a path: ${spec.usage}`);
+}
+
+/** Parses the body of one `${…}`. */
+export function parseExpression(source: string): Expression {
+  return new Parser(source).parse();
 }
 
 /** End of the `${…}` starting at `start` (index of `$`), honouring quotes and nested braces. */
@@ -217,12 +376,42 @@ function wrapOffset(fn: () => Expression, offset: number): Expression {
   }
 }
 
-/** All expressions inside an expression (the expression itself and select operands). */
-export function nestedExpressions(expr: Expression): Expression[] {
-  const out = [expr];
-  for (const step of expr.steps) {
-    if (step.kind === "select" && step.operand.kind === "path")
-      out.push(...nestedExpressions(step.operand.expr));
+/** A path inside an expression; `guarded` when missing data there is taken care of (a `??` or has()). */
+export type PathRef = PathExpr & { guarded: boolean };
+
+function collect(expr: Expression, guarded: boolean, out: PathRef[]): void {
+  switch (expr.kind) {
+    case "path":
+      out.push({ ...expr, guarded });
+      for (const step of expr.steps)
+        if (step.kind === "select" && step.operand.kind === "path") collect(step.operand.expr, guarded, out);
+      return;
+    case "fallback":
+      expr.options.forEach((o, i) => {
+        collect(o, guarded || i < expr.options.length - 1, out);
+      });
+      return;
+    case "call":
+      for (const a of expr.args) collect(a, guarded || expr.fn === "has", out);
+      return;
+    case "literal":
+      return;
   }
+}
+
+/** Every path inside an expression (options, arguments and select operands included). */
+export function nestedExpressions(expr: Expression): PathRef[] {
+  const out: PathRef[] = [];
+  collect(expr, false, out);
   return out;
+}
+
+/** The path whose value an expression yields, where one does (a path, `oneOf(path, …)`, `path ?? …`). */
+export function primaryPath(expr: Expression): PathExpr | undefined {
+  if (expr.kind === "path") return expr;
+  if (expr.kind === "fallback")
+    return expr.options[0] === undefined ? undefined : primaryPath(expr.options[0]);
+  if (expr.kind === "call" && expr.fn === "oneOf" && expr.args[0] !== undefined)
+    return primaryPath(expr.args[0]);
+  return undefined;
 }

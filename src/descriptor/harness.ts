@@ -7,7 +7,7 @@ import type { CompiledDescriptor } from "./compiled.js";
 import type { RenderContext, TargetContext } from "./evaluate.js";
 import { applyDefaults } from "./inputs.js";
 import type { UnitOutputs, UnitPlan } from "./plan.js";
-import { projectStatus, renderUnit } from "./render.js";
+import { projectStatus, renderUnit, unitEnabled } from "./render.js";
 
 export interface OfflineInput {
   api: Record<string, unknown>;
@@ -77,6 +77,7 @@ export function renderOffline(compiled: CompiledDescriptor, input: OfflineInput)
   const ctx: RenderContext = { api, config, target, deploy };
   const units: UnitPlan[] = [];
   for (const unit of compiled.units) {
+    if (!unitEnabled(compiled, unit.name, ctx)) continue;
     const plan = renderUnit(compiled, unit.name, ctx);
     units.push(plan);
     deploy[unit.name] = input.deploy?.[unit.name] ?? simulateOutputs(plan, input.chartVersion?.(plan));

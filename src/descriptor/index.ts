@@ -13,7 +13,7 @@ export type * from "./compiled.js";
 export { compileDescriptor, safeCompileDescriptor } from "./compile.js";
 export type { RenderContext, TargetContext } from "./evaluate.js";
 export type { PartialPlan } from "./render.js";
-export { renderUnit, renderPlan, renderAvailable, projectStatus } from "./render.js";
+export { renderUnit, renderPlan, renderAvailable, projectStatus, unitEnabled } from "./render.js";
 export type { ResolvedAccess } from "./inputs.js";
 export {
   validateApiObject,

@@ -84,7 +84,7 @@ function walkLiteral(value: unknown, schema: JsonSchema, path: IssuePath, w: Wal
 }
 
 function exprType(node: Extract<TemplateNode, { t: "expr" }>, w: Walk): string | undefined {
-  if (node.expr.fallback !== undefined || node.expr.root === "each") return undefined;
+  if (node.expr.kind !== "path" || node.expr.root === "each") return undefined;
   const schema = checkPath(node.expr, w.roots[node.expr.root]).schema;
   const t = schema === undefined ? undefined : typesOf(schema);
   return t?.length === 1 ? t[0] : undefined;

@@ -35,6 +35,10 @@ const RULES: Record<string, Fixture> = {
   "crd-label": (d) => set(d, "spec.api.crdLabels", { "openmcp.cloud/cluster": "mcp" }),
   "printer-column": (d) =>
     set(d, "spec.api.printerColumns", [{ name: "Version", jsonPath: ".spec.versoin" }]),
+  "template-directive": (d) =>
+    set(d, "spec.deploy.0.helm.values.x", { $forEach: "${api.spec.plugins ?? []}", name: "${each.name}" }),
+  "when-expression": (d) => set(d, "spec.deploy.1.when", "yes"),
+  "argument-type": (d) => set(d, "spec.deploy.0.helm.values.x", "${merge(api.spec.version)}"),
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
   "storage-version": (d) =>

@@ -6,8 +6,16 @@
 import { buildDescriptor } from "./compile.js";
 import { checkChartValues } from "./lint-chart.js";
 import { checkChartDependencies } from "./lint-chart-deps.js";
+import { checkArgumentTypes } from "./lint-types.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
-import { nestedExpressions, parseExpression, type Expression } from "./expr.js";
+import {
+  nestedExpressions,
+  parsePath,
+  primaryPath,
+  type Expression,
+  type PathExpr,
+  type PathRef,
+} from "./expr.js";
 import { RESERVED_STATUS_KEYS } from "./checks.js";
 import { closest } from "./suggest.js";
 import type { PrinterColumn } from "./types.gen.js";
@@ -17,39 +25,68 @@ import { checkPath, rootSchemas, type JsonSchema } from "./schema-paths.js";
 import { compareStrings } from "./compare.js";
 
 function eachSchema(site: ExpressionSite, roots: Record<string, JsonSchema>): JsonSchema | undefined {
-  if (site.forEach === undefined || site.forEach.root === "each") return undefined;
-  const list = checkPath(site.forEach, roots[site.forEach.root]).schema;
+  const over = site.forEach === undefined ? undefined : primaryPath(site.forEach);
+  if (over === undefined || over.root === "each") return undefined;
+  const list = checkPath(over, roots[over.root]).schema;
   const items = list?.items;
   return typeof items === "object" && items !== null
     ? { ...(items as JsonSchema), $root: list?.$root }
     : undefined;
 }
 
-function exprIssues(e: Expression, site: ExpressionSite, schema: JsonSchema | undefined): Issue[] {
+/** A path as checkPath spells what it walked: `config.spec.versions[version=…].values`. */
+function walkedText(p: PathExpr): string {
+  return (
+    p.root +
+    p.steps
+      .map((s) => (s.kind === "prop" ? `.${s.name}` : s.kind === "select" ? `[${s.key}=…]` : "[*]"))
+      .join("")
+  );
+}
+
+/** Paths a unit's `when` makes sure exist: has(…) on its own or inside and(…). */
+function whenGuards(expr: Expression | undefined): string[] {
+  if (expr?.kind !== "call") return [];
+  if (expr.fn === "has") return expr.args.flatMap((a) => (a.kind === "path" ? [walkedText(a)] : []));
+  return expr.fn === "and" ? expr.args.flatMap(whenGuards) : [];
+}
+
+function exprIssues(
+  e: PathRef,
+  site: ExpressionSite,
+  schema: JsonSchema | undefined,
+  guards: string[],
+): Issue[] {
   const check = checkPath(e, schema);
   if (check.error !== undefined) return [issue("unknown-path", site.path, `\${${e.source}}: ${check.error}`)];
-  if (check.optional !== undefined && e.fallback === undefined && e.root !== "deploy") {
-    return [
-      issue(
-        "optional-without-default",
-        site.path,
-        `\${${e.source}}: ${check.optional} is optional; add a default (?? …) or make it required`,
-        "warning",
-      ),
-    ];
-  }
-  return [];
+  if (e.guarded || e.root === "deploy") return [];
+  const covered = (o: string): boolean =>
+    guards.some((g) => o === g || o.startsWith(`${g}.`) || o.startsWith(`${g}[`));
+  const optional = (check.optionals ?? []).find((o) => !covered(o));
+  if (optional === undefined) return [];
+  return [
+    issue(
+      "optional-without-default",
+      site.path,
+      `\${${e.source}}: ${optional} is optional; add a default (?? …), guard the unit with when: \${has(…)}, or make it required`,
+      "warning",
+    ),
+  ];
 }
 
 /** Every `${…}` path checked against the schemas of its root. */
 export function checkExpressionPaths(compiled: CompiledDescriptor): Issue[] {
   const roots: Record<string, JsonSchema> = rootSchemas(compiled);
+  const guards = new Map(
+    compiled.units.map((u) => [u.name, whenGuards(u.when?.node.t === "expr" ? u.when.node.expr : undefined)]),
+  );
   const out: Issue[] = [];
   for (const site of compiled.expressions) {
     const each = eachSchema(site, roots);
+    const unitGuards = site.unit === undefined ? [] : (guards.get(site.unit) ?? []);
     for (const e of nestedExpressions(site.expr)) {
       if (e.root === "each" && !site.inForEach) continue;
-      out.push(...exprIssues(e, site, e.root === "each" ? each : roots[e.root]));
+      out.push(...exprIssues(e, site, e.root === "each" ? each : roots[e.root], unitGuards));
     }
   }
   return out;
@@ -100,7 +137,7 @@ function columnPathIssues(
     if (!SIMPLE_PATH.test(jsonPath)) return;
     const [, top, first] = jsonPath.split(".");
     if (top === "spec") {
-      const check = checkPath(parseExpression(`api${jsonPath}`), root);
+      const check = checkPath(parsePath(`api${jsonPath}`), root);
       if (check.error !== undefined) out.push(issue("printer-column", at, `${jsonPath}: ${check.error}`));
     } else if (top === "status" && first !== undefined && !statusFields.includes(first)) {
       const hint = closest(first, statusFields);
@@ -145,6 +182,7 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
     ...d.source.positions.locate([
       ...checkExpressionPaths(compiled),
       ...checkColumnPaths(compiled),
+      ...checkArgumentTypes(compiled),
       ...checkDescriptions(d),
       ...checkChartValues(compiled),
       ...checkChartDependencies(compiled),

@@ -9,6 +9,7 @@ import type { ChartRef, HelmUnitPlan, JsonObject, KubeObject, ManifestsUnitPlan,
 import { chartRepoIssue } from "./chart-source.js";
 import { checkDuplicates, checkNamespace, toKubeObject } from "./render-manifests.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
+import { blame } from "./functions.js";
 
 function bug(code: string, path: IssuePath, message: string): never {
   throw new RenderError("expression", [issue(code, path, message)]);
@@ -115,6 +116,26 @@ function unitByName(compiled: CompiledDescriptor, name: string): CompiledUnit {
   return unit;
 }
 
+/**
+ * Whether a unit is wanted now: its `when` yields true (or it has none). Throws RenderError:
+ * pending (it reads deploy outputs not there yet), invalid-input (user data that is not a
+ * boolean) or expression.
+ */
+export function unitEnabled(compiled: CompiledDescriptor, unitName: string, ctx: RenderContext): boolean {
+  const unit = unitByName(compiled, unitName);
+  if (unit.when === undefined) return true;
+  const v = renderNode(unit.when.node, ctx);
+  if (typeof v === "boolean") return v;
+  const expr = unit.when.node.t === "expr" ? unit.when.node.expr : undefined;
+  throw new RenderError(expr === undefined ? "expression" : blame(expr), [
+    issue(
+      "when-not-boolean",
+      ["spec", "deploy", unit.index, "when"],
+      `when yields ${JSON.stringify(v)}, not true or false`,
+    ),
+  ]);
+}
+
 /** Renders one unit. Throws RenderError: pending (deploy outputs missing), invalid-input or expression. */
 export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: RenderContext): UnitPlan {
   const unit = unitByName(compiled, unitName);
@@ -123,9 +144,11 @@ export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: 
   return renderManifests(unit, unit.manifests ?? [], scope);
 }
 
-/** Renders every unit in dependency order; throws the first RenderError. */
+/** Renders every wanted unit in dependency order; throws the first RenderError. */
 export function renderPlan(compiled: CompiledDescriptor, ctx: RenderContext): UnitPlan[] {
-  return compiled.units.map((u) => renderUnit(compiled, u.name, ctx));
+  return compiled.units
+    .filter((u) => unitEnabled(compiled, u.name, ctx))
+    .map((u) => renderUnit(compiled, u.name, ctx));
 }
 
 export interface PartialPlan {
@@ -150,7 +173,7 @@ export function renderAvailable(compiled: CompiledDescriptor, ctx: RenderContext
       continue;
     }
     try {
-      out.plans.push(renderUnit(compiled, unit.name, ctx));
+      if (unitEnabled(compiled, unit.name, ctx)) out.plans.push(renderUnit(compiled, unit.name, ctx));
     } catch (err) {
       if (!isDataPending(err)) throw err;
       waiting.add(unit.name);

@@ -27,6 +27,16 @@ const fragments = fc.constantFrom(
   "0",
   " ",
   "x",
+  "(",
+  ")",
+  ",",
+  "{",
+  "merge",
+  "oneOf",
+  "has",
+  "hash",
+  "-1",
+  "null",
 );
 const exprish = fc.array(fragments, { maxLength: 20 }).map((xs) => xs.join(""));
 

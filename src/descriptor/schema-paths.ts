@@ -4,7 +4,7 @@
  * (preserve-unknown-fields, oneOf, jsonpath wildcards) is accepted, not guessed.
  */
 import type { CompiledDescriptor } from "./compiled.js";
-import type { Expression } from "./expr.js";
+import type { PathExpr } from "./expr.js";
 import { closest } from "./suggest.js";
 
 export type JsonSchema = Record<string, unknown>;
@@ -88,6 +88,8 @@ export interface PathCheck {
   error?: string;
   /** The first property on the path that may be absent (no `required`, no `default`). */
   optional?: string;
+  /** Every property on the path that may be absent, outermost first. */
+  optionals?: string[];
 }
 
 function deref(schema: JsonSchema, root: JsonSchema | undefined): JsonSchema {
@@ -105,7 +107,7 @@ function isOpen(s: JsonSchema): boolean {
   );
 }
 
-type Step = Expression["steps"][number];
+type Step = PathExpr["steps"][number];
 
 type Child = PathCheck & { required?: boolean };
 
@@ -151,28 +153,32 @@ function stepInto(s: JsonSchema, step: Step, walked: string): Child {
     : selectStep(s, step as Extract<Step, { kind: "select" }>, walked);
 }
 
-function finish(s: JsonSchema | undefined, optional: string | undefined): PathCheck {
+function finish(s: JsonSchema | undefined, optionals: string[]): PathCheck {
+  const [optional] = optionals;
   const out: PathCheck = {};
   if (s !== undefined) out.schema = deref(s, s.$root as JsonSchema | undefined);
-  if (optional !== undefined) out.optional = optional;
+  if (optional !== undefined) {
+    out.optional = optional;
+    out.optionals = optionals;
+  }
   return out;
 }
 
 /** Follows `expr` through `schema` (the schema of its root value). */
-export function checkPath(expr: Expression, rootSchema: JsonSchema | undefined): PathCheck {
+export function checkPath(expr: PathExpr, rootSchema: JsonSchema | undefined): PathCheck {
   let s: JsonSchema | undefined = rootSchema;
   let walked: string = expr.root;
-  let optional: string | undefined;
+  const optionals: string[] = [];
   for (const step of expr.steps) {
     if (s === undefined) return {};
     const root = s.$root as JsonSchema | undefined;
     s = deref(s, root);
-    if (isOpen(s) || step.kind === "query") return finish(undefined, optional);
+    if (isOpen(s) || step.kind === "query") return finish(undefined, optionals);
     const next = stepInto(s, step, walked);
     if (next.error !== undefined) return { error: next.error };
     walked += step.kind === "prop" ? `.${step.name}` : `[${step.key}=…]`;
-    if (next.required === false) optional ??= walked;
+    if (next.required === false) optionals.push(walked);
     s = next.schema === undefined ? undefined : { ...next.schema, $root: next.schema.$root ?? root };
   }
-  return finish(s, optional);
+  return finish(s, optionals);
 }

@@ -175,6 +175,8 @@ export interface DeployUnit {
   description?: string;
   /** Units that must be deployed (and ready) before this one. */
   dependsOn: string[];
+  /** Deploy the unit only while this ${…} expression yields true (e.g. ${has(config.spec.reloader)}). A unit whose when turns false is removed like a deleted one; units depending on it no longer wait for it, and its outputs are absent (read them with a ?? default). */
+  when?: Template;
   /** Only for manifests: a ${…} expression yielding a list; the manifests are rendered once per item with ${each} bound to it. */
   forEach?: Template;
   /** The unit's namespace (literal or mapped): the helm release's namespace and the default for namespaced manifests. Rendered objects may only land here or in `namespaces`. */

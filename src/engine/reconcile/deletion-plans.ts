@@ -35,7 +35,7 @@ export interface DeletionPlan {
 }
 
 /** A plan that only names what a unit deployed: enough for its plugin to delete it. */
-function recordedPlan(
+export function recordedPlan(
   plugins: PluginSet,
   unit: CompiledUnit,
   record: UnitRecord | undefined,

@@ -6,7 +6,9 @@
  * classify → act once).
  */
 import type { CompiledDescriptor, RenderContext, UnitOutputs, UnitPlan } from "../../descriptor/index.js";
-import { isDataPending, renderUnit } from "../../descriptor/index.js";
+import { isDataPending, renderUnit, unitEnabled } from "../../descriptor/index.js";
+import type { UnitRecord } from "../status/api-object.js";
+import { removeDisabled } from "./disabled.js";
 import type {
   DeployPlugin,
   DriftEntry,
@@ -19,7 +21,8 @@ import { ObjectsNotApplied, refKey, type ObjectFailure } from "../../plugins/ind
 import { KubeClient } from "../../kube/client.js";
 import { absentCrds } from "./crds.js";
 
-export type UnitAction = "none" | "create" | "update" | "waiting";
+/** `disabled`: its `when` is false and nothing of it is left; `removing`: it is being removed. */
+export type UnitAction = "none" | "create" | "update" | "waiting" | "disabled" | "removing";
 
 export interface UnitReport {
   name: string;
@@ -46,6 +49,8 @@ export interface DeployReport {
   ready: boolean;
   /** Units that were created or updated in this reconcile. */
   changed: string[];
+  /** Units no longer wanted (`when` false) whose removal is complete: their records go. */
+  removed: string[];
 }
 
 export type PluginSet = { readonly [K in UnitPlan["type"]]: DeployPlugin<Extract<UnitPlan, { type: K }>> };
@@ -144,6 +149,20 @@ function correctedOf(outcome: UnitOutcome): DriftEntry[] {
   return outcome.before.drift.filter((d) => !failed.has(refKey(d.object)));
 }
 
+/** Whether the unit is wanted, or what its `when` waits for. */
+function wantedOrWait(
+  compiled: CompiledDescriptor,
+  name: string,
+  ctx: RenderContext,
+): { wanted: boolean } | { waitingFor: string } {
+  try {
+    return { wanted: unitEnabled(compiled, name, ctx) };
+  } catch (err) {
+    if (isDataPending(err)) return { waitingFor: err.message };
+    throw err;
+  }
+}
+
 function renderOrWait(
   compiled: CompiledDescriptor,
   name: string,
@@ -157,13 +176,17 @@ function renderOrWait(
   }
 }
 
-export async function deployUnits(
-  compiled: CompiledDescriptor,
-  ctx: RenderContext,
-  plugins: PluginSet,
-  scope: UnitScope,
-): Promise<DeployReport> {
-  const report: DeployReport = {
+export interface DeployInput {
+  compiled: CompiledDescriptor;
+  ctx: RenderContext;
+  plugins: PluginSet;
+  scope: UnitScope;
+  /** What the status records as deployed: a unit no longer wanted is removed from it. */
+  records?: readonly UnitRecord[];
+}
+
+function emptyReport(): DeployReport {
+  return {
     units: [],
     outputs: {},
     corrected: [],
@@ -172,9 +195,47 @@ export async function deployUnits(
     watches: [],
     ready: true,
     changed: [],
+    removed: [],
   };
+}
+
+/** A unit whose `when` is false: units depending on it go ahead; what it deployed is removed. */
+async function disable(
+  unit: CompiledDescriptor["units"][number],
+  input: DeployInput,
+  report: DeployReport,
+): Promise<void> {
+  const ctx = { ...input.ctx, deploy: report.outputs };
+  const removal = await removeDisabled(unit, { ...input, ctx, records: input.records ?? [] });
+  if (removal === "gone") {
+    if (input.records?.some((r) => r.name === unit.name)) {
+      report.removed.push(unit.name);
+      report.changed.push(unit.name);
+    }
+    report.units.push({ name: unit.name, action: "disabled" });
+    return;
+  }
+  report.ready = false;
+  report.units.push({ name: unit.name, action: "removing", waitingFor: `unit ${unit.name} to be removed` });
+}
+
+export async function deployUnits(input: DeployInput): Promise<DeployReport> {
+  const { compiled, ctx, plugins, scope } = input;
+  const report = emptyReport();
   const ready = new Set<string>();
   for (const unit of compiled.units) {
+    const wanted = wantedOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
+    if ("waitingFor" in wanted) {
+      report.units.push({ name: unit.name, action: "waiting", waitingFor: wanted.waitingFor });
+      report.ready = false;
+      continue;
+    }
+    if (!wanted.wanted) {
+      await disable(unit, input, report);
+      // Nothing to wait for: units depending on it go ahead.
+      ready.add(unit.name);
+      continue;
+    }
     const blocker = unit.dependsOn.find((d) => !ready.has(d));
     if (blocker !== undefined) {
       report.units.push({

@@ -300,12 +300,13 @@ export class ProviderReconciler implements Reconciler {
       const scope = await this.scopeFor(key, obj, resolved.ctx);
       draft.set(targetReachable());
       const cache = this.deps.targetCache?.(key, scope.kubeconfig);
-      report = await deployUnits(
-        this.compiled,
-        resolved.ctx,
-        this.deps.plugins,
-        cache ? { ...scope, cache } : scope,
-      );
+      report = await deployUnits({
+        compiled: this.compiled,
+        ctx: resolved.ctx,
+        plugins: this.deps.plugins,
+        scope: cache ? { ...scope, cache } : scope,
+        records: obj.status?.units ?? [],
+      });
       this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
     } catch (err) {
       return { result: await this.failed(draft, err) };
@@ -344,7 +345,8 @@ export class ProviderReconciler implements Reconciler {
       .set(deployedCondition(report))
       .set(readinessCondition(report))
       .setResources(resourceEntries(report, this.compiled.target.cluster))
-      .setUnits(unitRecords(this.deps.plugins, report));
+      .setUnits(unitRecords(this.deps.plugins, report))
+      .forgetUnits(report.removed);
     draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
     if (report.corrected.length > 0) {
       draft.recordDrift(driftRecords(report.corrected, this.now()));

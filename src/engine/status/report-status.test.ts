@@ -18,6 +18,7 @@ function report(failures: DeployReport["failures"]): DeployReport {
     watches: [],
     ready: false,
     changed: ["shop"],
+    removed: [],
   };
 }
 

@@ -32,7 +32,7 @@ function describeFailures(report: DeployReport): string {
 
 export function deployedCondition(report: DeployReport): ConditionInput {
   if (report.failures.length > 0) return deployFailed(describeFailures(report), Reason.ApplyFailed);
-  const waiting = report.units.filter((u) => u.action === "waiting");
+  const waiting = report.units.filter((u) => u.action === "waiting" || u.action === "removing");
   if (waiting.length === 0) return deployed("All deploy units applied");
   return deployed(`Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`);
 }
@@ -42,7 +42,9 @@ export function readinessCondition(report: DeployReport): ConditionInput {
   const notReady = report.objects.filter((o) => o.phase !== "Current");
   if (notReady.length > 0)
     return resourcesNotReady(notReady.slice(0, MAX_LISTED).map(describeStatus).join("; "));
-  const waiting = report.units.filter((u) => u.action === "waiting").map((u) => u.name);
+  const waiting = report.units
+    .filter((u) => u.action === "waiting" || u.action === "removing")
+    .map((u) => u.name);
   return resourcesNotReady(waiting.length > 0 ? `waiting for ${waiting.join(", ")}` : "not ready yet");
 }
 

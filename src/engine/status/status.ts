@@ -80,6 +80,16 @@ export class StatusDraft {
     return this;
   }
 
+  /**
+   * Drops the records of units that are gone for good (their `when` turned false). A record
+   * that holds CRDs stays: teardown deletes only CRDs a record shows spe's deploy put there.
+   */
+  forgetUnits(names: readonly string[]): this {
+    if (names.length === 0 || this.units === undefined) return this;
+    this.units = this.units.filter((u) => !names.includes(u.name) || (u.crds?.length ?? 0) > 0);
+    return this;
+  }
+
   set(condition: ConditionInput): this {
     this.conditions = setCondition(this.conditions, condition, this.now);
     return this;

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { parseExpression } from "./expr.js";
+import { evaluate, type Scope } from "./evaluate.js";
+import { isInvalidInput, isExpressionBug, RenderError } from "./issues.js";
+import { nameHash } from "./functions.js";
+
+const scope: Scope = {
+  api: {
+    metadata: { name: "example", namespace: "default" },
+    spec: { version: "1.1", replicas: 2, flag: true, empty: null, list: ["a"] },
+  },
+  config: {
+    spec: {
+      availableVersions: ["1.0", "1.1"],
+      numbers: [1.2, 2],
+      providers: [{ name: "aws", versions: ["1.0"] }],
+      values: { replicas: 3, image: { pullPolicy: null, registry: "r" }, list: [1] },
+      defaults: { chartURL: "oci://defaults/chart" },
+    },
+  },
+};
+
+const run = (text: string, s: Scope = scope): unknown => evaluate(parseExpression(text), s, ["x"]);
+
+function error(text: string): RenderError {
+  try {
+    run(text);
+  } catch (err) {
+    if (err instanceof RenderError) return err;
+    throw err;
+  }
+  throw new Error(`${text} did not fail`);
+}
+
+describe("?? chains", () => {
+  it("take the first option that exists and is not null", () => {
+    expect(run('config.spec.chartURL ?? config.spec.defaults.chartURL ?? "oci://x"')).toBe(
+      "oci://defaults/chart",
+    );
+    expect(run('config.spec.nope ?? config.spec.nada ?? "oci://x"')).toBe("oci://x");
+    expect(run("api.spec.empty ?? api.spec.replicas")).toBe(2);
+    expect(run("api.spec.flag ?? false")).toBe(true);
+  });
+
+  it("blame the first missing path when every option is missing", () => {
+    const err = error("api.spec.nope ?? config.spec.nada");
+    expect(isInvalidInput(err)).toBe(true);
+    expect(err.message).toContain("api.spec.nope ?? config.spec.nada: api.spec.nope is missing");
+  });
+
+  it("apply to a call whose argument is missing", () => {
+    expect(run("merge(config.spec.nope, {}) ?? {}")).toEqual({});
+    expect(run('oneOf(api.spec.nope, config.spec.availableVersions) ?? "1.0"')).toBe("1.0");
+  });
+});
+
+describe("oneOf", () => {
+  it("yields the value when the list offers it (compared as text)", () => {
+    expect(run("oneOf(api.spec.version, config.spec.availableVersions)")).toBe("1.1");
+    expect(run('oneOf("1.2", config.spec.numbers)')).toBe("1.2");
+  });
+
+  it("refuses the input with what is offered, like a [key=value] select", () => {
+    const err = error('oneOf("9.9", config.spec.availableVersions)');
+    expect(isInvalidInput(err)).toBe(true);
+    expect(err.issues[0]?.code).toBe("not-offered");
+    expect(err.message).toBe(
+      "x: value 9.9 is not offered (config.spec.availableVersions); offered: 1.0, 1.1",
+    );
+    const nested = error('oneOf(api.spec.version, config.spec.providers[name="aws"].versions)');
+    expect(nested.message).toContain(
+      'version 1.1 is not offered (config.spec.providers[name="aws"].versions); offered: 1.0',
+    );
+    expect(error("oneOf(api.spec.version, config.spec.values)").issues[0]?.code).toBe("argument-type");
+  });
+});
+
+describe("merge", () => {
+  it("deep-merges, later arguments win, lists and nulls replace", () => {
+    expect(
+      run(
+        'merge({"replicas": 1, "image": {"tag": "v1", "pullPolicy": "Always"}, "list": [0, 0]}, config.spec.values)',
+      ),
+    ).toEqual({
+      replicas: 3,
+      image: { tag: "v1", pullPolicy: null, registry: "r" },
+      list: [1],
+    });
+  });
+
+  it("refuses what is not an object, blaming who gave it", () => {
+    expect(isInvalidInput(error("merge(config.spec.values, api.spec.list)"))).toBe(true);
+    expect(isExpressionBug(error('merge({}, "text")'))).toBe(true);
+  });
+
+  it("never touches a prototype", () => {
+    const hostile = {
+      ...scope,
+      api: { spec: JSON.parse('{"v": {"__proto__": {"polluted": 1}}}') as object },
+    };
+    const out = run('merge({"a": 1}, api.spec.v)', hostile) as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.hasOwn(out, "__proto__")).toBe(true);
+  });
+});
+
+describe("hash", () => {
+  it("is openMCP's name hash: 8 lower-case base32 characters of SHAKE128 over the values joined by /", () => {
+    expect(run("hash(api.metadata.namespace, api.metadata.name)")).toBe("fphxsdub");
+    expect(nameHash(["default", "example"])).toBe("fphxsdub");
+    expect(run('hash("default/example")')).toBe("fphxsdub");
+    expect(run("hash(api.spec.replicas, api.spec.flag)")).toBe(nameHash(["2", "true"]));
+    expect(isInvalidInput(error("hash(api.spec.list)"))).toBe(true);
+  });
+});
+
+describe("booleans", () => {
+  it("has, not, and, or, eq, contains", () => {
+    expect(run("has(api.spec.version)")).toBe(true);
+    expect(run("has(api.spec.empty)")).toBe(false);
+    expect(run("has(api.spec.nope.deeper)")).toBe(false);
+    expect(run("not(has(api.spec.nope))")).toBe(true);
+    expect(run("and(has(api.spec.version), api.spec.flag)")).toBe(true);
+    expect(run("or(has(api.spec.nope), false)")).toBe(false);
+    expect(run('eq(api.spec.version, "1.1")')).toBe(true);
+    expect(run('eq(config.spec.numbers[0], "1.2")')).toBe(true);
+    expect(run("contains(config.spec.availableVersions, api.spec.version)")).toBe(true);
+    expect(run('contains(config.spec.availableVersions, "2")')).toBe(false);
+    expect(isInvalidInput(error("not(api.spec.version)"))).toBe(true);
+  });
+});
