@@ -37,13 +37,13 @@ function anonLines(r: ReleaseResults): string[] {
   ];
   const rows = moments.flatMap(([name, s]) => {
     const a = s?.engineAnon;
-    return a ? [`| ${name} | ${a.heapMiB} | ${a.largeMiB} (${a.largeMappings}) | ${a.otherMiB} |`] : [];
+    return a ? [`| ${name} | ${a.heapMiB} | ${a.arenaMiB} (${a.arenas}) | ${a.otherMiB} |`] : [];
   });
   if (rows.length === 0) return [];
   return [
     "The engine's anonymous memory by where it sits (/proc/<pid>/smaps), MiB:",
     "",
-    "| moment | main heap (brk) | mappings ≥ 32 MiB (count) | other |",
+    "| moment | main heap (brk) | thread arenas (count) | other |",
     "| --- | --- | --- | --- |",
     ...rows,
     "",
