@@ -1,6 +1,8 @@
+import { type AddressInfo, type Socket, createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COLLECTION, FakeApiServer } from "../../test/unit/support/loopback-apiserver.js";
 import { KubeApiError } from "./http.js";
+import { KubeConfig } from "./kubeconfig.js";
 import { type WatchEvent, watch } from "./watch.js";
 
 let api: FakeApiServer;
@@ -126,6 +128,36 @@ describe("watch", () => {
     abort.abort();
     expect(await w.done).toEqual({ kind: "closed" });
     await until(() => api.activeWatches() === 0);
+  });
+
+  it("ends as silent when nothing arrives for the idle timeout, and bookmarks keep it alive", async () => {
+    const w = await watch(api.kubeConfig(), { path: COLLECTION, idleTimeoutMs: 300 }, collect().onEvent);
+    const opened = Date.now();
+    // Each bookmark restarts the clock; the watch outlives several idle timeouts while they come.
+    while (Date.now() - opened < 900) {
+      api.bookmark();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(api.activeWatches()).toBe(1);
+    expect(await w.done).toEqual({ kind: "silent", idleMs: 300 });
+    await until(() => api.activeWatches() === 0);
+  });
+
+  it("ends as silent when the server accepts the connection and never answers", async () => {
+    const sockets: Socket[] = [];
+    const mute = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => mute.listen(0, "127.0.0.1", resolve));
+    const muted = new KubeConfig();
+    muted.loadFromOptions({
+      clusters: [{ name: "mute", server: `http://127.0.0.1:${(mute.address() as AddressInfo).port}` }],
+      users: [{ name: "u", token: "t" }],
+      contexts: [{ name: "mute", cluster: "mute", user: "u" }],
+      currentContext: "mute",
+    });
+    const w = await watch(muted, { path: COLLECTION, idleTimeoutMs: 200 }, collect().onEvent);
+    expect(await w.done).toEqual({ kind: "silent", idleMs: 200 });
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => mute.close(r));
   });
 
   it("reports an unreachable server as failed", async () => {

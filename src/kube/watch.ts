@@ -3,6 +3,13 @@
  * bookmarks, and a server-side timeout of 5-10 minutes (randomised, so watches opened
  * together do not all reconnect together), backed by a client-side one in case the
  * server's end never arrives. How it ended tells the caller what to do next.
+ *
+ * Liveness: the apiserver sends a bookmark to every watch about once a minute, so a watch
+ * that has received nothing for WATCH_IDLE_MS is taken as dead (a connection a middlebox
+ * lost, or a proxy that stopped forwarding, shows no error for many minutes) and ends as
+ * `silent`: the caller resumes from the last resourceVersion on a new connection. TCP
+ * keepalive on the socket finds a peer that is gone altogether. client-go gets the same
+ * from HTTP/2 pings; spe's HTTP/1.1 watches have the bookmarks instead.
  */
 import type { IncomingMessage } from "node:http";
 import { KubeApiError, stream } from "./http.js";
@@ -14,6 +21,8 @@ export type { WatchEvent, WatchEventType } from "./watch-events.js";
 export type WatchEnd =
   /** The server (or our timeout, or the caller's signal) ended it: resume from the last resourceVersion. */
   | { readonly kind: "closed" }
+  /** Nothing arrived for the idle timeout, not even a bookmark: resume from the last resourceVersion. */
+  | { readonly kind: "silent"; readonly idleMs: number }
   /** 410 Gone: the resourceVersion is too old; list again. */
   | { readonly kind: "expired"; readonly error: KubeApiError }
   | { readonly kind: "failed"; readonly error: unknown };
@@ -28,6 +37,8 @@ export interface WatchOptions {
   /** The Accept header, e.g. for metadata-only events (PartialObjectMetadata). */
   accept?: string;
   signal?: AbortSignal;
+  /** How long the watch may stay silent before it is taken as dead (default WATCH_IDLE_MS). */
+  idleTimeoutMs?: number;
 }
 
 export interface Watch {
@@ -37,6 +48,17 @@ export interface Watch {
 
 /** The client gives the server this much longer than timeoutSeconds to end the watch itself. */
 const CLIENT_GRACE_MS = 30_000;
+
+/**
+ * The apiserver bookmarks each watch roughly every minute (its cacher's bookmarkFrequency);
+ * this much silence means the connection is dead. Shorter would re-establish every quiet,
+ * healthy watch before its bookmark, and a watch resumed before any bookmark keeps an ever
+ * older resourceVersion, until the server answers 410 and the whole set is listed again.
+ */
+export const WATCH_IDLE_MS = 75_000;
+
+/** Keepalive probes on a watch's socket start after this much quiet. */
+const KEEPALIVE_MS = 15_000;
 
 function watchPath(options: WatchOptions, timeoutSeconds: number): string {
   const params = new URLSearchParams({ watch: "true", allowWatchBookmarks: "true" });
@@ -56,8 +78,9 @@ function ended(err: unknown, aborted: boolean): WatchEnd {
 function consume(
   res: IncomingMessage,
   onEvent: (event: WatchEvent) => void,
-  signal: AbortSignal,
+  liveness: Liveness,
 ): Promise<WatchEnd> {
+  const signal = liveness.signal;
   return new Promise((resolve) => {
     const parser = new WatchEventParser();
     let settled = false;
@@ -65,8 +88,9 @@ function consume(
       if (settled) return;
       settled = true;
       res.destroy();
-      resolve(end);
+      resolve(liveness.silent() ?? end);
     };
+    res.socket.setKeepAlive(true, KEEPALIVE_MS);
     const deliver = (events: WatchEvent[]): void => {
       for (const event of events) {
         if (settled) return;
@@ -85,6 +109,7 @@ function consume(
       }
     };
     res.on("data", (chunk: Buffer) => {
+      liveness.heard();
       guarded(() => {
         deliver(parser.push(chunk));
       });
@@ -106,6 +131,45 @@ function consume(
   });
 }
 
+/** Aborts the watch when nothing was heard for `idleMs`; told of every byte that arrives. */
+class Liveness {
+  private timer: NodeJS.Timeout;
+  private wentSilent = false;
+
+  constructor(
+    private readonly abort: AbortController,
+    private readonly idleMs: number,
+  ) {
+    this.timer = this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  heard(): void {
+    this.timer.refresh();
+  }
+
+  /** Why the watch ended, if it was the silence. */
+  silent(): WatchEnd | undefined {
+    return this.wentSilent ? { kind: "silent", idleMs: this.idleMs } : undefined;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.wentSilent = true;
+      this.abort.abort();
+    }, this.idleMs);
+    timer.unref();
+    return timer;
+  }
+}
+
 /**
  * Opens a watch and resolves once the server has accepted it, or could not: then `done`
  * already holds why. `onEvent` gets every event but ERROR, which ends the watch instead;
@@ -124,8 +188,11 @@ export async function watch(
   options.signal?.addEventListener("abort", stop, { once: true });
   const timer = setTimeout(stop, timeoutSeconds * 1000 + CLIENT_GRACE_MS);
   timer.unref();
+  // Also while the server has not answered yet: a connection that never answers is as dead.
+  const liveness = new Liveness(abort, options.idleTimeoutMs ?? WATCH_IDLE_MS);
   const cleanup = (): void => {
     clearTimeout(timer);
+    liveness.stop();
     options.signal?.removeEventListener("abort", stop);
   };
   if (options.signal?.aborted) stop();
@@ -135,11 +202,11 @@ export async function watch(
       signal: abort.signal,
       ...(options.accept ? { accept: options.accept } : {}),
     });
-    const done = consume(res, onEvent, abort.signal);
+    const done = consume(res, onEvent, liveness);
     void done.finally(cleanup);
     return { done };
   } catch (err) {
     cleanup();
-    return { done: Promise.resolve(ended(err, abort.signal.aborted)) };
+    return { done: Promise.resolve(liveness.silent() ?? ended(err, abort.signal.aborted)) };
   }
 }

@@ -90,8 +90,9 @@ export class CollectionWatch {
     /** For log lines. */
     cluster: string;
     logger?: Logger;
+    watchIdleMs?: number;
   }) {
-    const { target, spec, changed, logger } = options;
+    const { target, spec, changed, logger, watchIdleMs } = options;
     const notify = (...steps: ((g: Grouping) => string | undefined)[]): void => {
       const groups = new Set<string>();
       for (const g of this.groupings.values())
@@ -108,6 +109,7 @@ export class CollectionWatch {
           labelSelector: spec.labelSelector,
           metadataOnly: true,
           transform: summarizeMetadata,
+          ...(watchIdleMs === undefined ? {} : { watchIdleMs }),
           ...(logger ? { logger } : {}),
         });
         inf.addHandlers({

@@ -41,6 +41,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   transform?: (obj: T) => T;
   /** Accept header of the watch (the list function sets its own), e.g. for PartialObjectMetadata. */
   watchAccept?: string;
+  /** How long a watch may stay silent before it is re-established (kube/watch.ts's WATCH_IDLE_MS by default). */
+  watchIdleMs?: number;
 }
 
 export interface InformerHandlers<T extends KubernetesObject> {
@@ -87,6 +89,7 @@ export class Informer<T extends KubernetesObject> {
   private stopping = new AbortController();
   private restartTimer: NodeJS.Timeout | undefined;
   private restartCount = 0;
+  private silenceCount = 0;
   private inflight: Promise<void> | undefined;
   private watching: Promise<void> | undefined;
 
@@ -135,6 +138,11 @@ export class Informer<T extends KubernetesObject> {
     return this.restartCount;
   }
 
+  /** How often a watch went silent past its idle timeout and was re-established. */
+  silences(): number {
+    return this.silenceCount;
+  }
+
   /** By objectKey: "namespace/name" or "name". */
   get(key: string): T | undefined {
     return this.cache.get(key);
@@ -164,6 +172,7 @@ export class Informer<T extends KubernetesObject> {
           resourceVersion: this.resourceVersion,
           ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
           ...(this.options.watchAccept === undefined ? {} : { accept: this.options.watchAccept }),
+          ...(this.options.watchIdleMs === undefined ? {} : { idleTimeoutMs: this.options.watchIdleMs }),
           signal: this.stopping.signal,
         },
         (event) => {
@@ -201,6 +210,13 @@ export class Informer<T extends KubernetesObject> {
     if (end.kind === "failed") {
       this.scheduleRestart(end.error, true);
       return;
+    }
+    if (end.kind === "silent") {
+      this.silenceCount++;
+      this.options.logger?.info(
+        { path: this.options.path, idleMs: end.idleMs },
+        "watch silent past its idle timeout, taken as dead; resuming on a new connection",
+      );
     }
     const progressed = attempt.events > 0 || Date.now() - attempt.startedAt >= SHORT_WATCH_MS;
     if (end.kind === "expired") {

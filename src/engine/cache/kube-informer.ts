@@ -28,6 +28,8 @@ export interface InformerForOptions<T extends KubernetesObject> {
   metadataOnly?: boolean;
   /** What the cache keeps of each object (Informer's transform). */
   transform?: (obj: T) => T;
+  /** Informer's watchIdleMs. */
+  watchIdleMs?: number;
 }
 
 /**
@@ -71,5 +73,6 @@ export async function informerFor<T extends KubernetesObject>(
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.transform ? { transform: options.transform } : {}),
     ...(options.metadataOnly ? { watchAccept: METADATA_WATCH } : {}),
+    ...(options.watchIdleMs === undefined ? {} : { watchIdleMs: options.watchIdleMs }),
   });
 }

@@ -63,6 +63,8 @@ function watchOf(id: string): string {
 export interface TargetCachesOptions {
   /** How long a watch nobody's objects are seen through any more keeps running (default 30 s; retirement.ts). */
   lingerMs?: number;
+  /** How long a target watch may stay silent before it is re-established (kube/watch.ts's default). */
+  watchIdleMs?: number;
 }
 
 interface Verification {
@@ -101,12 +103,14 @@ export class TargetCaches {
   /** collectionKey → a watch of that set of records */
   private readonly collections = new Map<string, CollectionWatch>();
   private readonly retirement: Retirement;
+  private readonly idle: { watchIdleMs?: number };
 
   constructor(
     private readonly wake: (owner: string) => void,
     private readonly logger?: Logger,
     options: TargetCachesOptions = {},
   ) {
+    this.idle = options.watchIdleMs === undefined ? {} : { watchIdleMs: options.watchIdleMs };
     this.retirement = new Retirement(
       options.lingerMs ?? LINGER_MS,
       (key) => this.index.inUse(key),
@@ -240,6 +244,7 @@ export class TargetCaches {
         async () => {
           const informer = await informerFor<ObjectSummary>(target, kind, {
             transform: summarizeObject,
+            ...this.idle,
             ...(this.logger ? { logger: this.logger } : {}),
           });
           const id = (s: ObjectSummary): string =>
@@ -281,6 +286,7 @@ export class TargetCaches {
           this.wakeOwners(groupKey(key, group));
         },
         cluster,
+        ...this.idle,
         ...(this.logger ? { logger: this.logger } : {}),
       });
       this.collections.set(key, watch);

@@ -46,6 +46,8 @@ export interface EngineOptions {
   openmcp?: { controller: string };
   /** How long a watch no API object needs any more keeps running (default 30 s). */
   watchLingerMs?: number;
+  /** How long a target watch may stay silent before it is taken as dead (kube/watch.ts's WATCH_IDLE_MS). */
+  watchIdleMs?: number;
 }
 
 interface Served {
@@ -110,7 +112,7 @@ export class Engine implements Reconciler {
         this.wake(key, "observed");
       },
       componentLogger(options.logger, "target-watch"),
-      linger,
+      { ...linger, ...(options.watchIdleMs === undefined ? {} : { watchIdleMs: options.watchIdleMs }) },
     );
     const references = new ReferenceWatches(
       options.platform,

@@ -24,7 +24,13 @@ export async function loadProvider(file: string): Promise<Provider> {
 
 export async function startEngine(
   providers: Provider[],
-  options: { metrics?: SpeMetrics; syncPeriodMs?: number; logger?: Logger; watchLingerMs?: number } = {},
+  options: {
+    metrics?: SpeMetrics;
+    syncPeriodMs?: number;
+    logger?: Logger;
+    watchLingerMs?: number;
+    watchIdleMs?: number;
+  } = {},
 ): Promise<Engine> {
   const engine = new Engine({
     workers: 4,

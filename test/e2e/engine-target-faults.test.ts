@@ -1,0 +1,126 @@
+/**
+ * The engine's watches of a target cluster when the way to it goes bad, through the fault
+ * proxy (test/support/fault-proxy.ts) in front of the real mcp apiserver; the target
+ * kubeconfig Secret holds a ServiceAccount's token, as a granted access would:
+ * - a target watch whose connection turns half-open (nothing closed, nothing arriving) is
+ *   noticed within the idle timeout, and drift made meanwhile is corrected;
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Engine } from "../../src/engine/runtime/engine.js";
+import { KubeClient } from "../../src/kube/client.js";
+import type { KubeConfig } from "../../src/kube/kubeconfig.js";
+import { type FaultProxy, isWatch, startFaultProxy } from "../support/fault-proxy.js";
+import { eventually } from "./engine-support.js";
+import { kubeConfigFor } from "./support/env.js";
+import { loadProvider, removeProvider, startEngine } from "./support/engine.js";
+import { apply, read } from "./support/kube.js";
+import { serviceAccountToken, servingCertificate, tokenKubeconfig } from "./support/tokens.js";
+
+const NS = `spe-tf-${randomBytes(3).toString("hex")}`;
+const NAME = "mcp-tf";
+const GROUP = "mf.tests.spe.dev";
+/** The target watches' idle timeout in this test. */
+const IDLE_MS = 2_000;
+/** How soon after a fault drift must be corrected: the idle timeout and a reconcile. */
+const BOUND_MS = IDLE_MS + 8_000;
+
+const appSet = {
+  apiVersion: `${GROUP}/v1alpha1`,
+  kind: "AppSet",
+  metadata: { name: NAME, namespace: NS },
+  spec: { apps: [{ name: "web", greeting: "hello" }] },
+};
+const config = {
+  apiVersion: `${GROUP}/v1alpha1`,
+  kind: "ProviderConfig",
+  metadata: { name: "mf-apps" },
+  spec: { image: "registry.invalid/app:1" },
+};
+const greetingRef = { apiVersion: "v1", kind: "ConfigMap", name: "web-config", namespace: NS };
+
+let engine: Engine;
+let proxy: FaultProxy;
+let mcp: KubeConfig;
+
+/** Points the target kubeconfig Secret at the proxy, with `token`. */
+async function grant(token: string): Promise<void> {
+  await apply(kubeConfigFor("platform"), {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${NAME}-kubeconfig`, namespace: NS },
+    stringData: { kubeconfig: tokenKubeconfig("mcp", token, proxy.url) },
+  });
+}
+
+async function greeting(): Promise<string | undefined> {
+  const cm = await KubeClient.for(mcp).get(greetingRef);
+  return (cm?.data as Record<string, string> | undefined)?.greeting;
+}
+
+/** Changes the ConfigMap spe deployed as someone else would, and waits until spe has put it back. */
+async function driftCorrected(): Promise<number> {
+  await KubeClient.for(mcp).mergePatch(greetingRef, { data: { greeting: "drifted" } }, "kubectl-edit");
+  const changed = Date.now();
+  await eventually(
+    "drift corrected",
+    async () => ((await greeting()) === "hello" ? true : undefined),
+    BOUND_MS,
+  );
+  return Date.now() - changed;
+}
+
+beforeAll(async () => {
+  mcp = kubeConfigFor("mcp");
+  proxy = await startFaultProxy({
+    target: new URL(mcp.getCurrentCluster()!.server),
+    tls: await servingCertificate(),
+  });
+  for (const c of ["onboarding", "platform"] as const)
+    await apply(kubeConfigFor(c), { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  await grant(await serviceAccountToken("mcp", NS, "spe-a"));
+  engine = await startEngine([await loadProvider("test/fixtures/descriptors/manifests-only.yaml")], {
+    watchIdleMs: IDLE_MS,
+  });
+  await apply(kubeConfigFor("platform"), config);
+  await apply(kubeConfigFor("onboarding"), appSet);
+  await eventually(
+    "Ready",
+    async () => {
+      const obj = (await read(kubeConfigFor("onboarding"), appSet)) as { status?: { phase?: string } };
+      return obj.status?.phase === "Ready" ? true : undefined;
+    },
+    60_000,
+  );
+});
+
+afterAll(async () => {
+  // Deleted while the engine runs, so its finalizer goes and the CRD can follow.
+  await KubeClient.for(kubeConfigFor("onboarding")).delete({ ...appSet, name: NAME, namespace: NS });
+  await eventually(
+    "AppSet gone",
+    async () => ((await read(kubeConfigFor("onboarding"), appSet)) ? undefined : true),
+    60_000,
+  );
+  await engine.stop();
+  await proxy.close();
+  await removeProvider({ group: GROUP, apiPlural: "appsets", configName: "mf-apps", namespace: NS });
+  for (const sa of ["spe-a", "spe-b"])
+    await KubeClient.for(mcp).delete({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      name: `${NS}-${sa}`,
+    });
+});
+
+describe("target watches through a failing network", () => {
+  it("notice a half-open watch within the idle timeout and correct the drift made meanwhile", async () => {
+    expect(await greeting()).toBe("hello");
+    await eventually("target watches run", () => (proxy.connections().some(isWatch) ? true : undefined));
+    expect(proxy.halfOpen(isWatch)).toBeGreaterThan(0);
+    const took = await driftCorrected();
+    expect(took).toBeLessThan(BOUND_MS);
+    // Through new watches: the half-open ones were given up.
+    expect(proxy.connections().some((c) => isWatch(c) && c.state === "forwarding")).toBe(true);
+  });
+});
