@@ -2,11 +2,14 @@
  * The target cache's watched sets (what plugins keep their records in, DeployPlugin.watches):
  * one shared metadata-only watch per (cluster, kind, namespace, selector); a lookup answers
  * from memory once it has listed; a change wakes only the owners of the objects' group.
+ * Watches are kept per identity: a kubeconfig impersonating a user who may not read a kind
+ * never sees what the admin's watch of the same server holds.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TargetCaches } from "../../src/engine/cache/target-cache.js";
 import { KubeClient } from "../../src/kube/client.js";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { observeRequests } from "../../src/kube/http.js";
 import type { WatchSpec } from "../../src/plugins/types.js";
 import { kubeConfigFor } from "./support/env.js";
@@ -103,5 +106,31 @@ describe("watched sets of a target", () => {
         .list(records("b"))
         ?.map((o) => o.name),
     ).toEqual(["a-1"]);
+  });
+});
+
+describe("two identities on one server", () => {
+  it("have watches of their own: the impersonated user sees nothing the admin's watch holds", async () => {
+    const admin = caches.view("owner-admin", mcp);
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "a-x" };
+    await eventually("the admin's watch holds the ConfigMap", () => admin.object(ref));
+    const doc = JSON.parse(mcp.exportConfig()) as { users: { user: Record<string, unknown> }[] };
+    for (const u of doc.users) u.user.as = `system:serviceaccount:${NS}:nobody`;
+    const nobody = new KubeConfig();
+    nobody.loadFromString(JSON.stringify(doc));
+    let refused = 0;
+    const stop = observeRequests((r) => {
+      if (r.code === "403") refused++;
+    });
+    try {
+      const view = caches.view("owner-nobody", nobody);
+      expect(view.object(ref)).toBeUndefined();
+      // Its own watch tried to list as the impersonated user, and was refused.
+      await eventually("the impersonated list refused", () => (refused > 0 ? true : undefined));
+      expect(view.object(ref)).toBeUndefined();
+      expect(admin.object(ref)).toBeDefined();
+    } finally {
+      stop();
+    }
   });
 });

@@ -4,18 +4,21 @@
  * kubeconfig Secret holds a ServiceAccount's token, as a granted access would:
  * - a target watch whose connection turns half-open (nothing closed, nothing arriving) is
  *   noticed within the idle timeout, and drift made meanwhile is corrected;
+ * - the Secret rotated to another ServiceAccount's token and the old one revoked: the engine
+ *   watches with the new token (the old watches, whose token died, are not used any more)
+ *   and drift is still corrected.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/runtime/engine.js";
-import { KubeClient } from "../../src/kube/client.js";
+import { KubeApiError, KubeClient } from "../../src/kube/client.js";
 import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { type FaultProxy, isWatch, startFaultProxy } from "../support/fault-proxy.js";
 import { eventually } from "./engine-support.js";
 import { kubeConfigFor } from "./support/env.js";
 import { loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, read } from "./support/kube.js";
-import { serviceAccountToken, servingCertificate, tokenKubeconfig } from "./support/tokens.js";
+import { kubeConfigOf, serviceAccountToken, servingCertificate, tokenKubeconfig } from "./support/tokens.js";
 
 const NS = `spe-tf-${randomBytes(3).toString("hex")}`;
 const NAME = "mcp-tf";
@@ -42,6 +45,7 @@ const greetingRef = { apiVersion: "v1", kind: "ConfigMap", name: "web-config", n
 let engine: Engine;
 let proxy: FaultProxy;
 let mcp: KubeConfig;
+let tokenA = "";
 
 /** Points the target kubeconfig Secret at the proxy, with `token`. */
 async function grant(token: string): Promise<void> {
@@ -78,7 +82,8 @@ beforeAll(async () => {
   });
   for (const c of ["onboarding", "platform"] as const)
     await apply(kubeConfigFor(c), { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  await grant(await serviceAccountToken("mcp", NS, "spe-a"));
+  tokenA = await serviceAccountToken("mcp", NS, "spe-a");
+  await grant(tokenA);
   engine = await startEngine([await loadProvider("test/fixtures/descriptors/manifests-only.yaml")], {
     watchIdleMs: IDLE_MS,
   });
@@ -122,5 +127,44 @@ describe("target watches through a failing network", () => {
     expect(took).toBeLessThan(BOUND_MS);
     // Through new watches: the half-open ones were given up.
     expect(proxy.connections().some((c) => isWatch(c) && c.state === "forwarding")).toBe(true);
+  });
+});
+
+describe("rotated target credentials", () => {
+  it("are followed: watches with the new token, and drift corrected after the old one is revoked", async () => {
+    await eventually("watches with the first token", () =>
+      proxy.connections().some((c) => isWatch(c) && c.authorization === `Bearer ${tokenA}`)
+        ? true
+        : undefined,
+    );
+    const tokenB = await serviceAccountToken("mcp", NS, "spe-b");
+    await grant(tokenB);
+    await eventually(
+      "watches with the new token",
+      () =>
+        proxy.connections().some((c) => isWatch(c) && c.authorization === `Bearer ${tokenB}`)
+          ? true
+          : undefined,
+      BOUND_MS,
+    );
+    // The old token dies with its ServiceAccount; every connection has to start over.
+    await KubeClient.for(mcp).delete({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      namespace: NS,
+      name: "spe-a",
+    });
+    await eventually("the old token refused", async () => {
+      const refused = await KubeClient.for(kubeConfigOf(tokenKubeconfig("mcp", tokenA)))
+        .send({ method: "GET", path: "/version" })
+        .then(
+          () => false,
+          (err: unknown) => err instanceof KubeApiError && err.status === 401,
+        );
+      return refused ? true : undefined;
+    });
+    proxy.cut();
+    const took = await driftCorrected();
+    expect(took).toBeLessThan(BOUND_MS);
   });
 });

@@ -33,6 +33,8 @@ export interface ProxiedConnection {
   readonly id: number;
   /** The first request line the client sent (`GET /api/v1/...?watch=true HTTP/1.1`); empty without TLS termination. */
   readonly firstLine: string;
+  /** The first request's Authorization header (whose token it was); empty without TLS termination. */
+  readonly authorization: string;
   /** How it is treated now. */
   readonly state: "forwarding" | "paused" | "halfOpen";
 }
@@ -41,6 +43,7 @@ type Match = (c: ProxiedConnection) => boolean;
 
 interface Connection extends ProxiedConnection {
   firstLine: string;
+  authorization: string;
   state: ProxiedConnection["state"];
   client: net.Socket;
   upstream: net.Socket | undefined;
@@ -83,7 +86,12 @@ export class FaultProxy {
 
   /** The open connections, oldest first. */
   connections(): ProxiedConnection[] {
-    return [...this.open.values()].map(({ id, firstLine, state }) => ({ id, firstLine, state }));
+    return [...this.open.values()].map(({ id, firstLine, authorization, state }) => ({
+      id,
+      firstLine,
+      authorization,
+      state,
+    }));
   }
 
   /** How connections accepted from now on are treated; those already open keep their state. */
@@ -156,6 +164,7 @@ export class FaultProxy {
     const c: Connection = {
       id: ++this.nextId,
       firstLine: "",
+      authorization: "",
       state: "forwarding",
       client,
       upstream: undefined,
@@ -178,16 +187,18 @@ export class FaultProxy {
     else this.connect(c, Buffer.alloc(0));
   }
 
-  /** Waits for the first request line, then connects with what was read so far. */
+  /** Waits for the first request's head, then connects with what was read so far. */
   private readFirstLine(c: Connection): void {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
-      const end = head.indexOf("\r\n");
+      const end = head.indexOf("\r\n\r\n");
       if (end < 0) return;
       c.client.off("data", onData);
       c.client.pause();
-      c.firstLine = head.subarray(0, end).toString("latin1");
+      const lines = head.subarray(0, end).toString("latin1").split("\r\n");
+      c.firstLine = lines[0] ?? "";
+      c.authorization = /^authorization:\s*(.*)$/im.exec(lines.join("\n"))?.[1] ?? "";
       this.connect(c, head);
     };
     c.client.on("data", onData);

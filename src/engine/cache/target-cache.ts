@@ -12,6 +12,7 @@
  * the reconcile.
  */
 import type { Logger } from "pino";
+import { identityKey } from "../../kube/identity.js";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { ObjectRef, TargetCache, WatchedObject, WatchSpec } from "../../plugins/types.js";
 import { CollectionWatch, groupId } from "./collection-watch.js";
@@ -29,8 +30,19 @@ export interface Deployed {
   watches: readonly WatchSpec[];
 }
 
+/**
+ * Watches are kept per identity, not per server: what one kubeconfig may see another may
+ * not (impersonation, a namespace-bound ServiceAccount), and a kubeconfig whose credentials
+ * were replaced gets watches of its own instead of the old ones, which die with the old
+ * credentials. Those, no longer asked for, retire.
+ */
 function clusterOf(kc: KubeConfig): string {
-  return kc.getCurrentCluster()?.server ?? "unknown";
+  return identityKey(kc);
+}
+
+/** For log lines: the server, without the identity's digest. */
+function serverOf(cluster: string): string {
+  return cluster.slice(0, cluster.lastIndexOf("#"));
 }
 
 /** The watch of a kind's objects on a cluster. */
@@ -266,7 +278,7 @@ export class TargetCaches {
           });
           return informer;
         },
-        { cluster, ...kind },
+        { cluster: serverOf(cluster), ...kind },
         this.logger,
       );
       this.kinds.set(key, watch);
@@ -285,7 +297,7 @@ export class TargetCaches {
         changed: (group) => {
           this.wakeOwners(groupKey(key, group));
         },
-        cluster,
+        cluster: serverOf(cluster),
         ...this.idle,
         ...(this.logger ? { logger: this.logger } : {}),
       });
