@@ -18,6 +18,7 @@ import {
   latestRelease,
 } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/kube/client.js";
+import { releaseHistory } from "../../src/plugins/helm/release.js";
 import { UnitError } from "../../src/engine/reconcile/deploy.js";
 import { classifyDeployFailure } from "../../src/engine/reconcile/failures.js";
 import type { UnitScope } from "../../src/plugins/types.js";
@@ -184,6 +185,39 @@ describe("helm worker process", () => {
     expect(helmWorkerStarts()).toBe(startsBefore + 1);
     expect(await plugin.helm.pid()).not.toBe(pid);
     expect(await latestRelease(platform(), ns, "crashed")).toMatchObject({ status: "deployed" });
+  });
+
+  it("a hung worker (stopped mid-install) is killed past the bound and its cancel's grace; a new one recovers the release", async () => {
+    const bounded = new HelmPlugin({
+      path: testEnv().binaries["spe-helm-worker"],
+      timeoutSeconds: 600,
+      timeoutMs: 3_000,
+      cancelGraceMs: 1_000,
+    });
+    try {
+      const installing = bounded.create(unit("hooked", "hung"), scope());
+      await pendingInstall("hung");
+      const pid = (await bounded.helm.pid()) ?? 0;
+      expect(pid).toBeGreaterThan(0);
+      // Stopped, it answers nothing, not even the cancel.
+      process.kill(pid, "SIGSTOP");
+      const err: unknown = await installing.catch((e: unknown) => e);
+      expect(isHelmError(err, "Timeout")).toBe(true);
+      expect(String(err)).toMatch(/did not answer its cancel within 1 s and was killed/);
+      // The operation failed only once the hung process was gone: nothing still acts on the release.
+      expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+      const { condition } = classifyDeployFailure(new UnitError("app", "create", err));
+      expect(condition).toMatchObject({ type: "Deployed", status: "False", reason: "Timeout" });
+      // The next operation runs on a new worker, which takes over the release left pending-install.
+      await bounded.create(unit("plain", "hung"), scope());
+      expect(await bounded.helm.pid()).not.toBe(pid);
+      const history = await releaseHistory(platform(), ns, "hung");
+      const statuses = history.map((s) => s.metadata.labels?.status);
+      expect(statuses.filter((st) => st === "deployed")).toHaveLength(1);
+      expect(statuses.filter((st) => st?.startsWith("pending"))).toHaveLength(0);
+    } finally {
+      await bounded.stop();
+    }
   });
 
   it("runs at most --helm-concurrency operations at once; the next one starts when a slot frees", async () => {

@@ -50,8 +50,13 @@ export interface HelmWorkerOptions {
   path?: string;
   /** Private HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME root, so spe never shares repository state with users. */
   home?: string;
-  /** Upper bound for one operation (default 10 minutes); the operation is cancelled after it. */
+  /**
+   * Upper bound for one operation (default 10 minutes); the operation is cancelled after it,
+   * and a worker that has not answered the cancel within `cancelGraceMs` is killed.
+   */
   timeoutMs?: number;
+  /** How long a worker has to answer the cancel of an operation past its bound (default 10 s). */
+  cancelGraceMs?: number;
   /** Told of every operation: its name, duration and outcome (metrics). */
   onOperation?: (operation: string, seconds: number, succeeded: boolean) => void;
   /** Told of every line the worker logs, parsed (Go's slog writes JSON). */
@@ -172,6 +177,7 @@ export class HelmWorker {
   readonly path: string;
   private readonly home: string;
   private readonly timeoutMs: number;
+  private readonly cancelGraceMs: number;
   /** The worker process, or its start in flight (concurrent first calls share one process). */
   private running: Promise<Running> | undefined;
   private nextId = 0;
@@ -181,6 +187,7 @@ export class HelmWorker {
     this.path = options.path ?? process.env.SPE_HELM_WORKER ?? builtWorker() ?? "spe-helm-worker";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
     this.timeoutMs = options.timeoutMs ?? 600_000;
+    this.cancelGraceMs = options.cancelGraceMs ?? 10_000;
     this.limit = pLimit(options.concurrency ?? DEFAULT_HELM_CONCURRENCY);
   }
 
@@ -288,31 +295,73 @@ export class HelmWorker {
     const answer = new Promise<WorkerResponse>((resolve, reject) => {
       running.pending.set(id, { resolve, reject });
     });
-    const cancel = (error: HelmError): void => {
+    const cancel = (): void => {
+      this.write(running, { id: ++this.nextId, op: "cancel", target: id });
+    };
+    const bound = { passed: false, grace: undefined as NodeJS.Timeout | undefined };
+    const timer = setTimeout(() => {
+      bound.passed = true;
+      cancel();
+      bound.grace = setTimeout(() => {
+        void this.killFor(running, id, this.hung(opts.what));
+      }, this.cancelGraceMs);
+    }, this.timeoutMs);
+    const onAbort = (): void => {
       const pending = running.pending.get(id);
       if (!pending) return;
       running.pending.delete(id);
-      this.write(running, { id: ++this.nextId, op: "cancel", target: id });
-      pending.reject(error);
-    };
-    const timer = setTimeout(() => {
-      cancel(new HelmError("Timeout", `${opts.what} timed out after ${this.timeoutMs / 1000} s`));
-    }, this.timeoutMs);
-    const onAbort = (): void => {
-      cancel(new HelmError("Cancelled", `${opts.what} was cancelled`));
+      cancel();
+      pending.reject(new HelmError("Cancelled", `${opts.what} was cancelled`));
     };
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     this.write(running, { id, op, ...req });
     try {
       const res = await answer;
+      if (bound.passed)
+        throw new HelmError(
+          "Timeout",
+          `${opts.what} timed out after ${this.timeoutMs / 1000} s`,
+          res.error ?? "",
+        );
       if (!res.ok) {
         throw new HelmError(reasonOf(res.code, opts.failure), `${opts.what} failed`, res.error ?? "");
       }
       return res;
     } finally {
       clearTimeout(timer);
+      clearTimeout(bound.grace);
       opts.signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** The error of an operation whose worker did not answer even its cancel. */
+  private hung(what: string): HelmError {
+    return new HelmError(
+      "Timeout",
+      `${what} timed out after ${this.timeoutMs / 1000} s; the helm worker did not answer its cancel ` +
+        `within ${this.cancelGraceMs / 1000} s and was killed (the next operation starts a new one)`,
+    );
+  }
+
+  /**
+   * The worker hangs: it is killed, and the operation `id` fails with `error` only once the
+   * process has exited, so its helm slot is not handed on while the worker may still act on
+   * the release. Whatever else it was doing fails as the exit of a worker does.
+   */
+  private async killFor(running: Running, id: number, error: HelmError): Promise<void> {
+    const pending = running.pending.get(id);
+    if (!pending) return;
+    running.pending.delete(id);
+    const exited = new Promise<void>((resolve) => {
+      if (running.child.exitCode !== null || running.child.signalCode !== null) resolve();
+      else
+        running.child.once("exit", () => {
+          resolve();
+        });
+    });
+    running.child.kill("SIGKILL");
+    await exited;
+    pending.reject(error);
   }
 
   private write(running: Running, message: Record<string, unknown>): void {
