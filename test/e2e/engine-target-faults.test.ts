@@ -6,7 +6,10 @@
  *   noticed within the idle timeout, and drift made meanwhile is corrected;
  * - the Secret rotated to another ServiceAccount's token and the old one revoked: the engine
  *   watches with the new token (the old watches, whose token died, are not used any more)
- *   and drift is still corrected.
+ *   and drift is still corrected;
+ * - the token revoked with nothing to replace it: the watches the apiserver now refuses are
+ *   not trusted any more, and the object says TargetReachable=False, Unauthorized, until a new
+ *   token is granted.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,7 +113,7 @@ afterAll(async () => {
   await engine.stop();
   await proxy.close();
   await removeProvider({ group: GROUP, apiPlural: "appsets", configName: "mf-apps", namespace: NS });
-  for (const sa of ["spe-a", "spe-b"])
+  for (const sa of ["spe-a", "spe-b", "spe-c"])
     await KubeClient.for(mcp).delete({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRoleBinding",
@@ -130,6 +133,34 @@ describe("target watches through a failing network", () => {
   });
 });
 
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+}
+
+async function condition(type: string): Promise<Condition | undefined> {
+  const obj = (await read(kubeConfigFor("onboarding"), appSet)) as {
+    status?: { conditions?: Condition[] };
+  };
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Resolves once `token` is refused by the apiserver. */
+async function refused(token: string): Promise<void> {
+  await eventually("the token refused", async () => {
+    const answer = await KubeClient.for(kubeConfigOf(tokenKubeconfig("mcp", token)))
+      .send({ method: "GET", path: "/version" })
+      .then(
+        () => false,
+        (err: unknown) => err instanceof KubeApiError && err.status === 401,
+      );
+    return answer ? true : undefined;
+  });
+}
+
+let tokenB = "";
+
 describe("rotated target credentials", () => {
   it("are followed: watches with the new token, and drift corrected after the old one is revoked", async () => {
     await eventually("watches with the first token", () =>
@@ -137,7 +168,7 @@ describe("rotated target credentials", () => {
         ? true
         : undefined,
     );
-    const tokenB = await serviceAccountToken("mcp", NS, "spe-b");
+    tokenB = await serviceAccountToken("mcp", NS, "spe-b");
     await grant(tokenB);
     await eventually(
       "watches with the new token",
@@ -154,17 +185,36 @@ describe("rotated target credentials", () => {
       namespace: NS,
       name: "spe-a",
     });
-    await eventually("the old token refused", async () => {
-      const refused = await KubeClient.for(kubeConfigOf(tokenKubeconfig("mcp", tokenA)))
-        .send({ method: "GET", path: "/version" })
-        .then(
-          () => false,
-          (err: unknown) => err instanceof KubeApiError && err.status === 401,
-        );
-      return refused ? true : undefined;
-    });
+    await refused(tokenA);
     proxy.cut();
     const took = await driftCorrected();
     expect(took).toBeLessThan(BOUND_MS);
+  });
+});
+
+describe("revoked target credentials", () => {
+  it("make the object say TargetReachable=False, Unauthorized, until new ones are granted", async () => {
+    await KubeClient.for(mcp).delete({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      namespace: NS,
+      name: "spe-b",
+    });
+    await refused(tokenB);
+    // The watches with the dead token have to start over, and are refused.
+    proxy.cut();
+    await eventually(
+      "TargetReachable=False",
+      async () => ((await condition("TargetReachable"))?.reason === "Unauthorized" ? true : undefined),
+      BOUND_MS,
+    );
+    expect(await condition("TargetReachable")).toMatchObject({ status: "False", reason: "Unauthorized" });
+    await grant(await serviceAccountToken("mcp", NS, "spe-c"));
+    await eventually(
+      "TargetReachable=True",
+      async () => ((await condition("TargetReachable"))?.status === "True" ? true : undefined),
+      BOUND_MS,
+    );
+    expect(await driftCorrected()).toBeLessThan(BOUND_MS);
   });
 });

@@ -91,8 +91,10 @@ export class CollectionWatch {
     cluster: string;
     logger?: Logger;
     watchIdleMs?: number;
+    /** Told when the apiserver refuses the watch (Informer's onRefused). */
+    refused?: () => void;
   }) {
-    const { target, spec, changed, logger, watchIdleMs } = options;
+    const { target, spec, changed, logger, watchIdleMs, refused } = options;
     const notify = (...steps: ((g: Grouping) => string | undefined)[]): void => {
       const groups = new Set<string>();
       for (const g of this.groupings.values())
@@ -110,6 +112,7 @@ export class CollectionWatch {
           metadataOnly: true,
           transform: summarizeMetadata,
           ...(watchIdleMs === undefined ? {} : { watchIdleMs }),
+          ...(refused ? { onRefused: refused } : {}),
           ...(logger ? { logger } : {}),
         });
         inf.addHandlers({

@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { KubernetesObject } from "../../kube/object.js";
+import { KubeApiError } from "../../kube/http.js";
 import { type WatchEnd, type WatchEvent, watch } from "../../kube/watch.js";
 import { ItemExponentialRateLimiter, type RateLimiter } from "../queue/ratelimiter.js";
 
@@ -43,6 +44,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   watchAccept?: string;
   /** How long a watch may stay silent before it is re-established (kube/watch.ts's WATCH_IDLE_MS by default). */
   watchIdleMs?: number;
+  /** Told when the apiserver starts refusing the credentials (401) or the right (403) to list or watch. */
+  onRefused?: (err: KubeApiError) => void;
 }
 
 export interface InformerHandlers<T extends KubernetesObject> {
@@ -90,6 +93,8 @@ export class Informer<T extends KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private restartCount = 0;
   private silenceCount = 0;
+  /** Why the apiserver refuses this informer now (401, 403); cleared by the next list or event. */
+  private refusal: KubeApiError | undefined;
   private inflight: Promise<void> | undefined;
   private watching: Promise<void> | undefined;
 
@@ -136,6 +141,14 @@ export class Informer<T extends KubernetesObject> {
   /** How often the informer had to be restarted after an error. */
   restarts(): number {
     return this.restartCount;
+  }
+
+  /**
+   * The apiserver refuses the credentials or the right to list or watch: what the cache holds
+   * is no longer kept up to date, however synced it was.
+   */
+  refused(): KubeApiError | undefined {
+    return this.refusal;
   }
 
   /** How often a watch went silent past its idle timeout and was re-established. */
@@ -195,6 +208,7 @@ export class Informer<T extends KubernetesObject> {
     const result = await this.options.list(selector);
     if (this.stopped) return;
     this.backoff.forget(RESTART_KEY);
+    this.refusal = undefined;
     this.replace(result.items);
     this.resourceVersion = result.metadata?.resourceVersion ?? "";
   }
@@ -233,6 +247,7 @@ export class Informer<T extends KubernetesObject> {
   /** `counted`: a failure (logged, counted in restarts()); otherwise only a pause before resuming. */
   private scheduleRestart(err: unknown, counted: boolean): void {
     if (this.stopped || this.restartTimer) return;
+    if (err instanceof KubeApiError && (err.status === 401 || err.status === 403)) this.refuse(err);
     const delay = this.backoff.when(RESTART_KEY);
     const fields = { err, path: this.options.path, retryInMs: delay };
     if (counted) this.options.logger?.warn(fields, "list/watch failed; restarting informer");
@@ -245,7 +260,14 @@ export class Informer<T extends KubernetesObject> {
     }, delay);
   }
 
+  private refuse(err: KubeApiError): void {
+    const first = this.refusal === undefined;
+    this.refusal = err;
+    if (first) this.call(() => this.options.onRefused?.(err));
+  }
+
   private handle(event: WatchEvent): void {
+    this.refusal = undefined;
     const obj = event.object as T;
     if (event.type === "ADDED" || event.type === "MODIFIED") this.upsert(this.transformed(obj));
     else if (event.type === "DELETED") this.remove(this.transformed(obj));

@@ -1,6 +1,6 @@
 /** Informers over any kind, listed through KubeClient (raw JSON, discovery for the plural). */
 import type { Logger } from "pino";
-import { KubeClient } from "../../kube/client.js";
+import { type KubeApiError, KubeClient } from "../../kube/client.js";
 import { listPaged } from "../../kube/pages.js";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { KubernetesList, KubernetesObject } from "../../kube/object.js";
@@ -30,6 +30,8 @@ export interface InformerForOptions<T extends KubernetesObject> {
   transform?: (obj: T) => T;
   /** Informer's watchIdleMs. */
   watchIdleMs?: number;
+  /** Informer's onRefused. */
+  onRefused?: (err: KubeApiError) => void;
 }
 
 /**
@@ -74,5 +76,6 @@ export async function informerFor<T extends KubernetesObject>(
     ...(options.transform ? { transform: options.transform } : {}),
     ...(options.metadataOnly ? { watchAccept: METADATA_WATCH } : {}),
     ...(options.watchIdleMs === undefined ? {} : { watchIdleMs: options.watchIdleMs }),
+    ...(options.onRefused ? { onRefused: options.onRefused } : {}),
   });
 }

@@ -38,10 +38,13 @@ export class LazyInformer<T extends KubernetesObject> {
     }
   }
 
-  /** The informer once it has listed; undefined while it has not (or could not start). */
+  /**
+   * The informer once it has listed; undefined while it has not (or could not start), and
+   * while the apiserver refuses it (its cache then goes stale: callers ask the server).
+   */
   ready(): Informer<T> | undefined {
     this.ensure();
-    return this.informer?.hasSynced() ? this.informer : undefined;
+    return this.informer?.hasSynced() && !this.informer.refused() ? this.informer : undefined;
   }
 
   running(): boolean {

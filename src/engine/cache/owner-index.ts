@@ -59,6 +59,13 @@ export class OwnerIndex {
     return this.owners.get(id) ?? EMPTY;
   }
 
+  /** Everyone who cares about an id of `group` (a scan: for rare events such as a watch refused). */
+  ownersIn(group: string): Set<string> {
+    const found = new Set<string>();
+    for (const [id, keys] of this.owners) if (this.groupOf(id) === group) for (const k of keys) found.add(k);
+    return found;
+  }
+
   /** Whether anyone cares about an id of `group`. */
   inUse(group: string): boolean {
     return this.groups.has(group);

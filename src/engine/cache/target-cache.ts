@@ -243,6 +243,14 @@ export class TargetCaches {
     return informer?.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name)?.watched;
   }
 
+  /**
+   * The apiserver refuses a watch (credentials revoked, a right taken away): its cache is no
+   * longer kept, so everyone who relies on it reconciles now and meets the refusal itself.
+   */
+  private wakeWatch(key: string): void {
+    for (const owner of this.index.ownersIn(key)) this.wake(owner);
+  }
+
   private wakeOwners(id: string): void {
     for (const owner of this.index.ownersOf(id)) this.wake(owner);
   }
@@ -257,6 +265,9 @@ export class TargetCaches {
           const informer = await informerFor<ObjectSummary>(target, kind, {
             transform: summarizeObject,
             ...this.idle,
+            onRefused: () => {
+              this.wakeWatch(key);
+            },
             ...(this.logger ? { logger: this.logger } : {}),
           });
           const id = (s: ObjectSummary): string =>
@@ -299,6 +310,9 @@ export class TargetCaches {
         },
         cluster: serverOf(cluster),
         ...this.idle,
+        refused: () => {
+          this.wakeWatch(key);
+        },
         ...(this.logger ? { logger: this.logger } : {}),
       });
       this.collections.set(key, watch);

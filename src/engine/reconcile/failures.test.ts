@@ -1,3 +1,4 @@
+import { KubeApiError } from "../../kube/client.js";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../../plugins/errors.js";
 import { UnitError } from "./deploy.js";
@@ -35,5 +36,13 @@ describe("classifyDeployFailure", () => {
       status: "False",
       reason: "TargetUnreachable",
     });
+  });
+
+  it("takes credentials the target refuses (401) as TargetReachable=False, Unauthorized", () => {
+    const refused = new KubeApiError(401, "Unauthorized", "Unauthorized");
+    const { condition, terminal } = classifyDeployFailure(new UnitError("db", "update", refused));
+    expect(condition).toMatchObject({ type: "TargetReachable", status: "False", reason: "Unauthorized" });
+    expect(condition.message).toMatch(/^unit db: the target cluster refused the credentials/);
+    expect(terminal).toBe(false);
   });
 });

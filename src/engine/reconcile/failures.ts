@@ -47,6 +47,11 @@ function renderFailure(err: RenderError): Classified {
   return { condition: deployFailed(describeIssues(err.issues), reason), terminal: true };
 }
 
+/** The target's API server refused spe's credentials (expired, revoked, rotated away). */
+function unauthorized(err: unknown): KubeApiError | undefined {
+  return causes(err).find((e): e is KubeApiError => e instanceof KubeApiError && e.status === 401);
+}
+
 /** What to tell the user about a failure while deploying. */
 export function classifyDeployFailure(err: unknown): Classified {
   if (err instanceof RenderError && !isDataPending(err)) return renderFailure(err);
@@ -55,6 +60,10 @@ export function classifyDeployFailure(err: unknown): Classified {
   }
   const inner = err instanceof UnitError ? err.cause : err;
   const unit = err instanceof UnitError ? `unit ${err.unit}: ` : "";
+  if (unauthorized(err)) {
+    const message = `${unit}the target cluster refused the credentials (401 Unauthorized): they expired or were revoked`;
+    return { condition: targetUnreachable(message, "Unauthorized"), terminal: false };
+  }
   // A plugin's own classification stands: its message may read like a network failure
   // ("timed out") without being one.
   if (inner instanceof PluginError) {
