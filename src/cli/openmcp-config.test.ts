@@ -39,7 +39,7 @@ describe("openMCP mode", () => {
     ]);
   });
 
-  it("refuses what cannot work: no pod namespace, an onboarding kubeconfig, secure metrics, a bad timeout", () => {
+  it("refuses what cannot work: no pod namespace, an onboarding kubeconfig, secure metrics without a certificate, a bad timeout", () => {
     expect(() => runConfig(operatorFlags, { env: { KUBERNETES_SERVICE_HOST: "10.0.0.1" } })).toThrow(
       /needs the pod's namespace: set POD_NAMESPACE/,
     );
@@ -47,7 +47,7 @@ describe("openMCP mode", () => {
       /comes from an AccessRequest/,
     );
     expect(() => runConfig({ ...operatorFlags, metricsSecure: "true" }, where)).toThrow(
-      "--metrics-secure true: spe serves /metrics over plain HTTP only",
+      "--metrics-secure: pass --metrics-cert-dir",
     );
     expect(() => runConfig({ ...operatorFlags, accessTimeout: "soon" }, where)).toThrow(
       "--access-timeout soon: expected a duration",

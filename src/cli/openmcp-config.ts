@@ -29,17 +29,8 @@ function accessTimeout(value: string | undefined): number {
   return ms;
 }
 
-/** spe serves /metrics over plain HTTP; the operator passes --metrics-secure=false. */
-function checkMetricsSecure(value: boolean | string | undefined): void {
-  if (value === undefined || value === false || String(value).toLowerCase() === "false") return;
-  throw new UsageError(
-    `--metrics-secure ${String(value)}: spe serves /metrics over plain HTTP only; pass --metrics-secure=false`,
-  );
-}
-
 export function openmcpSettings(raw: RawRunOptions, where: RunEnvironment): OpenMcpSettings | undefined {
   const { env } = where;
-  checkMetricsSecure(raw.metricsSecure);
   const providerName = raw.providerName ?? env.SPE_PROVIDER_NAME;
   const environment = raw.environment ?? env.SPE_ENVIRONMENT;
   if (!providerName || !environment) return undefined;

@@ -57,9 +57,10 @@ export function addRunFlags(command: Command): Command {
     .addOption(
       new Option(
         "--metrics-secure [bool]",
-        "accepted for openmcp-operator; only false (plain HTTP) is supported",
+        "serve /metrics over TLS, only to callers the platform cluster authenticates (TokenReview) and allows get /metrics (SubjectAccessReview); needs --metrics-cert-dir and an address apart from --health-addr [SPE_METRICS_SECURE; default false]",
       ),
     )
+    .option("--metrics-cert-dir <dir>", "tls.crt and tls.key of --metrics-secure [SPE_METRICS_CERT_DIR]")
     .option(
       "--access-timeout <duration>",
       "openMCP mode: how long to wait for a ClusterRequest or AccessRequest to be granted [SPE_ACCESS_TIMEOUT; default 30m]",

@@ -109,4 +109,26 @@ describe("parseAddress", () => {
   ])("%s", (value, address) => {
     expect(parseAddress("--x", value)).toEqual(address);
   });
+
+  it("serves /metrics securely only with a certificate and an address apart from the probes'", () => {
+    expect(() => runConfig({ descriptors: ["d"], metricsSecure: "true" }, base)).toThrow(
+      "--metrics-secure: pass --metrics-cert-dir <dir> holding tls.crt and tls.key",
+    );
+    expect(() =>
+      runConfig({ descriptors: ["d"], metricsSecure: true, metricsCertDir: "/certs" }, base),
+    ).toThrow(/an address of its own \(--metrics-addr\), apart from --health-addr/);
+    const config = runConfig(
+      {
+        descriptors: ["d"],
+        metricsSecure: true,
+        metricsCertDir: "/certs",
+        metricsAddr: ":8443",
+        healthAddr: ":8081",
+      },
+      base,
+    );
+    expect(config.metricsTls).toEqual({ certDir: "/certs" });
+    expect(config.metricsAddr).toEqual({ host: "0.0.0.0", port: 8443 });
+    expect(runConfig({ descriptors: ["d"] }, base).metricsTls).toBeUndefined();
+  });
 });

@@ -34,6 +34,8 @@ export interface RunConfig {
   syncPeriodMs: number;
   metricsAddr: Address;
   healthAddr: Address;
+  /** /metrics over TLS (tls.crt, tls.key of this directory), for callers allowed `get /metrics` only. */
+  metricsTls?: { certDir: string };
   leaderElect: boolean;
   leaderNamespace: string;
   helmWorker?: string;
@@ -70,6 +72,7 @@ export interface RawRunOptions {
   /** openmcp-operator's name for --metrics-addr. */
   metricsBindAddress?: string;
   metricsSecure?: boolean | string;
+  metricsCertDir?: string;
   accessTimeout?: string;
 }
 
@@ -165,6 +168,24 @@ function addresses(
   };
 }
 
+/** Secure metrics need their own address (probes speak plain HTTP) and a certificate. */
+function metricsTls(
+  raw: RawRunOptions,
+  env: Env,
+  where: Pick<RunConfig, "metricsAddr" | "healthAddr">,
+): Pick<RunConfig, "metricsTls"> {
+  if (!bool("--metrics-secure", raw.metricsSecure ?? env.SPE_METRICS_SECURE)) return {};
+  const certDir = raw.metricsCertDir ?? env.SPE_METRICS_CERT_DIR;
+  if (!certDir)
+    throw new UsageError("--metrics-secure: pass --metrics-cert-dir <dir> holding tls.crt and tls.key");
+  const { metricsAddr: m, healthAddr: h } = where;
+  if (m.host === h.host && m.port === h.port)
+    throw new UsageError(
+      "--metrics-secure: give /metrics an address of its own (--metrics-addr), apart from --health-addr, whose probes speak plain HTTP",
+    );
+  return { metricsTls: { certDir } };
+}
+
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -238,6 +259,7 @@ export function runConfig(raw: RawRunOptions, where: RunEnvironment): RunConfig 
     ...operations(raw, inPod),
     ...throughput(raw, where.env),
     ...addresses(raw, where.env),
+    ...metricsTls(raw, where.env, addresses(raw, where.env)),
     serviceAccountDir: where.env.SPE_SERVICE_ACCOUNT_DIR,
     openmcp,
   } as RunConfig);

@@ -5,6 +5,8 @@
  */
 import type { Command } from "commander";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { hostname } from "node:os";
 import type { Logger } from "../engine/runtime/logger.js";
 import { startRuntime, type Runtime, type RuntimeConfig } from "../engine/runtime/runtime.js";
@@ -15,6 +17,22 @@ import { openmcpClusters, openmcpLease } from "./run-openmcp.js";
 import type { RawRunOptions, RunConfig } from "./run-config.js";
 
 export const LEADER_LEASE = "spe-leader";
+
+/** The metrics address, with its certificate when /metrics is served securely. */
+function metricsServer(config: RunConfig): RuntimeConfig["ops"][number] {
+  const tls = config.metricsTls;
+  if (!tls) return config.metricsAddr;
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(join(tls.certDir, file));
+    } catch (err) {
+      throw new UsageError(
+        `--metrics-cert-dir ${tls.certDir}: cannot read ${file}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return { ...config.metricsAddr, secure: { cert: read("tls.crt"), key: read("tls.key") } };
+}
 
 /** The runtime's configuration for a parsed RunConfig; clusters and logger already made. */
 export function runtimeConfig(
@@ -31,7 +49,7 @@ export function runtimeConfig(
     ...(config.providerName === undefined ? {} : { providerName: config.providerName }),
     workers: config.workers,
     syncPeriodMs: config.syncPeriodMs,
-    ops: sameAddr ? [config.healthAddr] : [config.healthAddr, config.metricsAddr],
+    ops: sameAddr ? [config.healthAddr] : [config.healthAddr, metricsServer(config)],
     ...(config.openmcp ? { openmcp: { controller: config.openmcp.providerName } } : {}),
     ...(config.leaderElect
       ? {

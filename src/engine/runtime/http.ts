@@ -3,6 +3,7 @@
  * /readyz for readiness from named checks (kube-apiserver's output format).
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer as createSecureServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 
@@ -20,6 +21,13 @@ export interface OpsServerOptions {
   registry: Registry;
   healthChecks?: readonly HealthCheck[];
   readyChecks?: readonly HealthCheck[];
+  /** Serve over TLS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Who may read /metrics (metrics-auth.ts); everyone when absent. */
+  metricsAuth?: (
+    authorization: string | undefined,
+    path: string,
+  ) => Promise<{ status: number; message: string }>;
 }
 
 export interface OpsServer {
@@ -53,6 +61,13 @@ function send(
   res.end(body);
 }
 
+/** /metrics, for whom metricsAuth allows (everyone without it). */
+async function metrics(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions): Promise<void> {
+  const decision = await options.metricsAuth?.(req.headers.authorization, "/metrics");
+  if (decision && decision.status !== 200) send(res, decision.status, decision.message);
+  else send(res, 200, await options.registry.metrics(), options.registry.contentType);
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, options: OpsServerOptions): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "method not allowed\n");
@@ -60,7 +75,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: OpsServ
   }
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   if (path === "/metrics") {
-    send(res, 200, await options.registry.metrics(), options.registry.contentType);
+    await metrics(req, res, options);
     return;
   }
   if (path === "/healthz" || path === "/readyz") {
@@ -73,11 +88,12 @@ async function route(req: IncomingMessage, res: ServerResponse, options: OpsServ
 }
 
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res, options).catch(() => {
       send(res, 500, "internal error\n");
     });
-  });
+  };
+  const server: Server = options.tls ? createSecureServer(options.tls, handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "0.0.0.0", () => {

@@ -11,6 +11,8 @@ import { Engine } from "./engine.js";
 import { startOpsServer, type HealthCheck, type OpsServer } from "./http.js";
 import { LeaderElector, type LeaderElectionOptions } from "./leader.js";
 import { createMetrics, type SpeMetrics } from "./metrics.js";
+import { MetricsAuthorizer } from "./metrics-auth.js";
+import { KubeClient } from "../../kube/client.js";
 
 export interface RuntimeConfig {
   platform: KubeConfig;
@@ -22,8 +24,12 @@ export interface RuntimeConfig {
   workers?: number;
   /** How long a converged object goes without a full reconcile (ms); the engine's default otherwise. */
   syncPeriodMs?: number;
-  /** Where /metrics, /healthz and /readyz are served; two addresses start two servers. Port 0 picks one. */
-  ops: readonly { host?: string; port: number }[];
+  /**
+   * Where /metrics, /healthz and /readyz are served; two addresses start two servers. Port 0
+   * picks one. A `secure` one speaks TLS and serves /metrics only to callers the platform
+   * cluster authenticates and allows `get` on it (metrics-auth.ts).
+   */
+  ops: readonly { host?: string; port: number; secure?: { cert: Buffer; key: Buffer } }[];
   /** Lease settings; absent means no leader election. */
   leaderElection?: Omit<
     LeaderElectionOptions,
@@ -150,12 +156,20 @@ function instanceOf(config: RuntimeConfig): { instance?: string } {
 
 async function startServers(wiring: Wiring): Promise<OpsServer[]> {
   const servers: OpsServer[] = [];
+  const authorizer = new MetricsAuthorizer(KubeClient.for(wiring.config.platform));
   for (const addr of wiring.config.ops) {
     servers.push(
       await startOpsServer({
         port: addr.port,
         ...(addr.host === undefined ? {} : { host: addr.host }),
         registry: wiring.metrics.registry,
+        ...(addr.secure
+          ? {
+              tls: addr.secure,
+              metricsAuth: (authorization: string | undefined, path: string) =>
+                authorizer.decide(authorization, path),
+            }
+          : {}),
         healthChecks: [{ name: "ping", check: () => true }],
         readyChecks: wiring.readyChecks(),
       }),
