@@ -179,7 +179,8 @@ function metricsTls(
   if (!certDir)
     throw new UsageError("--metrics-secure: pass --metrics-cert-dir <dir> holding tls.crt and tls.key");
   const { metricsAddr: m, healthAddr: h } = where;
-  if (m.host === h.host && m.port === h.port)
+  // Port 0 picks a free port for each: two servers apart all the same.
+  if (m.port !== 0 && m.host === h.host && m.port === h.port)
     throw new UsageError(
       "--metrics-secure: give /metrics an address of its own (--metrics-addr), apart from --health-addr, whose probes speak plain HTTP",
     );

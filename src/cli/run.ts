@@ -40,8 +40,11 @@ export function runtimeConfig(
   made: { platform: RuntimeConfig["platform"]; onboarding: RuntimeConfig["onboarding"]; logger: Logger },
 ): RuntimeConfig {
   const instance = hostname();
+  // Secure metrics have a server of their own (run-config.ts made sure the addresses differ, or pick free ports).
   const sameAddr =
-    config.metricsAddr.host === config.healthAddr.host && config.metricsAddr.port === config.healthAddr.port;
+    config.metricsTls === undefined &&
+    config.metricsAddr.host === config.healthAddr.host &&
+    config.metricsAddr.port === config.healthAddr.port;
   return {
     ...made,
     descriptors: config.descriptors,

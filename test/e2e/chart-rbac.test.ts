@@ -9,7 +9,8 @@
  */
 import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { execa, type ResultPromise } from "execa";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ import { KubeClient } from "../../src/kube/client.js";
 import { crdNamesOf, smallDescriptor } from "../fixtures/small-descriptor.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
+import { serviceAccountToken } from "./support/tokens.js";
 
 const id = Date.now().toString(36);
 const NAME = `crbac${id}`;
@@ -109,6 +111,51 @@ function deploymentArgs(): string[] {
   return deployment!.spec.template.spec.containers[0]!.args;
 }
 
+/**
+ * The Deployment's arguments for a process on this host: free ports, and the secure metrics
+ * server's certificate from the chart's rendered Secret in a directory of the test's.
+ */
+async function localArgs(): Promise<string[]> {
+  const tls = rendered.find((o) => o.kind === "Secret" && o.metadata.name === "spe-metrics-tls") as
+    (KubeObject & { data: Record<string, string> }) | undefined;
+  const certDir = join(dir, "metrics-tls");
+  await mkdir(certDir);
+  for (const file of ["tls.crt", "tls.key"])
+    await writeFile(join(certDir, file), Buffer.from(tls!.data[file]!, "base64"));
+  const local: Record<string, string> = {
+    "--ops-port": "0",
+    "--health-addr": "127.0.0.1:0",
+    "--metrics-addr": "127.0.0.1:0",
+    "--metrics-cert-dir": certDir,
+  };
+  return deploymentArgs().map((a) => {
+    const flag = a.slice(0, a.indexOf("="));
+    return flag in local ? `${flag}=${local[flag]}` : a;
+  });
+}
+
+/** GET /metrics of the secure metrics server with a bearer token (its certificate is self-signed). */
+function scrape(port: number, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpsGet(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/metrics",
+        rejectUnauthorized: false,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    ).on("error", reject);
+  });
+}
+
 /** Asks the apiserver's authorizer whether the ServiceAccount may do something. */
 async function allowed(attributes: Record<string, string>): Promise<boolean> {
   const review = (await KubeClient.for(platform).send({
@@ -166,7 +213,7 @@ afterAll(async () => {
 describe("the chart's RBAC", () => {
   it("is enough for spe run: serve a descriptor ConfigMap, deploy, hold the Lease, clean up — nothing forbidden", async () => {
     const args = [
-      ...deploymentArgs().map((a) => (a.startsWith("--ops-port=") ? "--ops-port=0" : a)),
+      ...(await localArgs()),
       `--platform-kubeconfig=${await serviceAccountKubeconfig()}`,
       `--helm-worker=${testEnv().binaries["spe-helm-worker"]}`,
     ];
@@ -216,6 +263,21 @@ describe("the chart's RBAC", () => {
       namespace: NS,
     })) as { spec?: { holderIdentity?: string } } | undefined;
     expect(lease?.spec?.holderIdentity).toBeTruthy();
+
+    // Secure metrics work with the chart's RBAC (TokenReview, SubjectAccessReview): a scraper
+    // bound to the chart's metrics-reader ClusterRole reads them.
+    const reader = await serviceAccountToken("platform", NS, "prometheus", `${NS}-spe-metrics-reader`);
+    const running = lines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as { msg?: string; ops?: number[] }];
+      } catch {
+        return [];
+      }
+    });
+    const ops = running.find((l) => l.msg === "spe running")?.ops;
+    const metrics = await scrape(ops![1]!, reader);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain("# HELP");
 
     await KubeClient.for(platform).delete({
       apiVersion: `${GROUP}/v1alpha1`,

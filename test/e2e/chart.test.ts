@@ -113,7 +113,7 @@ function expectLeastPrivilege(objects: KubeObject[], descriptorGroups: string[])
   expect(roles.length).toBeGreaterThan(0);
   for (const rule of roles.flatMap((r) => r.rules ?? [])) {
     expect(rule.verbs, JSON.stringify(rule)).not.toContain("*");
-    expect(rule.apiGroups, JSON.stringify(rule)).not.toContain("*");
+    expect(rule.apiGroups ?? [], JSON.stringify(rule)).not.toContain("*");
     if (rule.resources?.includes("*")) {
       // `*` resources only within the API groups the descriptors serve.
       for (const group of rule.apiGroups ?? []) expect(descriptorGroups).toContain(group);
@@ -173,6 +173,7 @@ describe("charts/spe", () => {
         "RoleBinding",
         "Service",
         "Deployment",
+        "Secret",
       ]),
     );
     const pod = podSpec(objects);
@@ -197,7 +198,45 @@ describe("charts/spe", () => {
     });
     expect(container!.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "ops" });
     expect(container!.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "ops" });
-    expect(container!.ports).toEqual([expect.objectContaining({ name: "ops", containerPort: 8080 })]);
+    expect(container!.ports).toEqual([
+      expect.objectContaining({ name: "ops", containerPort: 8080 }),
+      expect.objectContaining({ name: "metrics", containerPort: 8443 }),
+    ]);
+    // Secure metrics by default: TLS from the chart's own certificate, for callers allowed get /metrics.
+    expect(container!.args).toEqual(
+      expect.arrayContaining([
+        "--health-addr=:8080",
+        "--metrics-addr=:8443",
+        "--metrics-secure=true",
+        "--metrics-cert-dir=/etc/spe/metrics-tls",
+      ]),
+    );
+    expect(container!.volumeMounts).toContainEqual({
+      name: "metrics-tls",
+      mountPath: "/etc/spe/metrics-tls",
+      readOnly: true,
+    });
+    const tls = only(objects, "Secret", "spe-metrics-tls") as KubeObject & {
+      type: string;
+      data: Record<string, string>;
+    };
+    expect(tls.type).toBe("kubernetes.io/tls");
+    expect(Buffer.from(tls.data["tls.crt"]!, "base64").toString()).toContain("BEGIN CERTIFICATE");
+    const engineRole = objects.find(
+      (o) => o.kind === "ClusterRole" && o.metadata.name === `${NAMESPACE}-spe`,
+    ) as Rbac;
+    expect(engineRole.rules).toEqual(
+      expect.arrayContaining([
+        { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+        { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+      ]),
+    );
+    expect(only(objects, "ClusterRole", `${NAMESPACE}-spe-metrics-reader`)).toMatchObject({
+      rules: [{ nonResourceURLs: ["/metrics"], verbs: ["get"] }],
+    });
+    expect(only(objects, "Service")).toMatchObject({
+      spec: { ports: [{ name: "metrics", port: 8443, targetPort: "metrics" }] },
+    });
     expect(container!.resources.requests).toBeDefined();
     expect(container!.resources.limits).toBeDefined();
     // helm needs a writable /tmp on the read-only root filesystem.
@@ -226,7 +265,7 @@ describe("charts/spe", () => {
     expect(only(objects, "PodDisruptionBudget")).toMatchObject({ spec: { minAvailable: 1 } });
     expect(only(objects, "ServiceMonitor")).toMatchObject({
       metadata: { labels: { release: "prometheus" } },
-      spec: { endpoints: [{ port: "metrics", path: "/metrics" }] },
+      spec: { endpoints: [{ port: "metrics", path: "/metrics", scheme: "https" }] },
     });
     for (const name of ["demo", "flux"]) {
       const cm = only(objects, "ConfigMap", `spe-descriptor-${name}`) as KubeObject & { data: object };
