@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { localChartVersion } from "../src/cli/render.js";
+import { localChartVersion, runRender } from "../src/cli/render.js";
 import { toYaml, toYamlStream } from "../src/cli/io.js";
 import {
   generateCrds,
@@ -76,6 +76,34 @@ function golden(path: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
+/** `spe render` of the examples with one of them swapped for `swap` (by its kind): exit code and output. */
+async function cliRender(provider: string, swap?: string): Promise<string> {
+  const examples = join(ROOT, provider, "examples");
+  const isConfig = swap !== undefined && readYaml(swap).kind === "ProviderConfig";
+  let output = "";
+  const capture = (t: string): void => {
+    output += t;
+  };
+  const code = await runRender(
+    {
+      descriptor: join(ROOT, provider, "descriptor.yaml"),
+      api: swap !== undefined && !isConfig ? swap : join(examples, "api.yaml"),
+      config: isConfig ? swap : join(examples, "config.yaml"),
+    },
+    { out: capture, err: capture },
+  );
+  return `exit ${code}\n${output.replaceAll(ROOT, "providers/")}`;
+}
+
+function invalidExamples(provider: string): string[] {
+  const dir = join(ROOT, provider, "examples", "invalid");
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+    : [];
+}
+
 /** Cases: the examples, plus testdata/<case>.input.yaml holding {api?, config?} overrides. */
 function cases(provider: string): [string, Obj, Obj][] {
   const dir = join(ROOT, provider);
@@ -104,6 +132,17 @@ describe.each(PROVIDERS)("provider %s", (provider) => {
       toYamlStream(generateCrds(await compiled(provider))),
     );
   });
+
+  it("renders its examples with spe render", async () => {
+    expect((await cliRender(provider)).split("\n")[0]).toBe("exit 0");
+  });
+
+  for (const file of invalidExamples(provider)) {
+    it(`refuses examples/invalid/${file} with the golden error`, async () => {
+      const path = join(ROOT, provider, "examples", "invalid", file);
+      golden(path.replace(/\.yaml$/, ".golden.txt"), await cliRender(provider, path));
+    });
+  }
 
   for (const [name, api, config] of cases(provider)) {
     it(`renders ${name} as golden`, async () => {

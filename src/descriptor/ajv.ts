@@ -3,6 +3,7 @@ import { Ajv2020, type ErrorObject, type Options } from "ajv/dist/2020.js";
 import formatsPlugin from "ajv-formats";
 import { issue, type Issue, type IssuePath } from "./issues.js";
 import { didYouMean } from "./suggest.js";
+import { GO_DURATION } from "./names.js";
 
 type FormatsFn = (ajv: Ajv2020) => Ajv2020;
 
@@ -12,9 +13,17 @@ const addFormats = (
   typeof formatsModule === "function" ? formatsModule : (formatsModule as { default: unknown }).default
 ) as FormatsFn;
 
-/** A JSON Schema 2020-12 validator; `strict: false` lets x-kubernetes-* keywords through. */
+/**
+ * A JSON Schema 2020-12 validator; `strict: false` lets x-kubernetes-* keywords through.
+ * `format: duration` means what it means in a CRD and to openMCP's Go providers (a
+ * metav1.Duration: Go's `1m30s`), not ajv-formats' ISO 8601 (`PT1M30S`), which would refuse
+ * every openMCP pollInterval.
+ */
 export function newAjv(options: Options = {}): Ajv2020 {
-  return addFormats(new Ajv2020({ allErrors: true, strict: false, verbose: true, ...options }));
+  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, ...options });
+  addFormats(ajv);
+  ajv.addFormat("duration", GO_DURATION);
+  return ajv;
 }
 
 export function pointerToPath(pointer: string): IssuePath {

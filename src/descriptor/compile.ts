@@ -13,6 +13,8 @@ import type { ProviderDescriptor } from "./load.js";
 import { DURATION_PATTERN, parseDuration, resourceNames } from "./names.js";
 import { nestedExpressions } from "./expr.js";
 import { checkColumns, checkCrdLabels, crdColumns, crdLabels } from "./crd-options.js";
+import { API_STATUS, CONFIG_STATUS } from "./crds.js";
+import { checkStatusPatch } from "./status-patch.js";
 
 export { userSchema } from "./validators.js";
 
@@ -25,6 +27,7 @@ function apiInfo(d: ProviderDescriptor): ApiInfo {
     labels: crdLabels(api.crdLabels, "onboarding"),
     columns: crdColumns(api.printerColumns, ["Ready", "Phase", "Age"]),
     ...(api.requireSpec === undefined ? {} : { requireSpec: api.requireSpec }),
+    ...(api.statusSchemaPatch === undefined ? {} : { statusSchemaPatch: api.statusSchemaPatch }),
     versions: api.versions.map((v) => ({
       name: v.name,
       served: v.served,
@@ -66,8 +69,9 @@ function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
     labels: crdLabels(config.crdLabels, "platform"),
     columns: crdColumns(config.printerColumns, ["Age"]),
     ...(config.requireSpec === undefined ? {} : { requireSpec: config.requireSpec }),
+    ...(config.statusSchemaPatch === undefined ? {} : { statusSchemaPatch: config.statusSchemaPatch }),
     version: config.version,
-    schema: withPollInterval(config.schema),
+    schema: config.pollIntervalField ? withPollInterval(config.schema) : config.schema,
     resolve: { name: templ(resolve.name ?? d.metadata.name, ["spec", "config", "resolve", "name"], sink) },
     pollIntervalMs: parseDuration(config.pollInterval) ?? 60_000,
   };
@@ -112,6 +116,8 @@ function crdIssues(d: ProviderDescriptor): Issue[] {
     ...checkCrdLabels(config.crdLabels, "platform", ["spec", "config", "crdLabels"]),
     ...checkColumns(api.printerColumns, ["spec", "api", "printerColumns"]),
     ...checkColumns(config.printerColumns, ["spec", "config", "printerColumns"]),
+    ...checkStatusPatch(API_STATUS, api.statusSchemaPatch, ["spec", "api", "statusSchemaPatch"]),
+    ...checkStatusPatch(CONFIG_STATUS, config.statusSchemaPatch, ["spec", "config", "statusSchemaPatch"]),
   ];
 }
 

@@ -26,6 +26,8 @@ export interface ResourceNames {
   columns: CrdColumn[];
   /** Whether the CRD requires spec; undefined: when the spec schema requires a field. */
   requireSpec?: boolean;
+  /** JSON merge patch over the generated status schema (statusSchemaPatch). */
+  statusSchemaPatch?: Record<string, unknown>;
 }
 
 export interface ApiVersionInfo {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { apiCrd, configCrd } from "./crds.js";
 import { describeIssues, pollIntervalMs, validateConfig } from "./inputs.js";
 import { toStructural } from "./structural.js";
-import { baseDescriptor, compile, get, set } from "./test-helpers.js";
+import { baseDescriptor, compile, get, lintDoc, set } from "./test-helpers.js";
 
 describe("CRD generation", () => {
   const c = compile(
@@ -213,5 +213,88 @@ describe("structural schemas", () => {
         f: { type: "array", items: { "x-kubernetes-preserve-unknown-fields": true } },
       },
     });
+  });
+});
+
+describe("openMCP's exact CRD shapes", () => {
+  const statusOf = (crd: ReturnType<typeof apiCrd>): Record<string, unknown> =>
+    get(crd, "spec.versions.0.schema.openAPIV3Schema.properties.status") as Record<string, unknown>;
+
+  it("applies statusSchemaPatch (RFC 7386) to the generated status, keeping spe's own fields", () => {
+    const patch = {
+      required: null,
+      properties: {
+        conditions: { "x-kubernetes-list-type": null, "x-kubernetes-list-map-keys": null },
+        providerConfigRef: { required: null, properties: { name: { default: "" } } },
+      },
+    };
+    const c = compile(set(baseDescriptor(), "spec.api.statusSchemaPatch", patch));
+    const status = statusOf(apiCrd(c));
+    expect(status.required).toBeUndefined();
+    expect(get(status, "properties.conditions")).not.toHaveProperty("x-kubernetes-list-type");
+    expect(get(status, "properties.conditions.items.required")).toContain("type");
+    expect(get(status, "properties.providerConfigRef.required")).toBeUndefined();
+    expect(get(status, "properties.providerConfigRef.properties.name")).toMatchObject({
+      type: "string",
+      default: "",
+    });
+    for (const key of ["observedGeneration", "phase", "resources", "drift", "units", "version"])
+      expect(get(status, `properties.${key}`)).toBeDefined();
+    // Without a patch, spe's own shape.
+    expect(statusOf(apiCrd(compile())).required).toEqual(["observedGeneration", "phase"]);
+  });
+
+  it("patches the config's status too", () => {
+    const c = compile(set(baseDescriptor(), "spec.config.statusSchemaPatch", { required: null }));
+    const status = get(configCrd(c), "spec.versions.0.schema.openAPIV3Schema.properties.status") as object;
+    expect(status).not.toHaveProperty("required");
+    expect(get(status, "properties.phase.type")).toBe("string");
+  });
+
+  it("refuses a statusSchemaPatch that drops or retypes a field spe writes, or requires an undeclared one", () => {
+    const issues = lintDoc(
+      set(baseDescriptor(), "spec.api.statusSchemaPatch", {
+        required: ["observedGeneration", "nope"],
+        properties: { units: null, phase: { type: "integer" } },
+      }),
+    ).filter((i) => i.code === "status-schema-patch");
+    expect(issues.map((i) => [i.path.join("."), i.message]).sort()).toEqual([
+      [
+        "spec.api.statusSchemaPatch.properties.phase",
+        "status.phase is written by spe and must stay string; the CRD would prune it",
+      ],
+      [
+        "spec.api.statusSchemaPatch.properties.units",
+        "status.units is written by spe and must stay array; the CRD would prune it",
+      ],
+      ["spec.api.statusSchemaPatch.required", 'required field "nope" is not declared'],
+    ]);
+  });
+
+  it("serves exactly the config schema with pollIntervalField: false", () => {
+    const c = compile(set(baseDescriptor(), "spec.config.pollIntervalField", false));
+    const props = get(configCrd(c), "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties");
+    expect(props).not.toHaveProperty("pollInterval");
+    expect(
+      get(configCrd(compile()), "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties"),
+    ).toHaveProperty("pollInterval");
+  });
+
+  it("reads format: duration as Go's (openMCP's pollInterval), not ISO 8601", () => {
+    const own = { type: "string", format: "duration", default: "1m", description: "Poll interval." };
+    const c = compile(set(baseDescriptor(), "spec.config.schema.properties.pollInterval", own));
+    const cfg = (pollInterval: string): Record<string, unknown> => ({
+      apiVersion: "sample.services.spe.dev/v1alpha1",
+      kind: "ProviderConfig",
+      metadata: { name: "sample" },
+      spec: { versions: [], pollInterval },
+    });
+    for (const ok of ["1m", "1m30s", "1.5h", "300ms", "0"]) expect(validateConfig(c, cfg(ok))).toEqual([]);
+    for (const bad of ["PT1M", "every minute", "1d", ""])
+      expect(describeIssues(validateConfig(c, cfg(bad)))).toMatch(
+        /pollInterval: must match format "duration"/,
+      );
+    expect(pollIntervalMs(c, cfg("1.5m"))).toBe(90_000);
+    expect(pollIntervalMs(c, cfg("1h30m"))).toBe(5_400_000);
   });
 });

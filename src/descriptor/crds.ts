@@ -9,6 +9,7 @@ import { toStructural, type JsonSchema } from "./structural.js";
 import type { TemplateNode } from "./template.js";
 import { specRequired } from "./crd-options.js";
 import { primaryPath } from "./expr.js";
+import { mergePatch } from "./status-patch.js";
 
 const STR = (description: string): JsonSchema => ({ type: "string", description });
 
@@ -162,35 +163,43 @@ const CONFIG_REF: JsonSchema = {
   },
 };
 
-/** The openMCP status: observedGeneration, phase, conditions, resources, drift, plus projected fields. */
-export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
-  return {
-    type: "object",
-    description: "Observed state, written by spe.",
-    required: ["observedGeneration", "phase"],
-    properties: {
-      ...projectedStatus(compiled),
-      observedGeneration: OBSERVED_GENERATION,
-      phase: STR("Ready, Progressing or Terminating."),
-      conditions: CONDITIONS,
-      resources: {
-        type: "array",
-        description: "Objects deployed for this request and their state.",
-        items: RESOURCE,
-      },
-      drift: {
-        type: "array",
-        description: "Deployed fields that differed from the rendered plan and were corrected, newest first.",
-        items: DRIFT,
-      },
-      units: {
-        type: "array",
-        description: "Deploy units applied for this request.",
-        items: UNIT,
-      },
-      providerConfigRef: CONFIG_REF,
+/** The openMCP status spe writes: observedGeneration, phase, conditions, resources, drift, units. */
+export const API_STATUS: JsonSchema = {
+  type: "object",
+  description: "Observed state, written by spe.",
+  required: ["observedGeneration", "phase"],
+  properties: {
+    observedGeneration: OBSERVED_GENERATION,
+    phase: STR("Ready, Progressing or Terminating."),
+    conditions: CONDITIONS,
+    resources: {
+      type: "array",
+      description: "Objects deployed for this request and their state.",
+      items: RESOURCE,
     },
-  };
+    drift: {
+      type: "array",
+      description: "Deployed fields that differed from the rendered plan and were corrected, newest first.",
+      items: DRIFT,
+    },
+    units: {
+      type: "array",
+      description: "Deploy units applied for this request.",
+      items: UNIT,
+    },
+    providerConfigRef: CONFIG_REF,
+  },
+};
+
+function patched(status: JsonSchema, patch: JsonSchema | undefined): JsonSchema {
+  return patch === undefined ? status : (mergePatch(status, patch) as JsonSchema);
+}
+
+/** The API status: spe's (under the descriptor's statusSchemaPatch) plus the projected fields. */
+export function statusSchema(compiled: CompiledDescriptor): JsonSchema {
+  const status = patched(API_STATUS, compiled.api.statusSchemaPatch);
+  const properties = (status.properties ?? {}) as Record<string, JsonSchema>;
+  return { ...status, properties: { ...projectedStatus(compiled), ...properties } };
 }
 
 /** The config's status, written by spe: whether the config is valid. */
@@ -265,7 +274,9 @@ export function configCrd(compiled: CompiledDescriptor): KubeObject {
     name: config.version,
     served: true,
     storage: true,
-    schema: { openAPIV3Schema: objectSchema(config, config.schema, CONFIG_STATUS) },
+    schema: {
+      openAPIV3Schema: objectSchema(config, config.schema, patched(CONFIG_STATUS, config.statusSchemaPatch)),
+    },
     subresources: { status: {} },
     additionalPrinterColumns: config.columns.map((c) => ({ ...c })),
   };

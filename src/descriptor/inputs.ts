@@ -7,7 +7,7 @@ import { userSchema } from "./validators.js";
 import type { CompiledDescriptor } from "./compiled.js";
 import type { RenderContext } from "./evaluate.js";
 import { formatPath, issue, type Issue } from "./issues.js";
-import { parseDuration } from "./names.js";
+import { parseGoDuration } from "./names.js";
 import { checkNamespace } from "./render-manifests.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
 
@@ -91,7 +91,7 @@ export function resolveConfigRef(
 /** The poll interval in ms: the config's spec.pollInterval if valid, else the descriptor's. */
 export function pollIntervalMs(compiled: CompiledDescriptor, config?: Record<string, unknown>): number {
   const spec = config?.spec as Record<string, unknown> | undefined;
-  const own = typeof spec?.pollInterval === "string" ? parseDuration(spec.pollInterval) : undefined;
+  const own = typeof spec?.pollInterval === "string" ? parseGoDuration(spec.pollInterval) : undefined;
   return own ?? compiled.config.pollIntervalMs;
 }
 

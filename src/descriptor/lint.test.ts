@@ -38,6 +38,7 @@ const RULES: Record<string, Fixture> = {
   "template-directive": (d) =>
     set(d, "spec.deploy.0.helm.values.x", { $forEach: "${api.spec.plugins ?? []}", name: "${each.name}" }),
   "when-expression": (d) => set(d, "spec.deploy.1.when", "yes"),
+  "status-schema-patch": (d) => set(d, "spec.api.statusSchemaPatch", { properties: { units: null } }),
   "argument-type": (d) => set(d, "spec.deploy.0.helm.values.x", "${merge(api.spec.version)}"),
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),

@@ -19,7 +19,7 @@ export function pluralize(lower: string): string {
   return `${lower}s`;
 }
 
-type Names = Omit<ResourceNames, "labels" | "columns" | "requireSpec">;
+type Names = Omit<ResourceNames, "labels" | "columns" | "requireSpec" | "statusSchemaPatch">;
 
 export function resourceNames(group: string, input: NameInput): Names {
   const lower = input.kind.toLowerCase();
@@ -49,4 +49,27 @@ export function parseDuration(text: string): number | undefined {
   let total = 0;
   for (const m of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
   return total;
+}
+
+/**
+ * A Go `time.ParseDuration` text (what a metav1.Duration field holds, and what openMCP's
+ * `format: duration` config fields mean): 0, or numbers with units ns, us, µs, ms, s, m, h.
+ */
+export const GO_DURATION = /^[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/;
+
+const GO_UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "\u00b5s": 1e-3,
+  "\u03bcs": 1e-3,
+  ...UNIT_MS,
+};
+
+/** Parses a Go duration (1.5m, 300ms, 1h30m) to ms; undefined when invalid or negative. */
+export function parseGoDuration(text: string): number | undefined {
+  if (!GO_DURATION.test(text) || text.startsWith("-")) return undefined;
+  let total = 0;
+  for (const m of text.matchAll(/([0-9]*\.?[0-9]*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g))
+    total += Number(m[1]) * (GO_UNIT_MS[m[2] ?? ""] ?? 0);
+  return Math.round(total);
 }

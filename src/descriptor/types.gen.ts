@@ -62,6 +62,8 @@ export interface ApiSpec {
   crdLabels?: CrdLabels;
   /** Whether the API CRD requires spec. Defaults to true when the spec schema has required fields. */
   requireSpec?: boolean;
+  /** A JSON merge patch (RFC 7386) applied to the generated status schema of the API CRD, so that openMCP's status fields carry exactly upstream's attributes (null removes a key, e.g. required: null or a list type). spe's own status fields must keep their type: the engine writes them. */
+  statusSchemaPatch?: Record<string, unknown>;
   /** The served versions; exactly one is the storage version. */
   versions: ApiVersion[];
   /** The CRD's printer columns for kubectl get, exactly in this order. A column with only a name is one of spe's built-in columns: Ready, Phase or Age. Without this list: Ready, Phase, Age. */
@@ -125,6 +127,10 @@ export interface ConfigSpec {
   crdLabels?: CrdLabels;
   /** Whether the config CRD requires spec. Defaults to true when the spec schema has required fields. */
   requireSpec?: boolean;
+  /** A JSON merge patch (RFC 7386) applied to the generated status schema of the config CRD (as for the API). */
+  statusSchemaPatch?: Record<string, unknown>;
+  /** Whether the config CRD declares spec.pollInterval (the engine's override of pollInterval) when the schema does not. false serves exactly the schema: a config then cannot override the poll interval. */
+  pollIntervalField: boolean;
   /** The config CRD's printer columns, exactly in this order (built-in columns as for the API). Without this list: Age. */
   printerColumns?: PrinterColumn[];
   schema: SpecSchema;

@@ -326,7 +326,7 @@ describe("charts/spe", () => {
   });
 
   it("grants least privilege: no * verbs, * resources only in descriptor groups, Secrets only per tenant namespace", async () => {
-    const groups = ["demo.services.spe.dev", "flux.services.openmcp.cloud"];
+    const groups = ["demo.services.spe.dev", "flux.services.open-control-plane.io"];
     for (const objects of [await render(), await render("-f", productionValues())]) {
       expectLeastPrivilege(objects, groups);
       expect(clusterWideRules(objects).filter(grantsSecrets)).toEqual([]);
