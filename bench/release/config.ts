@@ -1,5 +1,5 @@
 /** The release benchmark's configuration, parsed once from the environment at the edge. */
-import { BENCH_ROOT } from "../scale/config.js";
+import { assignments, BENCH_ROOT } from "../scale/config.js";
 
 export interface ReleaseBenchConfig {
   /** API objects created and deleted again (BENCH_RELEASE_N, default 200). */
@@ -22,6 +22,12 @@ export interface ReleaseBenchConfig {
   speNodeArgs: string[];
   /** Extra `spe run` flags (BENCH_SPE_ARGS, space separated). */
   speArgs: string[];
+  /**
+   * Environment of the engine process alone (BENCH_SPE_ENV, space separated NAME=value, e.g.
+   * "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072"): the bench's own environment reaches
+   * the clusters' processes too.
+   */
+  speEnv: string[];
 }
 
 function positive(text: string, name: string): number {
@@ -43,5 +49,6 @@ export function releaseBenchConfig(env: NodeJS.ProcessEnv = process.env): Releas
     outDir: env.BENCH_OUT ?? `${BENCH_ROOT}results/release`,
     speNodeArgs: words(env.BENCH_SPE_NODE_ARGS),
     speArgs: words(env.BENCH_SPE_ARGS),
+    speEnv: assignments(env.BENCH_SPE_ENV ?? "", "BENCH_SPE_ENV"),
   };
 }

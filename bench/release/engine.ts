@@ -37,7 +37,7 @@ export interface RunningEngine {
 export async function startEngine(
   env: RunningEnvironment,
   kc: EngineClusters,
-  opts: { main: string; node: string; dir: string; nodeArgs: string[]; args: string[] },
+  opts: { main: string; node: string; dir: string; nodeArgs: string[]; args: string[]; env: string[] },
 ): Promise<RunningEngine> {
   for (const cluster of [kc.platform, kc.onboarding])
     await apply(cluster, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
@@ -60,7 +60,12 @@ export async function startEngine(
     ...["--helm-worker", env.binaries["spe-helm-worker"]],
     ...opts.args,
   ];
-  const controller = startController(opts.node, args, { log: join(opts.dir, "spe.log") });
+  const controller = startController(opts.node, args, {
+    log: join(opts.dir, "spe.log"),
+    env: Object.fromEntries(
+      opts.env.map((item) => [item.slice(0, item.indexOf("=")), item.slice(item.indexOf("=") + 1)]),
+    ),
+  });
   await waitHttpOk(`http://127.0.0.1:${opsPort}/readyz`, controller);
   const config = {
     apiVersion: API_VERSION,

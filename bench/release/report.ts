@@ -1,4 +1,5 @@
 /** The Markdown summary of a release benchmark run. */
+import type { ReleaseBenchConfig } from "./config.js";
 import type { MemorySample } from "./memory.js";
 import type { ReleaseResults } from "./run.js";
 
@@ -63,6 +64,7 @@ export function markdown(r: ReleaseResults, file: string): string {
       `created until all Ready (${fmt(r.readySeconds, " s")}), then deleted until the last API object ` +
       `was gone (${fmt(r.goneSeconds, " s")}; ${fmt(r.crdsLeft)} CRDs still terminating), then sampled for ` +
       `${r.config.settleSeconds} s. ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,
+    engineSettings(r.config),
     "",
     "| moment | engine RSS MiB | anon / file | worker RSS MiB | anon / file | engine V8 heap used / total MiB | engine external MiB | sockets engine / worker | at |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -79,4 +81,14 @@ export function markdown(r: ReleaseResults, file: string): string {
       `${r.machine.atEnd?.loadAverage.join(" ") ?? "–"} at end.`,
     "",
   ].join("\n");
+}
+
+/** The engine's non-default settings of this run, so two runs are compared knowingly. */
+function engineSettings(cfg: Omit<ReleaseBenchConfig, "outDir">): string {
+  const parts = [
+    ...(cfg.speNodeArgs.length > 0 ? [`node flags ${cfg.speNodeArgs.join(" ")}`] : []),
+    ...(cfg.speArgs.length > 0 ? [`spe flags ${cfg.speArgs.join(" ")}`] : []),
+    ...(cfg.speEnv.length > 0 ? [`environment ${cfg.speEnv.join(" ")}`] : []),
+  ];
+  return parts.length > 0 ? `Engine: ${parts.join("; ")}.` : "";
 }

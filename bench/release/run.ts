@@ -133,7 +133,13 @@ export async function runReleaseBench(
   let engine: RunningEngine | undefined;
   try {
     const kc = clusters(env);
-    engine = await startEngine(env, kc, { ...spe, dir, nodeArgs: cfg.speNodeArgs, args: cfg.speArgs });
+    engine = await startEngine(env, kc, {
+      ...spe,
+      dir,
+      nodeArgs: cfg.speNodeArgs,
+      args: cfg.speArgs,
+      env: cfg.speEnv,
+    });
     await phases({ cfg, kc, engine, progress }, r);
     r.ok = true;
   } catch (err) {

@@ -52,11 +52,11 @@ function systems(text: string): SystemName[] {
   return names as SystemName[];
 }
 
-function assignments(text: string): string[] {
+export function assignments(text: string, name = "BENCH_HELM_WORKER_ENV"): string[] {
   const items = text.split(" ").filter(Boolean);
   for (const item of items) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9_.,:/=+-]*$/.test(item))
-      throw new Error(`BENCH_HELM_WORKER_ENV: expected NAME=value items, got "${item}"`);
+      throw new Error(`${name}: expected NAME=value items, got "${item}"`);
   }
   return items;
 }
