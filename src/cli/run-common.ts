@@ -51,6 +51,10 @@ export function addRunFlags(command: Command): Command {
       "--sync-period <duration>",
       "longest time a converged object goes without a full reconcile; polls in between skip the render while its watches report no change [SPE_SYNC_PERIOD; default 10m]",
     )
+    .option(
+      "--drain-deadline <duration>",
+      "how long SIGTERM waits for in-flight reconciles; past it spe exits 1 and leaves the Lease to expire [SPE_DRAIN_DEADLINE; default 30s]",
+    )
     .option("--ops-port <port>", "port of /metrics, /healthz, /readyz [SPE_OPS_PORT; default 8080]")
     .option("--metrics-addr <addr>", "[host]:port for /metrics, overrides --ops-port [SPE_METRICS_ADDR]")
     .option("--metrics-bind-address <addr>", "openmcp-operator's name for --metrics-addr")

@@ -11,6 +11,7 @@ describe("runConfig", () => {
       descriptors: ["providers"],
       workers: 16,
       syncPeriodMs: 600_000,
+      drainDeadlineMs: 30_000,
       helmConcurrency: 4,
       metricsAddr: { host: "0.0.0.0", port: 8080 },
       healthAddr: { host: "0.0.0.0", port: 8080 },
@@ -130,5 +131,16 @@ describe("parseAddress", () => {
     expect(config.metricsTls).toEqual({ certDir: "/certs" });
     expect(config.metricsAddr).toEqual({ host: "0.0.0.0", port: 8443 });
     expect(runConfig({ descriptors: ["d"] }, base).metricsTls).toBeUndefined();
+  });
+
+  it("bounds the drain on SIGTERM: 30 s by default, --drain-deadline or SPE_DRAIN_DEADLINE", () => {
+    expect(runConfig({ descriptors: ["d"] }, base).drainDeadlineMs).toBe(30_000);
+    expect(runConfig({ descriptors: ["d"], drainDeadline: "5s" }, base).drainDeadlineMs).toBe(5_000);
+    expect(
+      runConfig({ descriptors: ["d"] }, { env: { ...base.env, SPE_DRAIN_DEADLINE: "1m" } }).drainDeadlineMs,
+    ).toBe(60_000);
+    expect(() => runConfig({ descriptors: ["d"], drainDeadline: "soon" }, base)).toThrow(
+      "--drain-deadline soon: expected a duration",
+    );
   });
 });

@@ -32,6 +32,8 @@ export interface RunConfig {
   workers: number;
   /** How long a converged object goes without a full reconcile (ms). */
   syncPeriodMs: number;
+  /** How long SIGTERM waits for in-flight reconciles before the process exits anyway (ms). */
+  drainDeadlineMs: number;
   metricsAddr: Address;
   healthAddr: Address;
   /** /metrics over TLS (tls.crt, tls.key of this directory), for callers allowed `get /metrics` only. */
@@ -60,6 +62,7 @@ export interface RawRunOptions {
   verbosity?: string;
   workers?: string;
   syncPeriod?: string;
+  drainDeadline?: string;
   opsPort?: string;
   metricsAddr?: string;
   healthAddr?: string;
@@ -240,8 +243,9 @@ function operations(raw: RawRunOptions, where: RunEnvironment): Partial<RunConfi
 function throughput(
   raw: RawRunOptions,
   env: Env,
-): Pick<RunConfig, "workers" | "syncPeriodMs" | "helmConcurrency"> {
+): Pick<RunConfig, "workers" | "syncPeriodMs" | "helmConcurrency" | "drainDeadlineMs"> {
   return {
+    drainDeadlineMs: duration("--drain-deadline", raw.drainDeadline ?? env.SPE_DRAIN_DEADLINE, 30_000),
     workers: positiveInt("--workers", raw.workers ?? env.SPE_WORKERS ?? String(DEFAULT_WORKERS)),
     syncPeriodMs: duration("--sync-period", raw.syncPeriod ?? env.SPE_SYNC_PERIOD, DEFAULT_SYNC_PERIOD_MS),
     helmConcurrency: positiveInt(

@@ -72,7 +72,14 @@ export function runtimeConfig(
   };
 }
 
-function handleSignals(logger: Logger, stop: () => Promise<void>): void {
+/**
+ * SIGTERM drains in-flight reconciles, but not for longer than `deadlineMs`: a reconcile
+ * stuck on a dead target cluster (each request waits out its timeout, and is retried) must
+ * not hold the pod until the kubelet's SIGKILL. Past the deadline the process exits 1
+ * without releasing the Lease, which then expires: the next leader must not reconcile
+ * beside work that may still be in flight.
+ */
+function handleSignals(logger: Logger, stop: () => Promise<void>, deadlineMs: number): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -80,9 +87,17 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
       process.exit(EXIT.findings);
     }
     stopping = true;
-    logger.info({ signal }, "shutting down: draining in-flight reconciles");
+    logger.info({ signal, deadlineMs }, "shutting down: draining in-flight reconciles");
+    const deadline = setTimeout(() => {
+      logger.warn(
+        { deadlineMs },
+        "drain deadline passed: exiting with work in flight; the Lease is left to expire",
+      );
+      process.exit(EXIT.findings);
+    }, deadlineMs);
     stop().then(
       () => {
+        clearTimeout(deadline);
         logger.info("stopped");
         process.exit(EXIT.ok);
       },
@@ -112,9 +127,13 @@ export async function runOperator(raw: RawRunOptions): Promise<void> {
   const logger = loggerFrom(config);
   // Signals during start-up wait for it, then stop what was started.
   let runtime: Promise<Runtime | undefined> = Promise.resolve(undefined);
-  handleSignals(logger, async () => {
-    await (await runtime.catch(() => undefined))?.stop();
-  });
+  handleSignals(
+    logger,
+    async () => {
+      await (await runtime.catch(() => undefined))?.stop();
+    },
+    config.drainDeadlineMs,
+  );
   logger.info({ descriptors: config.descriptors, namespace: config.descriptorNamespace }, "starting spe");
   runtime = clustersFor(config, logger, (reason) => {
     logger.error({ reason }, "restarting");
