@@ -33,6 +33,14 @@ function chartName(plan: HelmUnitPlan, baseDir: string): string | undefined {
   }
 }
 
+/** Failures of fetching the chart, blamed on the unit's chart rather than its values. */
+const CHART_REASONS: readonly HelmError["reason"][] = [
+  "ChartNotFound",
+  "ChartVersionNotFound",
+  "ChartAuthFailed",
+  "ChartTLSFailed",
+];
+
 function failureIssue(
   compiled: CompiledDescriptor,
   plan: HelmUnitPlan,
@@ -44,10 +52,9 @@ function failureIssue(
   const helm = ["spec", "deploy", unit?.index ?? 0, "helm"];
   const issue: Issue = {
     code: "chart-render",
-    path:
-      err.reason === "ChartNotFound"
-        ? [...helm, "chart"]
-        : [...helm, "values", ...(failure.valuesPath ?? [])],
+    path: CHART_REASONS.includes(err.reason)
+      ? [...helm, "chart"]
+      : [...helm, "values", ...(failure.valuesPath ?? [])],
     severity: "error",
     message: `unit ${plan.name}: helm template fails: ${failure.message}`,
   };

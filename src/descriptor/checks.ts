@@ -8,6 +8,7 @@ import { issue, type Issue, type IssuePath } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import { UNIT_KINDS } from "./schema-check.js";
 import { chartRepoIssue } from "./chart-source.js";
+import { chartRefIssues } from "./chart-refs.js";
 import { didYouMean } from "./suggest.js";
 import type { DeployUnit } from "./types.gen.js";
 
@@ -144,6 +145,7 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
   }
   if (u.helm !== undefined) {
     out.push(...chartIssues(u.helm.chart, [...path, "helm", "chart"]));
+    out.push(...chartRefIssues(u.helm, [...path, "helm"]));
     if (u.namespace === undefined)
       out.push(issue("missing-namespace", path, `helm unit "${u.name}" needs a namespace`));
   }

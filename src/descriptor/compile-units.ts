@@ -91,6 +91,7 @@ function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledU
     createNamespace: u.helm.createNamespace,
     adopt: u.helm.adopt,
     values: helmValues(u.helm.values, [...p, "values"], sink, info),
+    sourceNamespaces: [...(u.helm.sourceNamespaces ?? [])],
   };
 }
 

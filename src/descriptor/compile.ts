@@ -6,6 +6,7 @@
 import { checkSchemas, compileAll, lazyValidators } from "./validators.js";
 import { checkDeployRef, checkNames, checkStatus, checkUnits } from "./checks.js";
 import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo } from "./compiled.js";
+import { chartRefSiteIssues } from "./chart-refs.js";
 import { allowedRoots, compileAccess, compileUnit, templ, type TemplateSink } from "./compile-units.js";
 import { topoSort } from "./dag.js";
 import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./issues.js";
@@ -143,7 +144,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     .map((n) => byIndex.find((u) => u.name === n))
     .filter((u): u is CompiledUnit => u !== undefined);
   const status = templ(d.spec.status, ["spec", "status"], sink);
-  issues.push(...siteIssues(d, sink), ...checkSchemas(api, config));
+  issues.push(...siteIssues(d, sink), ...chartRefSiteIssues(sink.sites), ...checkSchemas(api, config));
   const compiled: CompiledDescriptor = {
     name: d.metadata.name,
     descriptor: d,

@@ -74,6 +74,8 @@ export interface CompiledUnit {
     createNamespace: boolean;
     adopt: AdoptPolicy;
     values: CompiledTemplate;
+    /** Platform namespaces chart.secretRef and chart.caBundleRef may name. */
+    sourceNamespaces: readonly string[];
   };
   manifests?: CompiledTemplate[];
 }

@@ -406,6 +406,20 @@ export function nestedExpressions(expr: Expression): PathRef[] {
   return out;
 }
 
+/** The paths whose values an expression computes with: every path but the operands of selects. */
+export function valuePaths(expr: Expression): PathExpr[] {
+  switch (expr.kind) {
+    case "path":
+      return [expr];
+    case "fallback":
+      return expr.options.flatMap(valuePaths);
+    case "call":
+      return expr.args.flatMap(valuePaths);
+    case "literal":
+      return [];
+  }
+}
+
 /** The path whose value an expression yields, where one does (a path, `oneOf(path, …)`, `path ?? …`). */
 export function primaryPath(expr: Expression): PathExpr | undefined {
   if (expr.kind === "path") return expr;

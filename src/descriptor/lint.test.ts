@@ -41,6 +41,7 @@ const RULES: Record<string, Fixture> = {
   "status-schema-patch": (d) => set(d, "spec.api.statusSchemaPatch", { properties: { units: null } }),
   "argument-type": (d) => set(d, "spec.deploy.0.helm.values.x", "${merge(api.spec.version)}"),
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
+  "source-namespace": (d) => set(d, "spec.deploy.0.helm.chart.secretRef", { name: "pull" }),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
   "storage-version": (d) =>
     set(d, "spec.api.versions", [
@@ -135,6 +136,43 @@ describe("lint rules", () => {
     expect(messages([{ name: "V", jsonPath: ".spec.versoin" }])[0]).toContain('did you mean "version"');
     expect(messages([{ name: "P", jsonPath: ".status.phsae" }])[0]).toContain('did you mean "phase"');
     expect(messages([{ name: "C", jsonPath: ".status.chartVersion" }, { name: "Ready" }])).toEqual([]);
+  });
+
+  it("source-namespace: chart references need sourceNamespaces, literal names, and stay inside them", () => {
+    const messages = (chart: object, sourceNamespaces?: unknown): string[] => {
+      const d = set(baseDescriptor(), "spec.deploy.0.helm.chart.caBundleRef", chart);
+      const issues = lintDoc(
+        sourceNamespaces === undefined ? d : set(d, "spec.deploy.0.helm.sourceNamespaces", sourceNamespaces),
+      );
+      return issues
+        .filter((i) => i.code === "source-namespace")
+        .map((i) => `${i.line}:${i.col} ${i.message}`);
+    };
+    expect(messages({ name: "ca", key: "ca.crt" })[0]).toContain("needs helm.sourceNamespaces");
+    expect(messages({ name: "ca", key: "ca.crt" }, ["spe-system"])).toEqual([]);
+    expect(messages({ name: "ca", key: "ca.crt", namespace: "kube-system" }, ["spe-system"])).toEqual([
+      expect.stringMatching(/^\d+:\d+ chart.caBundleRef.namespace "kube-system" is not one of/),
+    ]);
+    expect(messages({ name: "ca", key: "ca.crt" }, ["${config.spec.registry}"])[0]).toContain("never mapped");
+  });
+
+  it("expression-root: chart references map the config only, never the end user's API object", () => {
+    const d = set(
+      set(baseDescriptor(), "spec.deploy.0.helm.sourceNamespaces", ["spe-system"]),
+      "spec.deploy.0.helm.chart.secretRef",
+      { name: "${api.spec.version}" },
+    );
+    const hit = lintDoc(d).find((i) => i.code === "expression-root");
+    expect(hit?.message).toContain("${api.spec.version}: chart.secretRef may only take values from config");
+    const fromConfig = set(d, "spec.deploy.0.helm.chart.secretRef.name", "${config.spec.registry}");
+    expect(lintDoc(fromConfig)).toEqual([]);
+    // The API object may choose among the config's entries.
+    const selected = set(
+      d,
+      "spec.deploy.0.helm.chart.secretRef.name",
+      "${config.spec.versions[version=api.spec.version].chartVersion}",
+    );
+    expect(lintDoc(selected)).toEqual([]);
   });
 
   it("duplicate-name: two descriptors with the same name or API kind", () => {

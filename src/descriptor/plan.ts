@@ -31,6 +31,24 @@ export interface ChartRef {
   /** Local chart directory or .tgz, resolved relative to the descriptor's directory. */
   path?: string;
   version?: string;
+  /** The Secret on the platform cluster holding credentials for the chart's registry or repository. */
+  secretRef?: ChartCredentialsRef;
+  /** The ConfigMap or Secret key on the platform cluster holding the CA bundle for the chart's server. */
+  caBundleRef?: ChartCABundle;
+}
+
+/** A Secret of registry credentials (kubernetes.io/dockerconfigjson, or username and password keys). */
+export interface ChartCredentialsRef {
+  namespace: string;
+  name: string;
+}
+
+/** PEM certificates in a key of a ConfigMap or Secret. */
+export interface ChartCABundle {
+  kind: "ConfigMap" | "Secret";
+  namespace: string;
+  name: string;
+  key: string;
 }
 
 /**

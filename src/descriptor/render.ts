@@ -7,6 +7,7 @@ import type { RenderContext, Scope } from "./evaluate.js";
 import { RenderError, isDataPending, issue, type IssuePath } from "./issues.js";
 import type { ChartRef, HelmUnitPlan, JsonObject, KubeObject, ManifestsUnitPlan, UnitPlan } from "./plan.js";
 import { chartRepoIssue } from "./chart-source.js";
+import { caBundleRef, credentialsRef } from "./chart-refs.js";
 import { checkDuplicates, checkNamespace, toKubeObject } from "./render-manifests.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
 import { blame } from "./functions.js";
@@ -33,9 +34,10 @@ function namespaces(unit: CompiledUnit, scope: Scope): { own?: string; allowed: 
   return own === undefined ? { allowed } : { own, allowed };
 }
 
-function chartRef(value: unknown, path: IssuePath): ChartRef {
+function chartRef(value: unknown, path: IssuePath, sourceNamespaces: readonly string[]): ChartRef {
+  const { secretRef, caBundleRef: bundle, ...source } = value as Record<string, unknown>;
   const chart: ChartRef = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(source)) {
     // A version like 1.20 read from YAML may arrive as a number; a chart version is text.
     if (typeof v !== "string" && typeof v !== "number")
       bug("not-a-string", [...path, k], `chart.${k} must be a string`);
@@ -43,6 +45,12 @@ function chartRef(value: unknown, path: IssuePath): ChartRef {
   }
   const repoIssue = chart.repo === undefined ? undefined : chartRepoIssue(chart.repo);
   if (repoIssue) throw new RenderError("invalid-input", [issue("chart-repo", [...path, "repo"], repoIssue)]);
+  const credentials =
+    secretRef === undefined ? undefined : credentialsRef(secretRef, [...path, "secretRef"], sourceNamespaces);
+  if (credentials) chart.secretRef = credentials;
+  const ca =
+    bundle === undefined ? undefined : caBundleRef(bundle, [...path, "caBundleRef"], sourceNamespaces);
+  if (ca) chart.caBundleRef = ca;
   return chart;
 }
 
@@ -59,7 +67,7 @@ function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>,
   const path = ["spec", "deploy", unit.index, "helm"];
   const ns = namespaces(unit, scope).own ?? bug("missing-namespace", path, "helm unit has no namespace");
   // The chart first: an unknown version is the most useful error to report.
-  const chart = chartRef(renderNode(helm.chart.node, scope), [...path, "chart"]);
+  const chart = chartRef(renderNode(helm.chart.node, scope), [...path, "chart"], helm.sourceNamespaces);
   const values = renderNode(helm.values.node, scope);
   if (typeof values !== "object" || values === null || Array.isArray(values))
     bug("values-type", [...path, "values"], "values must render to an object");

@@ -206,6 +206,8 @@ export interface HelmUnit {
   createNamespace: boolean;
   /** What an install or upgrade does with an object of the chart that exists already without this release's ownership metadata. ifUnowned takes it into the release when it carries no owner's metadata at all (no helm release annotations, no app.kubernetes.io/managed-by other than Helm, no controller owner reference), such as an object re-created after an uninstall; an object of another owner is never taken and fails the install. never: every such object fails the install, as with helm's defaults. */
   adopt: "ifUnowned" | "never";
+  /** The namespaces on the platform cluster chart.secretRef and chart.caBundleRef may read from (literal names, never mapped). A reference to any other namespace is refused (InvalidInput), so a config cannot make spe use another namespace's Secret. */
+  sourceNamespaces?: string[];
   /** The release values: an object whose values may be ${…} mappings, or one ${…} expression yielding an object (e.g. the values of the selected version in the config). */
   values: Record<string, unknown> | string;
 }
@@ -222,6 +224,28 @@ export interface ChartSource {
   path?: Template;
   /** Chart version. */
   version?: Template;
+  secretRef?: ChartSecretRef;
+  caBundleRef?: ChartCABundleRef;
+}
+
+/** Credentials for the chart's OCI registry or HTTP(S) repository: a Secret on the platform cluster of type kubernetes.io/dockerconfigjson (the entry for the chart's host) or with username and password keys (kubernetes.io/basic-auth). Its fields may only map the config (openMCP's chartPullSecret, chart.secretRef.name); an empty name means none. Read for each install or upgrade and watched: a rotated Secret is used at once. */
+export interface ChartSecretRef {
+  /** The Secret's name; empty for no credentials. */
+  name: Template;
+  /** The Secret's namespace; must be one of the unit's sourceNamespaces, the first of them by default. */
+  namespace?: Template;
+}
+
+/** PEM certificates the chart's OCI registry or HTTPS repository is trusted by, besides the system's: a key of a ConfigMap or Secret on the platform cluster (openMCP's caBundleRef). Its fields may only map the config; an empty name means none. */
+export interface ChartCABundleRef {
+  /** What holds the bundle. */
+  kind: "ConfigMap" | "Secret";
+  /** The ConfigMap's or Secret's name; empty for no CA bundle. */
+  name: Template;
+  /** Its namespace; must be one of the unit's sourceNamespaces, the first of them by default. */
+  namespace?: Template;
+  /** The key holding the PEM certificates (e.g. ca.crt). */
+  key: Template;
 }
 
 /** A Kubernetes object; any value may be a ${…} mapping, keys are always literal. */

@@ -130,6 +130,14 @@ export interface OwnerRef {
   name: string;
 }
 
+/** An object on the platform cluster a unit reads (a chart's credentials Secret, its CA bundle). */
+export interface PlatformRef {
+  apiVersion: "v1";
+  kind: "Secret" | "ConfigMap";
+  namespace: string;
+  name: string;
+}
+
 /** What a plugin is given to act on one target cluster for one API object. */
 export interface UnitScope {
   /** Access to the target (mcp or workload) cluster. */
@@ -143,6 +151,12 @@ export interface UnitScope {
   cache?: TargetCache;
   /** Told of each change the plugin made on the target (for the log). */
   onAction?: (record: ActionRecord) => void;
+  /**
+   * Reads an object on the platform cluster that the unit's plan names (already checked
+   * against the namespaces the descriptor allows); undefined when it is not there. The engine
+   * watches what is read, so its change wakes the API object. Absent outside the engine.
+   */
+  platform?: (ref: PlatformRef) => Promise<KubeObject | undefined>;
 }
 
 /**

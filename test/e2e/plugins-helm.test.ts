@@ -344,13 +344,13 @@ describe("helm plugin", () => {
     expect(isHelmError(err, "ChartNotFound")).toBe(true);
   });
 
-  it("a chart version the repository does not have is ChartNotFound (the worker's code), not InstallFailed", async () => {
+  it("a chart version the repository does not have is ChartVersionNotFound (the worker's code), not InstallFailed", async () => {
     const repo = await serveChartRepo([join(fixtures, "demo-service")]);
     try {
       const plan = unit({}, { release: "no-version" });
       plan.helm.chart = { repo: repo.url, name: "demo-service", version: "9.9.9" };
       const err: unknown = await plugin.create(plan, scope()).catch((e: unknown) => e);
-      expect(isHelmError(err, "ChartNotFound")).toBe(true);
+      expect(isHelmError(err, "ChartVersionNotFound")).toBe(true);
       expect(isHelmError(err) && err.detail).toMatch(/9\.9\.9/);
       expect(await latestRelease(mcp(), ns, "no-version")).toBeUndefined();
     } finally {

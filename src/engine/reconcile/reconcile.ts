@@ -48,6 +48,7 @@ import type { Deployed } from "../cache/target-cache.js";
 import type { ApiObjectCache } from "../queue/controller.js";
 import { teardown, type TeardownResult } from "./teardown.js";
 import { actionLog } from "./action-log.js";
+import { PlatformReads, type PlatformReader } from "./platform-reads.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
@@ -71,6 +72,8 @@ export interface ReconcilerDeps {
   targetCache?: (key: string, target: KubeConfig) => TargetCache;
   /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
   watchReferences?: (key: string, refs: ObjectRef[]) => void;
+  /** Reads platform objects units name (a chart's credentials Secret); what is read is watched too. */
+  platformObjects?: PlatformReader;
   /** The API objects as the controller's informer holds them; without it every reconcile reads through the API. */
   apiObjects?: ApiObjectCache;
   /** Called when an API object is gone, to drop its watches. */
@@ -226,18 +229,28 @@ export class ProviderReconciler implements Reconciler {
     return { config, ctx: { api: obj, config, target } };
   }
 
-  /** The target's KubeConfig; what it depends on is watched first, so its appearing heals the request. */
-  private async targetKubeconfig(key: string, obj: ApiObject, ctx: RenderContext): Promise<KubeConfig> {
+  /**
+   * The target's KubeConfig; what it depends on is watched first, so its appearing heals the
+   * request. `refs` is what is watched, to which the reconcile adds what its units read.
+   */
+  private async targetKubeconfig(
+    key: string,
+    obj: ApiObject,
+    ctx: RenderContext,
+    refs: ObjectRef[],
+  ): Promise<KubeConfig> {
     const configRefs = configReferences(ctx.config.spec);
     const openmcp = this.deps.openmcp;
     if (openmcp) {
       const cluster = this.compiled.target.cluster;
-      this.deps.watchReferences?.(key, [...openmcp.references(obj, cluster), ...configRefs]);
+      refs.push(...openmcp.references(obj, cluster), ...configRefs);
+      this.deps.watchReferences?.(key, refs);
       return openmcp.resolve(key, obj, cluster);
     }
     const access = resolveTargetAccess(this.compiled, ctx);
     const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
-    this.deps.watchReferences?.(key, [accessReference(access, namespace), ...configRefs]);
+    refs.push(accessReference(access, namespace), ...configRefs);
+    this.deps.watchReferences?.(key, refs);
     return this.deps.access.resolve(
       access.kind === "openmcp"
         ? { kind: "accessRequest", namespace, name: access.name }
@@ -249,8 +262,9 @@ export class ProviderReconciler implements Reconciler {
     key: string,
     obj: ApiObject,
     ctx: RenderContext,
+    refs: ObjectRef[] = [],
   ): Promise<UnitScope & { client: KubeClient }> {
-    const kubeconfig = await this.targetKubeconfig(key, obj, ctx);
+    const kubeconfig = await this.targetKubeconfig(key, obj, ctx, refs);
     const { api } = this.compiled;
     const owner = {
       provider: this.compiled.name,
@@ -296,23 +310,33 @@ export class ProviderReconciler implements Reconciler {
     const poll = pollIntervalMs(this.compiled, resolved.config);
     await this.recordInputs(obj, draft, resolved.config);
     let report: DeployReport;
+    const refs: ObjectRef[] = [];
+    const reads = this.deps.platformObjects && new PlatformReads(this.deps.platformObjects);
     try {
-      const scope = await this.scopeFor(key, obj, resolved.ctx);
+      const scope = await this.scopeFor(key, obj, resolved.ctx, refs);
       draft.set(targetReachable());
       const cache = this.deps.targetCache?.(key, scope.kubeconfig);
       report = await deployUnits({
         compiled: this.compiled,
         ctx: resolved.ctx,
         plugins: this.deps.plugins,
-        scope: cache ? { ...scope, cache } : scope,
+        scope: { ...scope, ...(cache ? { cache } : {}), ...(reads ? { platform: reads.read } : {}) },
         records: obj.status?.units ?? [],
       });
       this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
     } catch (err) {
+      this.watchReads(key, refs, reads);
       return { result: await this.failed(draft, err) };
     }
+    this.watchReads(key, refs, reads);
     this.summarize(obj, draft, report, resolved.ctx);
     return outcomeOf(report, await this.commit(draft), poll);
+  }
+
+  /** What the units read on the platform is watched beside the request's other references. */
+  private watchReads(key: string, refs: ObjectRef[], reads: PlatformReads | undefined): void {
+    const read = reads?.refs() ?? [];
+    if (refs.length > 0 && read.length > 0) this.deps.watchReferences?.(key, [...refs, ...read]);
   }
 
   /**

@@ -271,6 +271,8 @@ export class Engine implements Reconciler {
       watchReferences: (key, refs) => {
         this.references.track(key, refs);
       },
+      platformObjects: async (ref) =>
+        this.references.cached(ref) ?? (await KubeClient.for(this.options.platform).get(ref)),
       settled: this.settled,
       ...(this.mcpAccess ? { openmcp: this.mcpAccess } : {}),
       forget: (key) => {

@@ -3,12 +3,19 @@
  * the same settings the helm binary would get from these command lines.
  */
 import type { KubeConfig } from "../../kube/kubeconfig.js";
-import type { HelmUnitPlan } from "../../descriptor/plan.js";
+import type { ChartRef, HelmUnitPlan } from "../../descriptor/plan.js";
 import { workerChart } from "./chart.js";
+import { chartAccess } from "./chart-access.js";
 import { kubeconfigForHelm } from "./kubeconfig-yaml.js";
 import type { HelmErrorReason } from "./errors.js";
-import type { ActionRecord } from "../types.js";
-import type { AppliedObject, HelmWorker, WorkerRelease, WorkerRequest } from "./worker-client.js";
+import type { ActionRecord, UnitScope } from "../types.js";
+import type {
+  AppliedObject,
+  HelmWorker,
+  WorkerChart,
+  WorkerRelease,
+  WorkerRequest,
+} from "./worker-client.js";
 
 export const CHART_DIGEST_LABEL = "spe.dev/chart-digest";
 export const VALUES_HASH_LABEL = "spe.dev/values-hash";
@@ -23,6 +30,16 @@ export interface Invocation {
   signal?: AbortSignal;
   /** Told of each operation that changed a release (the engine logs them). */
   onAction?: (record: ActionRecord) => void;
+  /** Reads the chart's credentials Secret and CA bundle on the platform cluster (chart-access.ts). */
+  platform?: UnitScope["platform"];
+}
+
+/** The chart of a request, with the credentials and CA bundle it is fetched with. */
+async function requestChart(
+  inv: Pick<Invocation, "baseDir" | "platform">,
+  chart: ChartRef,
+): Promise<WorkerChart> {
+  return { ...workerChart(chart, inv.baseDir), ...(await chartAccess(chart, inv.platform)) };
 }
 
 /** Tells `inv` of an operation on `unit`'s release that started at `started` (performance.now()). */
@@ -97,7 +114,7 @@ export async function upgradeInstall(
     "upgradeInstall",
     {
       ...target(inv, unit),
-      chart: workerChart(chart, inv.baseDir),
+      chart: await requestChart(inv, chart),
       values: JSON.stringify(values),
       labels: { [CHART_DIGEST_LABEL]: opts.labels.chartDigest, [VALUES_HASH_LABEL]: opts.labels.valuesHash },
       createNamespace,
@@ -144,7 +161,7 @@ export async function template(inv: Omit<Invocation, "kubeconfig">, unit: HelmUn
     {
       release: releaseName,
       namespace,
-      chart: workerChart(chart, inv.baseDir),
+      chart: await requestChart(inv, chart),
       values: JSON.stringify(values),
     },
     { ...signalOf(inv), failure: "RenderFailed", what: `helm template ${releaseName}` },

@@ -8,6 +8,18 @@ export type HelmErrorReason =
   | "VersionUnsupported"
   /** The chart (path, repository entry or OCI reference) could not be found or fetched. */
   | "ChartNotFound"
+  /** The chart is in its repository or registry, but not in the version (tag) asked for. */
+  | "ChartVersionNotFound"
+  /**
+   * The chart's registry or repository refused the credentials (or wanted some), or the
+   * credentials Secret cannot give any: missing, or without credentials for the chart's host.
+   */
+  | "ChartAuthFailed"
+  /**
+   * The chart's server presented a certificate the CA bundle (and the system's) does not vouch
+   * for, or the CA bundle (ConfigMap or Secret key) is missing or holds no certificate.
+   */
+  | "ChartTLSFailed"
   /** `helm template` failed (template error, values rejected by the chart's schema). */
   | "RenderFailed"
   /** Installing failed; the release was rolled back (uninstalled). */
@@ -63,6 +75,9 @@ export function isHelmError(err: unknown, reason?: HelmErrorReason): err is Helm
 export type WorkerErrorCode =
   | "bad-request"
   | "chart-not-found"
+  | "chart-version-not-found"
+  | "chart-auth-failed"
+  | "chart-tls-failed"
   | "render-failed"
   | "install-failed"
   | "upgrade-failed"
@@ -75,6 +90,9 @@ export type WorkerErrorCode =
 const REASONS: Record<WorkerErrorCode, HelmErrorReason | undefined> = {
   "bad-request": undefined,
   "chart-not-found": "ChartNotFound",
+  "chart-version-not-found": "ChartVersionNotFound",
+  "chart-auth-failed": "ChartAuthFailed",
+  "chart-tls-failed": "ChartTLSFailed",
   "render-failed": "RenderFailed",
   "install-failed": "InstallFailed",
   "upgrade-failed": "UpgradeFailed",

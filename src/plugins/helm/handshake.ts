@@ -10,7 +10,7 @@ import { HelmError } from "./errors.js";
  * The wire format's version (worker/protocol.go's protocolVersion; a unit test holds the two
  * equal). Bumped with every change one side must not ignore.
  */
-export const WORKER_PROTOCOL = 1;
+export const WORKER_PROTOCOL = 2;
 
 /** The worker's answer to `version`, as far as the handshake reads it. */
 export interface Handshake {

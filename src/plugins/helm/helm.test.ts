@@ -78,6 +78,9 @@ describe("workerChart", () => {
 describe("helm errors", () => {
   it("takes the reason from the worker's code, not from helm's words", () => {
     expect(reasonOf("chart-not-found", "InstallFailed")).toBe("ChartNotFound");
+    expect(reasonOf("chart-version-not-found", "InstallFailed")).toBe("ChartVersionNotFound");
+    expect(reasonOf("chart-auth-failed", "UpgradeFailed")).toBe("ChartAuthFailed");
+    expect(reasonOf("chart-tls-failed", "RenderFailed")).toBe("ChartTLSFailed");
     expect(reasonOf("timeout", "InstallFailed")).toBe("Timeout");
     expect(reasonOf("rollback-failed", "RecoveryFailed")).toBe("RecoveryFailed");
     // A message that reads like a missing chart is still what the code says it is.

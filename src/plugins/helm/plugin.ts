@@ -205,6 +205,7 @@ export class HelmPlugin implements DeployPlugin<HelmUnitPlan> {
     const inv: Invocation = { helm: this.helm, kubeconfig: scope.kubeconfig, baseDir: scope.baseDir };
     if (scope.signal) inv.signal = scope.signal;
     if (scope.onAction) inv.onAction = scope.onAction;
+    if (scope.platform) inv.platform = scope.platform;
     return inv;
   }
 

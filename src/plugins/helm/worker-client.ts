@@ -48,7 +48,11 @@ export interface HelmWorkerOptions {
    * Read once, here, at the edge.
    */
   path?: string;
-  /** Private HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME root, so spe never shares repository state with users. */
+  /**
+   * Private HELM_CACHE_HOME/CONFIG_HOME/DATA_HOME root, so spe never shares repository state
+   * with users; without it, those of spe's environment that are set are kept (an operator's
+   * registry login or repositories file), the others go below a private temp folder.
+   */
   home?: string;
   /**
    * Upper bound for one operation (default 10 minutes); the operation is cancelled after it,
@@ -78,6 +82,10 @@ export interface WorkerChart {
   name?: string;
   oci?: string;
   version?: string;
+  /** Basic-auth credentials for the chart's registry or repository, for this request only. */
+  auth?: { username: string; password: string };
+  /** PEM certificates trusted for the chart's server besides the system's. */
+  caBundle?: string;
 }
 
 /** The fields of a request besides id and op (src/plugins/helm/worker/protocol.go). */
@@ -173,9 +181,18 @@ interface Running {
   version: string;
 }
 
+/** The homes helm keeps its configuration, cache and data in, when spe's environment sets them. */
+const HELM_HOMES = ["HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"] as const;
+
+function helmSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(HELM_HOMES.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
 export class HelmWorker {
   readonly path: string;
   private readonly home: string;
+  /** HELM_* settings of spe's environment that win over the private home (none with `options.home`). */
+  private readonly helmEnv: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly cancelGraceMs: number;
   /** The worker process, or its start in flight (concurrent first calls share one process). */
@@ -186,6 +203,7 @@ export class HelmWorker {
   constructor(private readonly options: HelmWorkerOptions = {}) {
     this.path = options.path ?? process.env.SPE_HELM_WORKER ?? builtWorker() ?? "spe-helm-worker";
     this.home = options.home ?? join(tmpdir(), "spe-helm");
+    this.helmEnv = options.home === undefined ? helmSettings(process.env) : {};
     this.timeoutMs = options.timeoutMs ?? 600_000;
     this.cancelGraceMs = options.cancelGraceMs ?? 10_000;
     this.limit = pLimit(options.concurrency ?? DEFAULT_HELM_CONCURRENCY);
@@ -388,6 +406,7 @@ export class HelmWorker {
       HELM_CACHE_HOME: join(this.home, "cache"),
       HELM_CONFIG_HOME: join(this.home, "config"),
       HELM_DATA_HOME: join(this.home, "data"),
+      ...this.helmEnv,
       HELM_DRIVER: "secret",
       // Never fall back to a kubeconfig of the environment: each request names its own.
       KUBECONFIG: "",

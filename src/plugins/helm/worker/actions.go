@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -55,8 +57,19 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 
 // failure answers a failed request with its message and the code of the step that failed:
 // by default the operation's own (install or upgrade as spe expects it for upgradeInstall).
+// The request's chart credentials never appear in it, whatever a server echoed back.
 func failure(req *request, err error) *response {
-	return &response{ID: req.ID, OK: false, Error: err.Error(), Code: codeOf(err, operationCode(req))}
+	return &response{ID: req.ID, OK: false, Error: redact(err.Error(), req), Code: codeOf(err, operationCode(req))}
+}
+
+// redact replaces the request's chart password, and its basic-auth encoding, in text.
+func redact(text string, req *request) string {
+	if req.Chart == nil || req.Chart.Auth == nil || req.Chart.Auth.Password == "" {
+		return text
+	}
+	auth := req.Chart.Auth
+	basic := base64.StdEncoding.EncodeToString([]byte(auth.Username + ":" + auth.Password))
+	return strings.NewReplacer(basic, "[redacted]", auth.Password, "[redacted]").Replace(text)
 }
 
 func operationCode(req *request) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 
 	"helm.sh/helm/v4/pkg/action"
@@ -14,13 +13,11 @@ import (
 )
 
 // chartLocator finds and loads charts as the helm binary does (local paths, repositories by
-// URL, OCI references), with helm's own cache folders from HELM_CACHE_HOME and friends.
+// URL, OCI references), with helm's own cache folders from HELM_CACHE_HOME and friends. A
+// remote chart is fetched with the request's own credentials and CA bundle (source.go),
+// else with what helm's registry and repository configuration hold.
 type chartLocator struct {
 	settings *cli.EnvSettings
-
-	registryOnce sync.Once
-	registry     *registry.Client
-	registryErr  error
 
 	// One download at a time per chart reference: two releases of one new chart must not
 	// both write the same file in the repository cache.
@@ -30,17 +27,6 @@ type chartLocator struct {
 
 func newChartLocator() *chartLocator {
 	return &chartLocator{settings: cli.New(), locks: map[string]*sync.Mutex{}}
-}
-
-func (l *chartLocator) registryClient() (*registry.Client, error) {
-	l.registryOnce.Do(func() {
-		l.registry, l.registryErr = registry.NewClient(
-			registry.ClientOptEnableCache(true),
-			registry.ClientOptWriter(io.Discard),
-			registry.ClientOptCredentialsFile(l.settings.RegistryConfig),
-		)
-	})
-	return l.registry, l.registryErr
 }
 
 func (l *chartLocator) lockFor(ref string) *sync.Mutex {
@@ -81,25 +67,41 @@ func (l *chartLocator) load(
 	if err != nil {
 		return nil, withCode(codeBadRequest, err)
 	}
-	if ref.Path == "" {
-		rc, err := l.registryClient()
-		if err != nil {
-			return nil, fmt.Errorf("missing registry client: %w", err)
-		}
-		setRegistry(rc)
-	}
-	lock := l.lockFor(name + "\x00" + ref.Repo + "\x00" + ref.Version)
-	lock.Lock()
-	path, err := opts.LocateChart(name, l.settings)
-	lock.Unlock()
+	path, err := l.locate(ref, name, opts, setRegistry)
 	if err != nil {
-		return nil, withCode(codeChartNotFound, err)
+		return nil, err
 	}
 	ch, err := loader.Load(path)
 	if err != nil {
 		return nil, err
 	}
 	return ch, checkChart(ch)
+}
+
+// locate is `LocateChart`: a local path as it is, a remote chart through the request's source.
+func (l *chartLocator) locate(
+	ref *chartRef, name string, opts *action.ChartPathOptions, setRegistry func(*registry.Client),
+) (string, error) {
+	if ref.Path != "" {
+		path, err := opts.LocateChart(name, l.settings)
+		return path, withCode(codeChartNotFound, err)
+	}
+	src, err := newChartSource(ref, l.settings.RegistryConfig)
+	if err != nil {
+		return "", err
+	}
+	defer src.close()
+	setRegistry(src.registry)
+	opts.Username, opts.Password = src.credentials()
+	opts.CaFile = src.caFile
+	lock := l.lockFor(name + "\x00" + ref.Repo + "\x00" + ref.Version)
+	lock.Lock()
+	path, err := opts.LocateChart(name, l.settings)
+	lock.Unlock()
+	if err != nil {
+		return "", src.classify(ref, err)
+	}
+	return path, nil
 }
 
 // checkChart refuses what `helm install` refuses before it contacts the cluster.

@@ -11,8 +11,17 @@ import (
 const (
 	// codeBadRequest: the request itself is malformed (no namespace, no chart, unknown op).
 	codeBadRequest = "bad-request"
-	// codeChartNotFound: the chart could not be located or downloaded.
+	// codeChartNotFound: the chart could not be located or downloaded (no such chart in the
+	// repository or registry, or the source cannot be reached).
 	codeChartNotFound = "chart-not-found"
+	// codeChartVersionNotFound: the chart is there, but not in the version (tag) asked for.
+	codeChartVersionNotFound = "chart-version-not-found"
+	// codeChartAuthFailed: the chart's registry or repository refused the credentials (or
+	// wants some and got none).
+	codeChartAuthFailed = "chart-auth-failed"
+	// codeChartTLSFailed: the chart's server presented a certificate the request's CA bundle
+	// (and the system's) does not vouch for, or spoke no TLS.
+	codeChartTLSFailed = "chart-tls-failed"
 	// codeRenderFailed: a template request failed (template error, values the chart refuses).
 	codeRenderFailed = "render-failed"
 	// codeInstallFailed: an install failed (rendering it included: helm renders as it installs).

@@ -8,7 +8,7 @@ import "encoding/json"
 // protocolVersion is the wire format's version, answered to op version (spe's start
 // handshake, src/plugins/helm/handshake.ts, refuses a worker speaking another one). Bump it,
 // and WORKER_PROTOCOL there, with every change one side must not ignore.
-const protocolVersion = 1
+const protocolVersion = 2
 
 const (
 	opVersion        = "version"
@@ -28,6 +28,16 @@ type chartRef struct {
 	Name    string `json:"name,omitempty"`
 	OCI     string `json:"oci,omitempty"`
 	Version string `json:"version,omitempty"`
+	// Auth is the basic-auth credentials for the chart's registry or repository, for this
+	// request only (never written to disk, never logged; failure messages are redacted).
+	Auth *chartAuth `json:"auth,omitempty"`
+	// CABundle is PEM certificates trusted for the chart's server besides the system's.
+	CABundle string `json:"caBundle,omitempty"`
+}
+
+type chartAuth struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
 }
 
 type request struct {
