@@ -266,7 +266,9 @@ describe("the chart's RBAC", () => {
 
     // Secure metrics work with the chart's RBAC (TokenReview, SubjectAccessReview): a scraper
     // bound to the chart's metrics-reader ClusterRole reads them.
-    const reader = await serviceAccountToken("platform", NS, "prometheus", `${NS}-spe-metrics-reader`);
+    const reader = await serviceAccountToken("platform", NS, "prometheus", {
+      clusterRole: `${NS}-spe-metrics-reader`,
+    });
     const running = lines.flatMap((l) => {
       try {
         return [JSON.parse(l) as { msg?: string; ops?: number[] }];

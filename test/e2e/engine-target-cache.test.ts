@@ -13,6 +13,7 @@ import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { observeRequests } from "../../src/kube/http.js";
 import type { WatchSpec } from "../../src/plugins/types.js";
 import { kubeConfigFor } from "./support/env.js";
+import { kubeConfigOf, serviceAccountToken, tokenKubeconfig } from "./support/tokens.js";
 import { apply, eventually } from "./support/kube.js";
 
 const NS = `spe-sets-${randomBytes(3).toString("hex")}`;
@@ -132,5 +133,26 @@ describe("two identities on one server", () => {
     } finally {
       stop();
     }
+  });
+});
+
+describe("an identity allowed in one namespace only", () => {
+  it("watches its objects per namespace, since it may not watch the kind cluster-wide", async () => {
+    const token = await serviceAccountToken("mcp", NS, "scoped", {
+      clusterRole: "view",
+      namespaceOnly: true,
+    });
+    const scoped = kubeConfigOf(tokenKubeconfig("mcp", token));
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "a-x" };
+    const view = caches.view("owner-scoped", scoped);
+    await eventually("seen through a namespace watch", () => view.object(ref));
+    caches.track("owner-scoped", scoped, { objects: [ref], watches: [] });
+    expect(caches.size().watches).toContain(`v1|ConfigMap|${NS}`);
+    woken.length = 0;
+    await apply(mcp, {
+      ...record("a-x", "a", { touched: "yes" }),
+      metadata: { name: "a-x", namespace: NS, labels: { set: "a", touched: "yes" } },
+    });
+    await eventually("owner-scoped woken", () => (woken.includes("owner-scoped") ? true : undefined));
   });
 });

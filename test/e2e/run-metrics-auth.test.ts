@@ -66,9 +66,9 @@ beforeAll(async () => {
     },
     { manager: "e2e", force: true },
   );
-  reader = await serviceAccountToken("platform", NS, "scraper", READER);
+  reader = await serviceAccountToken("platform", NS, "scraper", { clusterRole: READER });
   // Bound to a role that grants no /metrics.
-  nosy = await serviceAccountToken("platform", NS, "nosy", "system:basic-user");
+  nosy = await serviceAccountToken("platform", NS, "nosy", { clusterRole: "system:basic-user" });
   runtime = await startRuntime({
     platform: kubeConfigFor("platform"),
     onboarding: kubeConfigFor("onboarding"),

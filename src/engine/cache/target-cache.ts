@@ -53,8 +53,9 @@ function kindKey(cluster: string, kind: { apiVersion: string; kind: string }): s
 /** Ids of watched things are the key of the watch they are seen through, SEP, and what they are. */
 const SEP = "\u0000";
 
-function objectId(cluster: string, ref: ObjectRef): string {
-  return `${kindKey(cluster, ref)}${SEP}${ref.namespace ?? ""}/${ref.name}`;
+/** The id of an object seen through the watch `watch`. */
+function objectIdIn(watch: string, ref: { namespace?: string; name: string }): string {
+  return `${watch}${SEP}${ref.namespace ?? ""}/${ref.name}`;
 }
 
 /** The shared watch of a set: cluster, kind, namespace and label selector. */
@@ -115,6 +116,11 @@ export class TargetCaches {
   /** collectionKey → a watch of that set of records */
   private readonly collections = new Map<string, CollectionWatch>();
   private readonly retirement: Retirement;
+  /**
+   * Kinds (kindKey) an identity may not watch cluster-wide (403): a kubeconfig allowed only in
+   * some namespaces. Their objects are watched per namespace instead.
+   */
+  private readonly scoped = new Set<string>();
   private readonly idle: { watchIdleMs?: number };
 
   constructor(
@@ -134,7 +140,7 @@ export class TargetCaches {
   view(owner: string, target: KubeConfig): TargetCache {
     const cluster = clusterOf(target);
     const object = (ref: ObjectRef): WatchedObject | undefined => {
-      this.index.add(owner, objectId(cluster, ref));
+      this.index.add(owner, this.idOf(cluster, ref));
       return this.summary(target, cluster, ref);
     };
     return {
@@ -146,22 +152,22 @@ export class TargetCaches {
       },
       // What is verified is the owner's until it says otherwise, so the record goes with it.
       verify: (ref, fingerprint, desiredHash) => {
-        this.index.add(owner, objectId(cluster, ref));
-        this.verifications.set(objectId(cluster, ref), { fingerprint, desiredHash });
+        this.index.add(owner, this.idOf(cluster, ref));
+        this.verifications.set(this.idOf(cluster, ref), { fingerprint, desiredHash });
       },
       verifyWritten: (ref, written, desiredHash) => {
-        this.index.add(owner, objectId(cluster, ref));
-        this.deletions.delete(objectId(cluster, ref));
-        this.verifications.set(objectId(cluster, ref), {
+        this.index.add(owner, this.idOf(cluster, ref));
+        this.deletions.delete(this.idOf(cluster, ref));
+        this.verifications.set(this.idOf(cluster, ref), {
           fingerprint: written.fingerprint,
           desiredHash,
           written: { object: written, at: Date.now() },
         });
       },
-      deleted: (ref) => object(ref) === undefined && this.deletions.has(objectId(cluster, ref)),
+      deleted: (ref) => object(ref) === undefined && this.deletions.has(this.idOf(cluster, ref)),
       verified: (ref, desiredHash) => {
         const watched = object(ref);
-        const v = this.verifications.get(objectId(cluster, ref));
+        const v = this.verifications.get(this.idOf(cluster, ref));
         if (v?.desiredHash !== desiredHash) return undefined;
         if (watched && v.fingerprint === watched.fingerprint) return watched;
         const written = v.written;
@@ -182,7 +188,7 @@ export class TargetCaches {
       watch.informer.ensure();
     }
     const ids = [
-      ...deployed.objects.map((o) => objectId(cluster, o)),
+      ...deployed.objects.map((o) => this.idOf(cluster, o)),
       ...deployed.watches.map((w) => groupKey(collectionKey(cluster, w), groupId(w.labels))),
     ];
     this.release(this.index.set(owner, ids));
@@ -255,8 +261,35 @@ export class TargetCaches {
     for (const owner of this.index.ownersOf(id)) this.wake(owner);
   }
 
-  private kindWatch(target: KubeConfig, cluster: string, ref: ObjectRef): LazyInformer<ObjectSummary> {
+  /** The watch an object is seen through: of its kind on the cluster, or in its namespace where scoped. */
+  private kindWatchKey(cluster: string, ref: ObjectRef): string {
     const key = kindKey(cluster, ref);
+    return ref.namespace && this.scoped.has(key) ? `${key}|${ref.namespace}` : key;
+  }
+
+  private idOf(cluster: string, ref: ObjectRef): string {
+    return objectIdIn(this.kindWatchKey(cluster, ref), ref);
+  }
+
+  /**
+   * The identity may not watch a kind cluster-wide: watch it per namespace from now on. The
+   * owners of the refused watch reconcile and so look again through the namespace watches;
+   * the refused one stops.
+   */
+  private scopeDown(kind: string): void {
+    if (this.scoped.has(kind)) return;
+    this.scoped.add(kind);
+    this.logger?.info(
+      { kind: kind.slice(kind.indexOf("|") + 1) },
+      "not allowed to watch a kind cluster-wide on a target; watching it per namespace",
+    );
+    this.wakeWatch(kind);
+    void this.stopWatch(kind);
+  }
+
+  private kindWatch(target: KubeConfig, cluster: string, ref: ObjectRef): LazyInformer<ObjectSummary> {
+    const key = this.kindWatchKey(cluster, ref);
+    const clusterWide = key === kindKey(cluster, ref);
     let watch = this.kinds.get(key);
     if (!watch) {
       const kind = { apiVersion: ref.apiVersion, kind: ref.kind };
@@ -265,13 +298,15 @@ export class TargetCaches {
           const informer = await informerFor<ObjectSummary>(target, kind, {
             transform: summarizeObject,
             ...this.idle,
-            onRefused: () => {
-              this.wakeWatch(key);
+            ...(clusterWide ? {} : { namespace: ref.namespace }),
+            onRefused: (err) => {
+              if (clusterWide && err.status === 403) this.scopeDown(key);
+              else this.wakeWatch(key);
             },
             ...(this.logger ? { logger: this.logger } : {}),
           });
           const id = (s: ObjectSummary): string =>
-            objectId(cluster, { ...kind, name: s.metadata.name ?? "", ...namespaceOf(s) });
+            objectIdIn(key, { name: s.metadata.name ?? "", ...namespaceOf(s) });
           informer.addHandlers({
             add: (s) => {
               this.deletions.delete(id(s));

@@ -21,15 +21,18 @@ export async function servingCertificate(): Promise<{ cert: string; key: string;
 }
 
 /**
- * A ServiceAccount `namespace/name` on `role`'s cluster bound to `clusterRole`, and a
- * fresh token for it (one hour). Deleting the ServiceAccount revokes every token it got.
+ * A ServiceAccount `namespace/name` on `role`'s cluster bound to `grant.clusterRole` (cluster-wide,
+ * or with `namespaceOnly` in its own namespace only), and a fresh token for it (one
+ * hour). Deleting the ServiceAccount revokes every token it got.
  */
 export async function serviceAccountToken(
   role: ClusterRole,
   namespace: string,
   name: string,
-  clusterRole = "cluster-admin",
+  grant: { clusterRole: string; namespaceOnly?: boolean } = { clusterRole: "cluster-admin" },
 ): Promise<string> {
+  const { clusterRole } = grant;
+  const scope = grant.namespaceOnly ? "namespace" : "cluster";
   const client = KubeClient.for(kubeConfigFor(role));
   const manager = { manager: "e2e", force: true };
   await client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }, manager);
@@ -37,8 +40,8 @@ export async function serviceAccountToken(
   await client.apply(
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: `${namespace}-${name}` },
+      kind: scope === "cluster" ? "ClusterRoleBinding" : "RoleBinding",
+      metadata: scope === "cluster" ? { name: `${namespace}-${name}` } : { name, namespace },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
       subjects: [{ kind: "ServiceAccount", name, namespace }],
     },
