@@ -19,6 +19,7 @@ async function up(roles: ClusterRole[]): Promise<void> {
   for (const c of Object.values(env.clusters))
     log(`  ${c.name.padEnd(10)} ${c.server}  KUBECONFIG=${c.kubeconfigPath}`);
   if (env.registry) log(`  ${"registry".padEnd(10)} ${env.registry.host}  CA=${env.registry.caFile}`);
+  if (env.chartRepo) log(`  ${"charts".padEnd(10)} ${env.chartRepo.url}  CA=${env.chartRepo.caFile}`);
   log(`  SPE_TESTENV=${env.runDir}/environment.json  (reuse these clusters from vitest)`);
   log("Ctrl-C stops everything.");
   await new Promise<void>((resolve) => {

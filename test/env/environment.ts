@@ -13,7 +13,8 @@ import { createPki, readPem } from "./pki.js";
 import { freePort } from "./ports.js";
 import { startProcess, stopAll, type ManagedProcess } from "./processes.js";
 import { startRegistry, type RegistryDeps } from "./registry.js";
-import type { ClusterRole, RegistryInfo, TestEnvironment } from "./types.js";
+import { pushPrivateChart, startChartRepo } from "./private-charts.js";
+import type { ChartRepoInfo, ClusterRole, RegistryInfo, TestEnvironment } from "./types.js";
 import { waitHealthy } from "./wait.js";
 
 export const DEFAULT_CLUSTERS: Record<ClusterRole, ClusterSpec> = {
@@ -58,15 +59,44 @@ export interface StartOptions {
   progress?: Progress;
   /** Keep the run folder (logs, etcd data) after stop, for debugging. */
   keepRunDir?: boolean;
-  /** Start the OCI registry too (default true; it starts beside the clusters in well under a second). */
+  /**
+   * Start the OCI registry (with the private fixture chart pushed to it) and the HTTPS chart
+   * repository too (default true; they start beside the clusters in seconds).
+   */
   registry?: boolean;
 }
 
-async function maybeRegistry(
-  wanted: boolean,
-  deps: RegistryDeps,
-): Promise<[ManagedProcess, RegistryInfo] | undefined> {
-  return wanted ? startRegistry(deps) : undefined;
+interface PrivateSources {
+  processes: ManagedProcess[];
+  registry: RegistryInfo;
+  chartRepo: ChartRepoInfo;
+}
+
+/** The registry (with the private fixture chart pushed to it) and the HTTPS chart repository. */
+async function privateSources(deps: RegistryDeps): Promise<PrivateSources> {
+  const started = await Promise.allSettled([
+    startRegistry(deps),
+    startChartRepo({ helm: deps.binaries.helm, pki: deps.pki, runDir: deps.runDir }),
+  ]);
+  const processes = started.flatMap((r) => (r.status === "fulfilled" ? [r.value[0]] : []));
+  const [registry, chartRepo] = started;
+  if (registry.status === "rejected" || chartRepo.status === "rejected") {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw registry.status === "rejected" ? registry.reason : (chartRepo as PromiseRejectedResult).reason;
+  }
+  const info = registry.value[1];
+  const privateChart = await pushPrivateChart(
+    { helm: deps.binaries.helm, pki: deps.pki, runDir: deps.runDir },
+    info,
+  ).catch(async (err: unknown) => {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw err;
+  });
+  return { processes, registry: { ...info, privateChart }, chartRepo: chartRepo.value[1] };
+}
+
+async function maybeRegistry(wanted: boolean, deps: RegistryDeps): Promise<PrivateSources | undefined> {
+  return wanted ? privateSources(deps) : undefined;
 }
 
 export async function startEnvironment(options: StartOptions = {}): Promise<RunningEnvironment> {
@@ -95,14 +125,19 @@ export async function startEnvironment(options: StartOptions = {}): Promise<Runn
     );
     const started: RunningCluster[] = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     for (const cluster of started) processes.push(...cluster.processes);
-    const registry = await registryStart;
-    if (registry) processes.push(registry[0]);
+    const sources = await registryStart;
+    if (sources) processes.push(...sources.processes);
     const failure = results.find((r) => r.status === "rejected");
     if (failure) throw failure.reason;
     const clusters = Object.fromEntries(
       started.map((c) => [c.info.name, c.info]),
     ) as TestEnvironment["clusters"];
-    const shared: TestEnvironment = { clusters, binaries, registry: registry?.[1] };
+    const shared: TestEnvironment = {
+      clusters,
+      binaries,
+      registry: sources?.registry,
+      chartRepo: sources?.chartRepo,
+    };
     await writeFile(join(runDir, "environment.json"), JSON.stringify(shared, null, 2), { mode: 0o600 });
     return { ...shared, runDir, stop };
   } catch (err) {

@@ -24,6 +24,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   console.log(`test/env: clusters ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env.runDir})`);
-  project.provide("testEnv", { clusters: env.clusters, binaries: env.binaries, registry: env.registry });
+  project.provide("testEnv", {
+    clusters: env.clusters,
+    binaries: env.binaries,
+    registry: env.registry,
+    chartRepo: env.chartRepo,
+  });
   return () => env.stop();
 }

@@ -41,6 +41,27 @@ export interface RegistryInfo {
   password: string;
   /** PEM file of the CA that signed the registry's certificate (the clusters' CA). */
   caFile: string;
+  /** The fixture chart private-greeter, pushed with `helm push` at setup. */
+  privateChart?: PrivateChart;
+}
+
+/** A fixture chart in a private source; `oci` is its reference in the registry. */
+export interface PrivateChart {
+  name: string;
+  version: string;
+  oci?: string;
+}
+
+/** The run's HTTPS chart repository: basic auth, a certificate from the run's CA. */
+export interface ChartRepoInfo {
+  /** https://127.0.0.1:<port>, what a descriptor's `chart.repo` names. */
+  url: string;
+  username: string;
+  password: string;
+  /** PEM file of the CA that signed its certificate. */
+  caFile: string;
+  /** The fixture chart it serves (private-greeter). */
+  chart: PrivateChart;
 }
 
 export interface TestEnvironment {
@@ -48,6 +69,8 @@ export interface TestEnvironment {
   binaries: BinaryPaths;
   /** Absent only when the environment was started without it (`startEnvironment({ registry: false })`). */
   registry?: RegistryInfo;
+  /** Started with the registry (and absent without it). */
+  chartRepo?: ChartRepoInfo;
 }
 
 declare module "vitest" {
