@@ -94,4 +94,50 @@ describe("render: user input cannot escape the descriptor", () => {
       { numRuns: 200 },
     );
   });
+
+  it("chart credentials and CA bundles come only from the unit's sourceNamespaces, whatever the config says", () => {
+    const allowed = ["spe-system", "registry-creds"];
+    const privateChart = compile(
+      set(
+        set(
+          set(baseDescriptor(), "spec.deploy.0.helm.sourceNamespaces", allowed),
+          "spec.deploy.0.helm.chart.secretRef",
+          {
+            name: "${config.spec.pull.name}",
+            namespace: "${config.spec.pull.namespace}",
+          },
+        ),
+        "spec.deploy.0.helm.chart.caBundleRef",
+        { name: "${config.spec.pull.name}", key: "ca.crt" },
+      ),
+    );
+    let rendered = 0;
+    fc.assert(
+      fc.property(hostile, fc.oneof(hostile, fc.constantFrom(...allowed)), (name, namespace) => {
+        const config = { ...sampleConfig, spec: { ...sampleConfig.spec, pull: { name, namespace } } };
+        let plan;
+        try {
+          plan = renderUnit(privateChart, "core", { api: sampleApi, config });
+        } catch (err) {
+          expect(err).toBeInstanceOf(RenderError);
+          expect((err as RenderError).failure).toBe("invalid-input");
+          return;
+        }
+        if (plan.type !== "helm") throw new Error("core is a helm unit");
+        const { secretRef, caBundleRef } = plan.helm.chart;
+        if (name === "") {
+          expect(secretRef).toBeUndefined();
+          expect(caBundleRef).toBeUndefined();
+          return;
+        }
+        expect(secretRef).toEqual({ name, namespace });
+        expect(allowed).toContain(secretRef?.namespace);
+        expect(caBundleRef).toEqual({ kind: "ConfigMap", namespace: "spe-system", name, key: "ca.crt" });
+        rendered++;
+      }),
+      { numRuns: 300 },
+    );
+    // The allowed namespaces came up, and rendered.
+    expect(rendered).toBeGreaterThan(0);
+  });
 });
