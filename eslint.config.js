@@ -80,6 +80,8 @@ export default tseslint.config(
                 "**/plugins/helm/**",
                 "**/plugins/manifests/*",
                 "**/plugins/manifests/**",
+                "**/plugins/copy/*",
+                "**/plugins/copy/**",
               ],
               message:
                 "the engine knows plugins only through their contract (plugins/types.ts, plugins/index.ts); runtime/ wires them",

@@ -10,6 +10,7 @@ import { UNIT_KINDS } from "./schema-check.js";
 import { chartRepoIssue } from "./chart-source.js";
 import { chartRefIssues } from "./chart-refs.js";
 import { didYouMean } from "./suggest.js";
+import { checkCopyUnit } from "./checks-copy.js";
 import type { DeployUnit } from "./types.gen.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -141,7 +142,9 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
   }
   const out: Issue[] = [];
   if (u.forEach !== undefined && u.helm !== undefined) {
-    out.push(issue("foreach-helm", [...path, "forEach"], "forEach is only supported on manifests units"));
+    out.push(
+      issue("foreach-helm", [...path, "forEach"], "forEach is only supported on manifests and copy units"),
+    );
   }
   if (u.helm !== undefined) {
     out.push(...chartIssues(u.helm.chart, [...path, "helm", "chart"]));
@@ -149,6 +152,7 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
     if (u.namespace === undefined)
       out.push(issue("missing-namespace", path, `helm unit "${u.name}" needs a namespace`));
   }
+  out.push(...checkCopyUnit(u, i));
   return out;
 }
 

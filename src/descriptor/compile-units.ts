@@ -103,7 +103,7 @@ export function compileUnit(d: ProviderDescriptor, index: number, sink: Template
   const unit: CompiledUnit = {
     name: u.name,
     index,
-    type: u.helm !== undefined ? "helm" : "manifests",
+    type: u.helm !== undefined ? "helm" : u.copy !== undefined ? "copy" : "manifests",
     dependsOn: [...u.dependsOn],
     deletionPolicy: u.deletionPolicy ?? d.spec.deletion.policy,
     readiness: { kind: u.readiness ?? d.spec.readiness },
@@ -131,6 +131,23 @@ function addParts(
   if (u.manifests !== undefined) {
     unit.manifests = u.manifests.map((m, i) => templ(m, [...path, "manifests", i], sink, eachInfo));
   }
+  if (u.copy !== undefined) unit.copy = copyPart(u.copy, [...path, "copy"], sink, eachInfo);
+}
+
+function copyPart(
+  c: NonNullable<DeployUnit["copy"]>,
+  path: IssuePath,
+  sink: TemplateSink,
+  info: SiteInfo,
+): NonNullable<CompiledUnit["copy"]> {
+  const out: NonNullable<CompiledUnit["copy"]> = {
+    kind: c.kind,
+    sourceNamespaces: [...c.sourceNamespaces],
+    from: templ(c.from, [...path, "from"], sink, info),
+    to: templ(c.to ?? {}, [...path, "to"], sink, info),
+  };
+  if (c.keys !== undefined) out.keys = templ(c.keys, [...path, "keys"], sink, info);
+  return out;
 }
 
 export function compileAccess(d: ProviderDescriptor, sink: TemplateSink): TargetAccessInfo {

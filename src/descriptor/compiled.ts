@@ -59,7 +59,7 @@ export type TargetAccessInfo =
 export interface CompiledUnit {
   name: string;
   index: number;
-  type: "helm" | "manifests";
+  type: "helm" | "manifests" | "copy";
   dependsOn: string[];
   deletionPolicy: DeletionPolicy;
   readiness: ReadinessRule;
@@ -78,6 +78,13 @@ export interface CompiledUnit {
     sourceNamespaces: readonly string[];
   };
   manifests?: CompiledTemplate[];
+  copy?: {
+    kind: "Secret" | "ConfigMap";
+    sourceNamespaces: string[];
+    from: CompiledTemplate;
+    to: CompiledTemplate;
+    keys?: CompiledTemplate;
+  };
 }
 
 /** Where an expression sits and what it may read (for checks and lint). */

@@ -82,12 +82,12 @@ const UNIT: JsonSchema = {
     "A deploy unit applied for this request, kept so it can be removed even when the plan no longer renders.",
   properties: {
     name: STR("Name of the unit in the descriptor."),
-    type: STR("helm or manifests."),
+    type: STR("helm, manifests or copy."),
     releaseName: STR("Helm release name (helm units)."),
     namespace: STR("Namespace of the release (helm units)."),
     namespaces: {
       type: "array",
-      description: "Namespaces the unit's objects went to (manifests units).",
+      description: "Namespaces the unit's objects went to (manifests and copy units).",
       items: { type: "string" },
     },
     crds: {

@@ -45,6 +45,10 @@ export function simulateOutputs(plan: UnitPlan, version?: string): UnitOutputs {
     });
     return { objects, ready: true };
   }
+  if (plan.type === "copy") {
+    const objects = plan.copy.items.map(({ to }) => ({ apiVersion: "v1", kind: plan.copy.kind, ...to }));
+    return { objects, ready: true };
+  }
   const { helm } = plan;
   const release = {
     name: helm.releaseName,

@@ -43,12 +43,23 @@ const RULES: Record<string, Fixture> = {
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "source-namespace": (d) => set(d, "spec.deploy.0.helm.chart.secretRef", { name: "pull" }),
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
+  "copy-key": (d) => set(d, "spec.deploy.1", copyUnit({ keys: [{ from: "ca.crt", to: "a b" }] })),
+  "copy-source-from-api": (d) => set(d, "spec.deploy.1", copyUnit({ from: { name: "${api.spec.version}" } })),
   "storage-version": (d) =>
     set(d, "spec.api.versions", [
       { ...(d as { spec: { api: { versions: object[] } } }).spec.api.versions[0], storage: true },
       { name: "v1alpha2", storage: true, schema: { type: "object" } },
     ]),
 };
+
+/** A copy unit in place of the base's manifests unit, changed by `over`. */
+function copyUnit(over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: "plugins",
+    namespace: "sample-system",
+    copy: { sourceNamespaces: ["spe-system"], from: { name: "pull-secret" }, ...over },
+  };
+}
 
 function codes(issues: Issue[]): string[] {
   return issues.map((i) => i.code);
@@ -68,6 +79,32 @@ describe("lint rules", () => {
       expect(hit?.line).toBeGreaterThan(0);
     });
   }
+
+  it("copy units: a clean one, and what source-namespace and missing-namespace refuse", () => {
+    expect(lintDoc(set(baseDescriptor(), "spec.deploy.1", copyUnit({})))).toEqual([]);
+    const messages = (over: Record<string, unknown>): string[] =>
+      lintDoc(set(baseDescriptor(), "spec.deploy.1", copyUnit(over)))
+        .filter((i) => i.code === "source-namespace")
+        .map((i) => `${i.line}:${i.col} ${i.message}`);
+    expect(messages({ from: { name: "x", namespace: "kube-system" } })).toEqual([
+      expect.stringMatching(
+        /^\d+:\d+ source namespace "kube-system" is not one of sourceNamespaces \(spe-system\)$/,
+      ),
+    ]);
+    expect(messages({ sourceNamespaces: ["Bad_NS", "spe-system", "spe-system"] })).toEqual([
+      expect.stringContaining('"Bad_NS" is not a valid namespace name'),
+      expect.stringContaining('"spe-system" is listed twice'),
+    ]);
+    const noNamespace = { name: "plugins", copy: { sourceNamespaces: ["spe-system"], from: { name: "x" } } };
+    expect(codes(lintDoc(set(baseDescriptor(), "spec.deploy.1", noNamespace)))).toContain(
+      "missing-namespace",
+    );
+    const fromEach = set(baseDescriptor(), "spec.deploy.1", {
+      ...copyUnit({ from: { name: "${each.name}" } }),
+      forEach: "${api.spec.plugins ?? []}",
+    });
+    expect(codes(lintDoc(fromEach))).toEqual(["copy-source-from-api"]);
+  });
 
   it("yaml: reports syntax errors", () => {
     expect(codes(lintDoc("apiVersion: spe.dev/v1alpha1\nkind: [x\n"))).toContain("yaml");

@@ -7,6 +7,7 @@ import { buildDescriptor } from "./compile.js";
 import { checkChartValues } from "./lint-chart.js";
 import { checkChartDependencies } from "./lint-chart-deps.js";
 import { checkArgumentTypes } from "./lint-types.js";
+import { checkCopySources } from "./checks-copy.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
 import {
   nestedExpressions,
@@ -183,6 +184,7 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
       ...checkExpressionPaths(compiled),
       ...checkColumnPaths(compiled),
       ...checkArgumentTypes(compiled),
+      ...checkCopySources(compiled),
       ...checkDescriptions(d),
       ...checkChartValues(compiled),
       ...checkChartDependencies(compiled),

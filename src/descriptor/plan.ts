@@ -89,7 +89,33 @@ export interface ManifestsUnitPlan extends UnitPlanBase {
   manifests: KubeObject[];
 }
 
-export type UnitPlan = HelmUnitPlan | ManifestsUnitPlan;
+/** An object on a cluster by namespace and name. */
+export interface NamespacedName {
+  namespace: string;
+  name: string;
+}
+
+/** One copy: a Secret or ConfigMap on the platform cluster to the target. */
+export interface CopyItem {
+  from: NamespacedName;
+  to: NamespacedName;
+  /** The keys to copy, renamed (`from` in the source, `to` in the copy); absent: every key as it is. */
+  keys?: { from: string; to: string }[];
+}
+
+export interface CopyPlan {
+  kind: "Secret" | "ConfigMap";
+  /** The platform namespaces the descriptor allows sources in; every item's `from` is in one of them. */
+  sourceNamespaces: string[];
+  items: CopyItem[];
+}
+
+export interface CopyUnitPlan extends UnitPlanBase {
+  type: "copy";
+  copy: CopyPlan;
+}
+
+export type UnitPlan = HelmUnitPlan | ManifestsUnitPlan | CopyUnitPlan;
 
 /** Outputs a deployed unit exposes to later units and to status projection as `deploy.<unit>`. */
 export interface UnitOutputs {

@@ -8,7 +8,9 @@ import { RenderError, isDataPending, issue, type IssuePath } from "./issues.js";
 import type { ChartRef, HelmUnitPlan, JsonObject, KubeObject, ManifestsUnitPlan, UnitPlan } from "./plan.js";
 import { chartRepoIssue } from "./chart-source.js";
 import { caBundleRef, credentialsRef } from "./chart-refs.js";
-import { checkDuplicates, checkNamespace, toKubeObject } from "./render-manifests.js";
+import { checkDuplicates, toKubeObject } from "./render-manifests.js";
+import { forEachItems, planBase as base, unitNamespaces } from "./render-parts.js";
+import { renderCopy } from "./render-copy.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
 import { blame } from "./functions.js";
 
@@ -21,17 +23,6 @@ function renderString(t: CompiledTemplate, scope: Scope, path: IssuePath): strin
   if (typeof v === "number") return String(v);
   if (typeof v !== "string") return bug("not-a-string", path, `expected a string, got ${JSON.stringify(v)}`);
   return v;
-}
-
-function namespaces(unit: CompiledUnit, scope: Scope): { own?: string; allowed: Set<string> } {
-  const base = ["spec", "deploy", unit.index];
-  const own =
-    unit.namespace && checkNamespace(renderNode(unit.namespace.node, scope), [...base, "namespace"]);
-  const allowed = new Set(
-    unit.namespaces.map((t, i) => checkNamespace(renderNode(t.node, scope), [...base, "namespaces", i])),
-  );
-  if (own !== undefined) allowed.add(own);
-  return own === undefined ? { allowed } : { own, allowed };
 }
 
 function chartRef(value: unknown, path: IssuePath, sourceNamespaces: readonly string[]): ChartRef {
@@ -54,18 +45,9 @@ function chartRef(value: unknown, path: IssuePath, sourceNamespaces: readonly st
   return chart;
 }
 
-function base(unit: CompiledUnit): Omit<UnitPlan, "type" | "helm" | "manifests"> {
-  return {
-    name: unit.name,
-    dependsOn: [...unit.dependsOn],
-    deletionPolicy: unit.deletionPolicy,
-    readiness: { ...unit.readiness },
-  };
-}
-
 function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>, scope: Scope): HelmUnitPlan {
   const path = ["spec", "deploy", unit.index, "helm"];
-  const ns = namespaces(unit, scope).own ?? bug("missing-namespace", path, "helm unit has no namespace");
+  const ns = unitNamespaces(unit, scope).own ?? bug("missing-namespace", path, "helm unit has no namespace");
   // The chart first: an unknown version is the most useful error to report.
   const chart = chartRef(renderNode(helm.chart.node, scope), [...path, "chart"], helm.sourceNamespaces);
   const values = renderNode(helm.values.node, scope);
@@ -85,27 +67,12 @@ function renderHelm(unit: CompiledUnit, helm: NonNullable<CompiledUnit["helm"]>,
   };
 }
 
-function forEachItems(unit: CompiledUnit, scope: Scope): unknown[] {
-  if (unit.forEach === undefined) return [undefined];
-  const items = renderNode(unit.forEach.node, scope);
-  if (!Array.isArray(items)) {
-    throw new RenderError("invalid-input", [
-      issue(
-        "foreach-not-list",
-        ["spec", "deploy", unit.index, "forEach"],
-        `forEach yields ${typeof items}, not a list`,
-      ),
-    ]);
-  }
-  return items;
-}
-
 function renderManifests(
   unit: CompiledUnit,
   templates: readonly CompiledTemplate[],
   scope: Scope,
 ): ManifestsUnitPlan {
-  const ns = namespaces(unit, scope);
+  const ns = unitNamespaces(unit, scope);
   const objects: KubeObject[] = [];
   const path = ["spec", "deploy", unit.index, "manifests"];
   for (const each of forEachItems(unit, scope)) {
@@ -149,6 +116,7 @@ export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: 
   const unit = unitByName(compiled, unitName);
   const scope: Scope = ctx;
   if (unit.helm !== undefined) return renderHelm(unit, unit.helm, scope);
+  if (unit.copy !== undefined) return renderCopy(unit, unit.copy, scope);
   return renderManifests(unit, unit.manifests ?? [], scope);
 }
 

@@ -173,7 +173,7 @@ export interface KubeconfigSecretAccess {
 /** openMCP AccessRequest (clusters.openmcp.cloud/v1alpha1) for the MCP with the API object's name and namespace; the Secret named by its status holds the kubeconfig. */
 export type OpenMcpAccess = Record<string, never>;
 
-/** One deploy unit: exactly one of helm or manifests. */
+/** One deploy unit: exactly one of helm, manifests or copy. */
 export interface DeployUnit {
   /** Unique unit name (a DNS label); later units and status refer to its outputs as ${deploy.<name>…}. */
   name: string;
@@ -183,7 +183,7 @@ export interface DeployUnit {
   dependsOn: string[];
   /** Deploy the unit only while this ${…} expression yields true (e.g. ${has(config.spec.reloader)}). A unit whose when turns false is removed like a deleted one; units depending on it no longer wait for it, and its outputs are absent (read them with a ?? default). */
   when?: Template;
-  /** Only for manifests: a ${…} expression yielding a list; the manifests are rendered once per item with ${each} bound to it. */
+  /** Only for manifests and copy: a ${…} expression yielding a list; the manifests (or the copy) are rendered once per item with ${each} bound to it. */
   forEach?: Template;
   /** The unit's namespace (literal or mapped): the helm release's namespace and the default for namespaced manifests. Rendered objects may only land here or in `namespaces`. */
   namespace?: Template;
@@ -195,6 +195,43 @@ export interface DeployUnit {
   helm?: HelmUnit;
   /** Kubernetes objects applied in order (server-side apply) and deleted in reverse. */
   manifests?: ManifestTemplate[];
+  copy?: CopyUnit;
+}
+
+/** Copies a Secret or ConfigMap from the platform cluster (where the API objects' configs live) to the target: with forEach, one per item. The copy is watched: a changed source is copied again, a copy no longer wanted is removed. */
+export interface CopyUnit {
+  /** What is copied: Secret (its type, e.g. kubernetes.io/dockerconfigjson, is kept) or ConfigMap. */
+  kind: "Secret" | "ConfigMap";
+  /** The namespaces on the platform cluster this unit may copy from (literal names, never mapped). A source in any other namespace is refused (InvalidInput), so an API object cannot make spe copy another namespace's Secret by naming it. */
+  sourceNamespaces: string[];
+  from: CopySource;
+  to?: CopyTarget;
+  /** Copy only these keys, each under a new name if given; without keys every key is copied as it is. */
+  keys?: CopyKey[];
+}
+
+/** The object copied, on the platform cluster. */
+export interface CopySource {
+  /** Its name (e.g. ${each.name} over a list of image pull Secret references). */
+  name: Template;
+  /** Its namespace; must render to one of sourceNamespaces. Defaults to the first of sourceNamespaces. */
+  namespace?: Template;
+}
+
+/** Where the copy goes on the target. */
+export interface CopyTarget {
+  /** The copy's name; defaults to the source's. */
+  name?: Template;
+  /** The copy's namespace: the unit's namespace (the default) or one of its namespaces. */
+  namespace?: Template;
+}
+
+/** One key to copy. */
+export interface CopyKey {
+  /** The key in the source (e.g. ${config.spec.caBundleRef.key}). */
+  from: Template;
+  /** The key in the copy; defaults to from. */
+  to?: Template;
 }
 
 /** A Helm release. */

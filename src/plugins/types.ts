@@ -30,6 +30,18 @@ export interface ObjectStatus extends ObjectRef {
   message?: string;
 }
 
+/**
+ * Why a unit cannot be deployed now although it rendered: something it reads outside the plan
+ * (a copy's source on the platform cluster) is not there. The engine leaves the unit as it is,
+ * reports `reason` on the Deployed condition, and goes on with the units that do not need it.
+ */
+export interface Waiting {
+  /** CamelCase, a condition reason (`SourceNotFound`). */
+  reason: string;
+  /** Names what is missing; never any Secret data. */
+  message: string;
+}
+
 export interface Observation {
   exists: boolean;
   /** True when the live release/objects do not match the plan (including plan changes). */
@@ -38,6 +50,8 @@ export interface Observation {
   ready: boolean;
   objects: ObjectStatus[];
   outputs: UnitOutputs;
+  /** Set when the unit waits for something outside the plan: nothing is created or updated. */
+  waiting?: Waiting;
 }
 
 /** A deployed object as the engine's watch of the target last saw it (no request needed). */

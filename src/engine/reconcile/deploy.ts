@@ -29,6 +29,8 @@ export interface UnitReport {
   action: UnitAction;
   /** Why a unit waits: the dependency that is not ready, or the data it needs. */
   waitingFor?: string;
+  /** The plugin's reason when it waits for something outside the plan (a copy's source). */
+  waitingReason?: string;
   plan?: UnitPlan;
   observation?: Observation;
   /** The listed deletion CRDs that were absent when this reconcile created the unit. */
@@ -125,6 +127,8 @@ async function deployOne(
 ): Promise<UnitOutcome> {
   const plugin = pluginFor(plugins, plan);
   const before = await plugin.observe(plan, scope);
+  // Something outside the plan is missing: the unit is left as it is.
+  if (before.waiting) return { action: "waiting", before, after: before, failures: [] };
   const crds = await crdsBeforeCreate(listedCrds, scope, before);
   let action: UnitAction;
   let failures: readonly ObjectFailure[] = [];
@@ -254,6 +258,12 @@ export async function deployUnits(input: DeployInput): Promise<DeployReport> {
     }
     const outcome = await deployOne(rendered.plan, plugins, scope, compiled.deletion.crds);
     const { action, after, failures, crds } = outcome;
+    if (after.waiting) {
+      const { reason, message } = after.waiting;
+      report.units.push({ name: unit.name, action, waitingFor: message, waitingReason: reason });
+      report.ready = false;
+      continue;
+    }
     report.outputs[unit.name] = after.outputs;
     report.corrected.push(...correctedOf(outcome));
     report.failures.push(...failures.map((failure) => ({ unit: unit.name, failure })));

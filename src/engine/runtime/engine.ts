@@ -11,6 +11,7 @@ import { HelmPlugin, type HelmPluginOptions } from "../../plugins/helm/index.js"
 import { KubeClient } from "../../kube/client.js";
 import { observeRequests } from "../../kube/http.js";
 import { ManifestsPlugin } from "../../plugins/manifests/index.js";
+import { CopyPlugin } from "../../plugins/copy/index.js";
 import { ProviderController } from "../queue/controller.js";
 import { installCrds } from "../descriptors/crd-manager.js";
 import type { PluginSet } from "../reconcile/deploy.js";
@@ -97,7 +98,7 @@ export class Engine implements Reconciler {
           }
         : {}),
     });
-    this.plugins = { helm: this.helm, manifests: new ManifestsPlugin() };
+    this.plugins = { helm: this.helm, manifests: new ManifestsPlugin(), copy: new CopyPlugin() };
     this.settled = new SettledKeys({ syncPeriodMs: options.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS });
     this.stopCountingRequests = metrics
       ? observeRequests((r) => {

@@ -33,6 +33,13 @@ function describeFailures(report: DeployReport): string {
 export function deployedCondition(report: DeployReport): ConditionInput {
   if (report.failures.length > 0) return deployFailed(describeFailures(report), Reason.ApplyFailed);
   const waiting = report.units.filter((u) => u.action === "waiting" || u.action === "removing");
+  // A unit waiting for something outside the plan (a copy's source) is not deployed: its reason says why.
+  const blocked = waiting.filter((u) => u.waitingReason !== undefined);
+  if (blocked.length > 0)
+    return deployFailed(
+      blocked.map((u) => `unit ${u.name}: ${u.waitingFor ?? ""}`).join("; "),
+      blocked[0]?.waitingReason,
+    );
   if (waiting.length === 0) return deployed("All deploy units applied");
   return deployed(`Applied; waiting: ${waiting.map((u) => `${u.name} (${u.waitingFor ?? ""})`).join(", ")}`);
 }
