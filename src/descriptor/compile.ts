@@ -16,6 +16,7 @@ import { nestedExpressions } from "./expr.js";
 import { checkColumns, checkCrdLabels, crdColumns, crdLabels } from "./crd-options.js";
 import { API_STATUS, CONFIG_STATUS } from "./crds.js";
 import { checkStatusPatch } from "./status-patch.js";
+import { checkResolve } from "./config-choice.js";
 
 export { userSchema } from "./validators.js";
 
@@ -79,6 +80,9 @@ function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
   if (resolve.namespace !== undefined) {
     info.resolve.namespace = templ(resolve.namespace, ["spec", "config", "resolve", "namespace"], sink);
   }
+  if (resolve.ref !== undefined)
+    info.resolve.ref = templ(resolve.ref, ["spec", "config", "resolve", "ref"], sink);
+  if (resolve.selector !== undefined) info.resolve.selector = resolve.selector;
   return info;
 }
 
@@ -119,6 +123,7 @@ function crdIssues(d: ProviderDescriptor): Issue[] {
     ...checkColumns(config.printerColumns, ["spec", "config", "printerColumns"]),
     ...checkStatusPatch(API_STATUS, api.statusSchemaPatch, ["spec", "api", "statusSchemaPatch"]),
     ...checkStatusPatch(CONFIG_STATUS, config.statusSchemaPatch, ["spec", "config", "statusSchemaPatch"]),
+    ...checkResolve(config.resolve),
   ];
 }
 

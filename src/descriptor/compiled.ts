@@ -5,7 +5,7 @@ import type { ProviderDescriptor } from "./load.js";
 import type { AdoptPolicy, DeletionPolicy, ReadinessRule } from "./plan.js";
 import type { CompiledTemplate } from "./template.js";
 import type { Validators } from "./validators.js";
-import type { GroupKind } from "./types.gen.js";
+import type { GroupKind, LabelSelector } from "./types.gen.js";
 import type { CrdColumn } from "./crd-options.js";
 
 export type Scope = "Namespaced" | "Cluster";
@@ -46,8 +46,16 @@ export interface ApiInfo extends ResourceNames {
 export interface ConfigInfo extends ResourceNames {
   version: string;
   schema: Record<string, unknown>;
-  /** Name (and namespace, for namespaced configs) of the config for an API object. */
-  resolve: { name: CompiledTemplate; namespace?: CompiledTemplate };
+  /**
+   * How the config for an API object is chosen: `ref` (a reference field in the object),
+   * else `selector` (labels; sticky once chosen), else `name`. `namespace` for namespaced kinds.
+   */
+  resolve: {
+    name: CompiledTemplate;
+    namespace?: CompiledTemplate;
+    ref?: CompiledTemplate;
+    selector?: LabelSelector;
+  };
   /** Default poll interval; a config's spec.pollInterval overrides it. */
   pollIntervalMs: number;
 }

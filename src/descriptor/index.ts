@@ -41,3 +41,5 @@ export type * from "./plan.js";
 export type { OfflineInput, OfflineRender } from "./harness.js";
 export { renderOffline, simulateOutputs } from "./harness.js";
 export { applyDefaults } from "./inputs.js";
+export type { ConfigChoice, ChosenRef } from "./config-choice.js";
+export { chooseConfig, selectorMatches, selectorText } from "./config-choice.js";

@@ -39,6 +39,8 @@ const RULES: Record<string, Fixture> = {
     set(d, "spec.deploy.0.helm.values.x", { $forEach: "${api.spec.plugins ?? []}", name: "${each.name}" }),
   "when-expression": (d) => set(d, "spec.deploy.1.when", "yes"),
   "status-schema-patch": (d) => set(d, "spec.api.statusSchemaPatch", { properties: { units: null } }),
+  "config-resolve": (d) =>
+    set(d, "spec.config.resolve", { name: "x", selector: { matchLabels: { a: "b" } } }),
   "argument-type": (d) => set(d, "spec.deploy.0.helm.values.x", "${merge(api.spec.version)}"),
   "values-expression": (d) => set(d, "spec.deploy.0.helm.values", "replicas: 3"),
   "source-namespace": (d) => set(d, "spec.deploy.0.helm.chart.secretRef", { name: "pull" }),
@@ -158,6 +160,39 @@ describe("lint rules", () => {
     ).toEqual(["error", "error", "warning"]);
     const missing = lintDoc(set(baseDescriptor(), "spec.api.crdLabels", { team: "a" }));
     expect(missing.find((i) => i.code === "crd-label")?.message).toContain("openmcp.cloud/cluster");
+  });
+
+  it("config-resolve: name with selector, label syntax, values of operators; ref is optional by nature", () => {
+    const messages = (resolve: object): string[] =>
+      lintDoc(set(baseDescriptor(), "spec.config.resolve", resolve))
+        .filter((i) => i.code === "config-resolve" || i.code === "optional-without-default")
+        .map((i) => `${i.line}:${i.col} ${i.message}`);
+    expect(messages({ name: "x", selector: { matchLabels: { a: "b" } } })).toEqual([
+      expect.stringMatching(/^\d+:\d+ name and selector both choose the config/),
+    ]);
+    expect(messages({ selector: { matchLabels: { "a b": "c", ok: "-no-" } } })).toEqual([
+      expect.stringContaining('label key "a b"'),
+      expect.stringContaining('label value "-no-"'),
+    ]);
+    expect(
+      messages({
+        selector: {
+          matchExpressions: [
+            { key: "tier", operator: "In" },
+            { key: "tier", operator: "Exists", values: ["x"] },
+          ],
+        },
+      }),
+    ).toEqual([
+      expect.stringContaining("In needs values"),
+      expect.stringContaining("Exists takes no values"),
+    ]);
+    expect(
+      messages({
+        ref: "${api.spec.plugins}",
+        selector: { matchLabels: { "example.com/providertype": "default" } },
+      }),
+    ).toEqual([]);
   });
 
   it("printer-column: unknown built-ins, duplicates, paths and status fields", () => {

@@ -75,6 +75,10 @@ function exprIssues(
   ];
 }
 
+function isResolveRef(path: IssuePath): boolean {
+  return path.length === 4 && path[1] === "config" && path[2] === "resolve" && path[3] === "ref";
+}
+
 /** Every `${…}` path checked against the schemas of its root. */
 export function checkExpressionPaths(compiled: CompiledDescriptor): Issue[] {
   const roots: Record<string, JsonSchema> = rootSchemas(compiled);
@@ -85,9 +89,12 @@ export function checkExpressionPaths(compiled: CompiledDescriptor): Issue[] {
   for (const site of compiled.expressions) {
     const each = eachSchema(site, roots);
     const unitGuards = site.unit === undefined ? [] : (guards.get(site.unit) ?? []);
+    // A reference field is optional by nature: when it is missing, the selector or name decides.
+    const optional = isResolveRef(site.path);
     for (const e of nestedExpressions(site.expr)) {
       if (e.root === "each" && !site.inForEach) continue;
-      out.push(...exprIssues(e, site, e.root === "each" ? each : roots[e.root], unitGuards));
+      const ref = optional ? { ...e, guarded: true } : e;
+      out.push(...exprIssues(ref, site, e.root === "each" ? each : roots[e.root], unitGuards));
     }
   }
   return out;

@@ -141,10 +141,29 @@ export interface ConfigSpec {
 
 /** How the config for an API object is found. */
 export interface ConfigResolve {
-  /** The config's name: a literal or a ${api…} expression. Defaults to the provider's name (openMCP). */
+  /** A reference field in the API object naming the config, e.g. ${api.spec.providerConfigRef.name ?? ""}: when it yields a non-empty name, that config serves the object (and nothing else is tried); when it is missing or empty, the selector or name decides. */
+  ref?: Template;
+  /** A label selector over the configs: without a reference, the one config whose labels match serves the object (none or several is condition ConfigResolved=False). Once chosen, a config is kept (status.providerConfigRef) while it exists, even when other configs start to match. Not together with name. */
+  selector?: LabelSelector;
+  /** The config's name: a literal or a ${api…} expression. Defaults to the provider's name (openMCP) when there is no selector. */
   name?: Template;
-  /** The config's namespace when the config kind is namespaced: a literal or a ${api…} expression. */
+  /** The config's namespace when the config kind is namespaced: a literal or a ${api…} expression; a selector then looks only there. */
   namespace?: Template;
+}
+
+/** A Kubernetes label selector: every matchLabels entry and every matchExpressions requirement must hold. */
+export interface LabelSelector {
+  /** Labels the config must carry with exactly these values. */
+  matchLabels?: Record<string, string>;
+  /** Requirements on labels: In and NotIn take values, Exists and DoesNotExist none. */
+  matchExpressions?: {
+    /** The label key. */
+    key: string;
+    /** How the label is compared. */
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    /** The values for In and NotIn. */
+    values?: string[];
+  }[];
 }
 
 /** The cluster the DomainService is deployed to and how spe reaches it. */

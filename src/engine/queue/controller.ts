@@ -3,6 +3,7 @@
  * (onboarding) and configs (platform) that feed keys into the engine's shared
  * queue. Reconciling is the ProviderReconciler's job.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { KubernetesObject } from "../../kube/object.js";
 import type { Logger } from "pino";
@@ -45,12 +46,18 @@ export function reconcileReason(obj: ApiObject, previous: ApiObject | undefined)
   return undefined;
 }
 
-/** A config change that reconciles depend on: its spec (generation), or its coming and going. */
-function configChanged(obj: KubernetesObject, previous: KubernetesObject | undefined): boolean {
-  const m = obj.metadata;
-  const p = previous?.metadata;
+/**
+ * A config change that reconciles depend on: its spec (generation), its labels (a label
+ * selector may choose it now, or no longer), or its coming and going.
+ */
+export function configChanged(obj: KubernetesObject, previous: KubernetesObject | undefined): boolean {
+  const m = obj.metadata ?? {};
+  const p = previous?.metadata ?? {};
   return (
-    m?.generation !== p?.generation || m?.uid !== p?.uid || m?.deletionTimestamp !== p?.deletionTimestamp
+    m.generation !== p.generation ||
+    m.uid !== p.uid ||
+    m.deletionTimestamp !== p.deletionTimestamp ||
+    !isDeepStrictEqual(m.labels ?? {}, p.labels ?? {})
   );
 }
 
@@ -133,8 +140,11 @@ export class ProviderController {
     if (this.unseen.get(key)?.resourceVersion === obj.metadata?.resourceVersion) this.unseen.delete(key);
   }
 
-  configs(): { get(key: string): KubeObject | undefined } {
-    return { get: (key) => this.configInformer?.get(key) as KubeObject | undefined };
+  configs(): { get(key: string): KubeObject | undefined; list(): KubeObject[] } {
+    return {
+      get: (key) => this.configInformer?.get(key) as KubeObject | undefined,
+      list: () => (this.configInformer?.list() ?? []) as KubeObject[],
+    };
   }
 
   async start(): Promise<void> {

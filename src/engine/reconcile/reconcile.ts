@@ -11,11 +11,10 @@ import {
   describeIssues,
   pollIntervalMs,
   projectStatus,
-  resolveConfigRef,
   resolveTargetAccess,
   validateApiObject,
-  validateConfig,
 } from "../../descriptor/index.js";
+import { configForTeardown, resolveConfig, type ConfigCache } from "./config.js";
 import type { ClusterAccess } from "../access/resolver.js";
 import { isAccessError } from "../access/errors.js";
 import type { McpAccess } from "../openmcp/mcp-access.js";
@@ -23,14 +22,7 @@ import { KubeClient } from "../../kube/client.js";
 import type { ObjectRef, TargetCache, UnitScope } from "../../plugins/types.js";
 import { ObjectsNotApplied } from "../../plugins/index.js";
 import { operationOf, type ApiObject } from "../status/api-object.js";
-import {
-  configNotResolved,
-  configResolved,
-  deletionBlocked,
-  deletionNotBlocked,
-  deployFailed,
-  targetReachable,
-} from "../status/conditions.js";
+import { deletionBlocked, deletionNotBlocked, deployFailed, targetReachable } from "../status/conditions.js";
 import { deployUnits, UnitError, type DeployReport, type PluginSet } from "./deploy.js";
 import { driftMessages, driftRecords } from "./drift-report.js";
 import type { EventRecorder } from "../status/events.js";
@@ -59,8 +51,8 @@ export const ACCESS_PENDING_REQUEUE_MS = 10_000;
 export interface ReconcilerDeps {
   provider: Provider;
   onboarding: KubeClient;
-  /** The config cache (platform cluster), keyed "name" or "namespace/name". */
-  configs: { get(key: string): KubeObject | undefined };
+  /** The config cache (platform cluster). */
+  configs: ConfigCache;
   access: ClusterAccess;
   plugins: PluginSet;
   recorder: EventRecorder;
@@ -83,11 +75,6 @@ export interface ReconcilerDeps {
   /** openMCP mode: targets are reached through spe's own AccessRequests, not the descriptor's access. */
   openmcp?: McpAccess;
   now?: () => Date;
-}
-
-interface Resolved {
-  config: KubeObject;
-  ctx: RenderContext;
 }
 
 /** What a reconcile deployed, for the target watches: its objects and its plugins' records. */
@@ -201,34 +188,6 @@ export class ProviderReconciler implements Reconciler {
     return draft.resourceVersion;
   }
 
-  /** Config and render context, or a condition saying why not. */
-  private resolve(obj: ApiObject, draft: StatusDraft): Resolved | undefined {
-    const { config: info } = this.compiled;
-    const ref = resolveConfigRef(this.compiled, obj);
-    const config = this.deps.configs.get(ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name);
-    if (!config) {
-      draft.set(configNotResolved(`No ${info.kind} found (looked for ${info.kind} "${ref.name}")`));
-      return undefined;
-    }
-    const issues = validateConfig(this.compiled, config);
-    if (issues.length > 0) {
-      draft.set(
-        configNotResolved(
-          `${info.kind} "${ref.name}" is invalid: ${describeIssues(issues)}`,
-          "InvalidConfig",
-        ),
-      );
-      return undefined;
-    }
-    draft.set(configResolved(`${info.kind} "${ref.name}" resolved`));
-    const target = {
-      cluster: this.compiled.target.cluster,
-      name: obj.metadata.name,
-      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-    };
-    return { config, ctx: { api: obj, config, target } };
-  }
-
   /**
    * The target's KubeConfig; what it depends on is watched first, so its appearing heals the
    * request. `refs` is what is watched, to which the reconcile adds what its units read.
@@ -302,7 +261,7 @@ export class ProviderReconciler implements Reconciler {
       await this.commit(draft);
       throw new TerminalError(`invalid spec: ${describeIssues(invalid)}`);
     }
-    const resolved = this.resolve(obj, draft);
+    const resolved = resolveConfig(this.compiled, this.deps.configs, obj, draft);
     if (!resolved) {
       await this.commit(draft);
       return { result: { requeueAfter: pollIntervalMs(this.compiled) } };
@@ -385,7 +344,7 @@ export class ProviderReconciler implements Reconciler {
   private async finalize(obj: ApiObject, key: string): Promise<Result> {
     if (!hasFinalizer(obj, this.compiled.finalizer)) return {};
     const draft = this.draft(obj);
-    const config = this.deps.configs.get(resolveConfigRef(this.compiled, obj).name) ?? {
+    const config = configForTeardown(this.compiled, this.deps.configs, obj) ?? {
       apiVersion: "",
       kind: "",
       metadata: { name: "" },
