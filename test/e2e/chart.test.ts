@@ -357,6 +357,26 @@ describe("charts/spe", () => {
     );
   });
 
+  it("grants reads of copy sources only in rbac.copySourceNamespaces, one RoleBinding each, none twice", async () => {
+    const sources = [TENANTS[0] ?? "", "openmcp-system"];
+    const objects = await render(
+      "-f",
+      productionValues(),
+      "--set",
+      `rbac.copySourceNamespaces={${sources.join(",")}}`,
+    );
+    expectLeastPrivilege(objects, ["demo.services.spe.dev", "flux.services.open-control-plane.io"]);
+    expect(clusterWideRules(objects).filter(grantsSecrets)).toEqual([]);
+    const bindings = objects.filter((o) => o.kind === "RoleBinding" && o.metadata.namespace !== NAMESPACE);
+    expect(bindings.map((b) => b.metadata.namespace).sort()).toEqual(
+      [...new Set([...TENANTS, ...sources])].sort(),
+    );
+    const role = only(objects, "ClusterRole", (bindings[0] as Rbac).roleRef?.name);
+    expect((role as Rbac).rules).toEqual([
+      { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get", "list", "watch"] },
+    ]);
+  });
+
   it("grants the same-cluster onboarding RBAC by default: patch on the descriptor groups only", async () => {
     const objects = await render("--set", "rbac.apiGroups={demo.services.spe.dev}");
     const onboarding = only(objects, "ClusterRole", `${NAMESPACE}-spe-onboarding`) as Rbac;
