@@ -18,7 +18,7 @@ import {
   latestRelease,
 } from "../../src/plugins/helm/index.js";
 import { KubeClient } from "../../src/kube/client.js";
-import { releaseHistory } from "../../src/plugins/helm/release.js";
+import { releaseHistory, unlockRelease } from "../../src/plugins/helm/release.js";
 import { UnitError } from "../../src/engine/reconcile/deploy.js";
 import { classifyDeployFailure } from "../../src/engine/reconcile/failures.js";
 import type { UnitScope } from "../../src/plugins/types.js";
@@ -218,6 +218,22 @@ describe("helm worker process", () => {
     } finally {
       await bounded.stop();
     }
+  });
+
+  it("takes over a release only as it was read: one changed since is left alone (OperationInProgress)", async () => {
+    await plugin.create(unit("plain", "taken"), scope());
+    const read = await latestRelease(platform(), ns, "taken");
+    expect(read?.status).toBe("deployed");
+    // Another writer (a helm still working on it) changes the revision after spe read it.
+    const ref = { apiVersion: "v1", kind: "Secret", namespace: ns, name: read!.secretName };
+    await platform().mergePatch(ref, { metadata: { annotations: { "e2e/touched": "yes" } } }, "other-helm");
+    const err: unknown = await unlockRelease(platform(), read!).catch((e: unknown) => e);
+    expect(isHelmError(err, "OperationInProgress")).toBe(true);
+    expect(String(err)).toMatch(/changed since spe read it/);
+    expect((await latestRelease(platform(), ns, "taken"))?.status).toBe("deployed");
+    // Read afresh, the same revision is taken over.
+    await unlockRelease(platform(), (await latestRelease(platform(), ns, "taken"))!);
+    expect((await latestRelease(platform(), ns, "taken"))?.status).toBe("failed");
   });
 
   it("runs at most --helm-concurrency operations at once; the next one starts when a slot frees", async () => {

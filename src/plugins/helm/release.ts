@@ -5,7 +5,8 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { KubeObject } from "../../descriptor/plan.js";
-import type { KubeClient } from "../../kube/client.js";
+import { KubeApiError, type KubeClient } from "../../kube/client.js";
+import { HelmError } from "./errors.js";
 
 export type ReleaseStatus =
   | "unknown"
@@ -122,7 +123,9 @@ export function isPending(status: ReleaseStatus): boolean {
 /**
  * Marks a release stuck in a pending state as failed, in storage, as Flux's helm-controller
  * does: helm refuses every operation on a pending release, and only the process that died
- * would ever have finished it.
+ * would ever have finished it. Only the revision as it was read is taken over (its
+ * resourceVersion is the patch's precondition): one that changed since is still being worked
+ * on, and is left alone (OperationInProgress, retried later).
  */
 export async function unlockRelease(client: KubeClient, release: HelmRelease): Promise<void> {
   const ref = { apiVersion: "v1", kind: "Secret", namespace: release.namespace, name: release.secretName };
@@ -135,11 +138,26 @@ export async function unlockRelease(client: KubeClient, release: HelmRelease): P
     status: "failed",
     description: `spe: unlocked from stale ${release.status}`,
   };
-  const patch = { metadata: { labels: { status: "failed" } }, data: { release: encodeRelease(stored) } };
-  await client.send({
-    method: "PATCH",
-    path: await client.path(ref),
-    body: patch,
-    contentType: "application/merge-patch+json",
-  });
+  const precondition = release.resourceVersion ? { resourceVersion: release.resourceVersion } : {};
+  const patch = {
+    metadata: { ...precondition, labels: { status: "failed" } },
+    data: { release: encodeRelease(stored) },
+  };
+  try {
+    await client.send({
+      method: "PATCH",
+      path: await client.path(ref),
+      body: patch,
+      contentType: "application/merge-patch+json",
+    });
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+    throw new HelmError(
+      "OperationInProgress",
+      `release ${release.namespace}/${release.name} revision ${release.revision} changed since spe read it ` +
+        `as ${release.status}: another operation is still working on it, so spe does not unlock it`,
+      "",
+      { cause: err },
+    );
+  }
 }
