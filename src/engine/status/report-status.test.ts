@@ -57,3 +57,30 @@ describe("a deploy with objects the apiserver refused", () => {
     expect(message).toMatch(/; and 2 more$/);
   });
 });
+
+describe("a deploy with a unit waiting for something outside its plan", () => {
+  const waiting = (reason?: string): DeployReport => ({
+    ...report([]),
+    units: [
+      { name: "shop", action: "none" },
+      {
+        name: "pull-secrets",
+        action: "waiting",
+        waitingFor: "Secret spe-system/mirror not found on the platform cluster",
+        ...(reason ? { waitingReason: reason } : {}),
+      },
+    ],
+  });
+
+  it("is Deployed=False with the plugin's reason, naming the unit and what it waits for", () => {
+    expect(deployedCondition(waiting("SourceNotFound"))).toMatchObject({
+      status: "False",
+      reason: "SourceNotFound",
+      message: "unit pull-secrets: Secret spe-system/mirror not found on the platform cluster",
+    });
+  });
+
+  it("stays Deployed=True while a unit only waits for another (no reason of its own)", () => {
+    expect(deployedCondition(waiting())).toMatchObject({ status: "True", reason: "DeploySucceeded" });
+  });
+});
