@@ -289,20 +289,26 @@ function terminal(pool: Pool, key: string, err: unknown, log: Logger | undefined
 
 async function reconcileOnce(pool: Pool, key: string): Promise<ReconcileOutcome> {
   const { queue, reconciler, options } = pool;
-  let log = options.logger?.child({ key });
+  // The reconcile's logger is made when a line is written: a pino child with redaction costs
+  // more CPU than most reconciles spend, and most write no line.
+  let bindings: Record<string, string> = { key };
+  const log = (): Logger | undefined => options.logger?.child(bindings);
+  const debug = (msg: string, fields: Record<string, unknown> = {}): void => {
+    if (options.logger?.isLevelEnabled("debug")) log()?.debug(fields, msg);
+  };
   let result: Result;
   try {
     // parse inside the try and call through a then() so synchronous throws are recovered too
     const request = parseRequestKey(key);
-    log = options.logger?.child({ provider: request.provider, key: `${request.namespace}/${request.name}` });
+    bindings = { provider: request.provider, key: `${request.namespace}/${request.name}` };
     result = await Promise.resolve().then(() =>
       reconciler.reconcile(request, options.signal ?? new AbortController().signal),
     );
   } catch (err) {
-    if (isTerminalError(err)) return terminal(pool, key, err, log);
+    if (isTerminalError(err)) return terminal(pool, key, err, log());
     pool.terminal.delete(key);
     queue.addRateLimited(key);
-    log?.warn({ err, retries: queue.numRequeues(key) }, "reconcile failed; retrying with backoff");
+    log()?.warn({ err, retries: queue.numRequeues(key) }, "reconcile failed; retrying with backoff");
     return "error";
   }
   pool.terminal.delete(key);
@@ -310,9 +316,9 @@ async function reconcileOnce(pool: Pool, key: string): Promise<ReconcileOutcome>
   const after = result.requeueAfter ?? 0;
   if (after > 0) {
     queue.addAfter(key, after);
-    log?.debug({ requeueAfterMs: after }, "reconciled; requeued");
+    debug("reconciled; requeued", { requeueAfterMs: after });
     return "requeue_after";
   }
-  log?.debug("reconciled");
+  debug("reconciled");
   return "success";
 }

@@ -238,11 +238,9 @@ export class ProviderReconciler implements Reconciler {
       owner,
       baseDir: this.deps.provider.baseDir,
       client: KubeClient.for(kubeconfig),
-      onAction: actionLog(
-        this.deps.logger.child({
-          key: obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name,
-        }),
-      ),
+      onAction: actionLog(this.deps.logger, {
+        key: obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name,
+      }),
     };
   }
 
