@@ -18,15 +18,22 @@ import {
   type CompiledDescriptor,
 } from "../../src/descriptor/index.js";
 import type { KubeConfig } from "../../src/kube/kubeconfig.js";
+import { KubeClient } from "../../src/kube/client.js";
+import type { KubeObject } from "../../src/descriptor/index.js";
 import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { eventually, read } from "./support/kube.js";
 
-const PROVIDERS = ["crossplane", "landscaper", "flux", "demo"];
+const PROVIDERS = ["crossplane", "landscaper", "flux", "velero", "external-secrets", "demo"];
 
 async function ssa<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
   const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
   return api.patch(obj, undefined, undefined, "spe", true, PatchStrategy.ServerSideApply);
+}
+
+/** A CRD through spe's own client: client-node's CRD model drops x-kubernetes-preserve-unknown-fields. */
+async function applyCrd(kc: KubeConfig, crd: KubeObject): Promise<void> {
+  await KubeClient.for(kc).apply(crd, { manager: "spe", force: true });
 }
 
 async function compiled(provider: string): Promise<CompiledDescriptor> {
@@ -69,8 +76,8 @@ describe.each(PROVIDERS)("generated CRDs of %s", (provider) => {
     const platform = kubeConfigFor("platform");
     const api = apiCrd(c);
     const cfg = configCrd(c);
-    await ssa(onboarding, api);
-    await ssa(platform, cfg);
+    await applyCrd(onboarding, api);
+    await applyCrd(platform, cfg);
     await established(onboarding, api.metadata.name);
     await established(platform, cfg.metadata.name);
 
