@@ -40,7 +40,7 @@ export interface DescriptorSpec {
 
 /** The ServiceProviderAPI end users create on the onboarding cluster to request the DomainService. */
 export interface ApiSpec {
-  /** The API group, a DNS subdomain with at least one dot, e.g. crossplane.services.openmcp.cloud. */
+  /** The API group, a DNS subdomain with at least one dot, e.g. crossplane.services.open-control-plane.io. */
   group: string;
   /** The kind in UpperCamelCase, e.g. Crossplane. */
   kind: string;

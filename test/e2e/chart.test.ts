@@ -397,7 +397,7 @@ describe("charts/spe", () => {
     expect(cm.data).toEqual(Object.fromEntries(files.map((f) => [f, text(f)])));
     const rules = clusterWideRules(objects);
     expect(rules).toContainEqual({
-      apiGroups: ["crossplane.services.openmcp.cloud"],
+      apiGroups: ["crossplane.services.open-control-plane.io"],
       resources: ["*"],
       verbs: ["get", "list", "watch"],
     });
@@ -406,7 +406,7 @@ describe("charts/spe", () => {
       resources: ["accessrequests"],
       verbs: ["get", "list", "watch"],
     });
-    expectLeastPrivilege(objects, ["crossplane.services.openmcp.cloud"]);
+    expectLeastPrivilege(objects, ["crossplane.services.open-control-plane.io"]);
     const client = KubeClient.for(kubeConfigFor("platform"));
     for (const obj of objects) await client.apply(obj, { manager: MANAGER, dryRun: true, force: true });
     // Without openMCP access, AccessRequests stay out of reach.
