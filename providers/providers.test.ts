@@ -16,12 +16,13 @@ import {
   loadDescriptors,
   RenderError,
   renderOffline,
-  resolveConfigRef,
+  chooseConfig,
   resolveTargetAccess,
   safeCompileDescriptor,
   validateApiObject,
   validateConfig,
   type CompiledDescriptor,
+  type KubeObject,
 } from "../src/descriptor/index.js";
 
 const ROOT = fileURLToPath(new URL(".", import.meta.url));
@@ -51,8 +52,11 @@ function outcome(c: CompiledDescriptor, api: Obj, config: Obj): Obj {
     return { invalid: invalid.map(({ code, path, message }) => ({ code, path, message })) };
   try {
     const ctx = { api, config };
+    // The example config is the only one on the platform: chosen by reference, label or name.
+    const choice = chooseConfig(c, api, [config as KubeObject]);
+    if (!choice.ok) return { config: { reason: choice.reason, message: choice.message } };
     return {
-      configRef: resolveConfigRef(c, api),
+      configRef: { name: choice.config.metadata.name, by: choice.by },
       access: resolveTargetAccess(c, ctx),
       ...renderOffline(c, { api, config, chartVersion: localChartVersion(c) }),
     };
