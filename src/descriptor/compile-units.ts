@@ -166,7 +166,7 @@ export function compileAccess(d: ProviderDescriptor, sink: TemplateSink): Target
 function sectionRoots(site: ExpressionSite): string[] {
   const [, section] = site.path;
   if (section === "config") return ["api"];
-  if (section === "target") return ["api", "config"];
+  if (section === "target" || section === "writeBack") return ["api", "config"];
   return ["api", "config", "target", "deploy"];
 }
 

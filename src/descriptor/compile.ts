@@ -17,6 +17,7 @@ import { checkColumns, checkCrdLabels, crdColumns, crdLabels } from "./crd-optio
 import { API_STATUS, CONFIG_STATUS } from "./crds.js";
 import { checkStatusPatch } from "./status-patch.js";
 import { checkResolve } from "./config-choice.js";
+import { checkWriteBack } from "./write-back.js";
 
 export { userSchema } from "./validators.js";
 
@@ -124,6 +125,7 @@ function crdIssues(d: ProviderDescriptor): Issue[] {
     ...checkStatusPatch(API_STATUS, api.statusSchemaPatch, ["spec", "api", "statusSchemaPatch"]),
     ...checkStatusPatch(CONFIG_STATUS, config.statusSchemaPatch, ["spec", "config", "statusSchemaPatch"]),
     ...checkResolve(config.resolve),
+    ...checkWriteBack(d.spec.writeBack),
   ];
 }
 
@@ -133,6 +135,14 @@ function deepFreeze<T>(value: T): T {
   Object.freeze(value);
   for (const v of Object.values(value)) if (typeof v === "object") deepFreeze(v);
   return value;
+}
+
+function compileWriteBack(d: ProviderDescriptor, sink: TemplateSink): CompiledDescriptor["writeBack"] {
+  const out: CompiledDescriptor["writeBack"] = { labels: {}, annotations: {} };
+  for (const kind of ["labels", "annotations"] as const)
+    for (const [key, value] of Object.entries(d.spec.writeBack?.[kind] ?? {}))
+      out[kind][key] = templ(value, ["spec", "writeBack", kind, key], sink);
+  return out;
 }
 
 /** Builds everything it can; lint uses the sites even when there are errors. @internal */
@@ -149,6 +159,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     .map((n) => byIndex.find((u) => u.name === n))
     .filter((u): u is CompiledUnit => u !== undefined);
   const status = templ(d.spec.status, ["spec", "status"], sink);
+  const writeBack = compileWriteBack(d, sink);
   issues.push(...siteIssues(d, sink), ...chartRefSiteIssues(sink.sites), ...checkSchemas(api, config));
   const compiled: CompiledDescriptor = {
     name: d.metadata.name,
@@ -158,6 +169,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     target: { cluster: d.spec.target.cluster, access },
     units,
     status,
+    writeBack,
     deletion: {
       policy: d.spec.deletion.policy,
       blockWhileExist: d.spec.deletion.blockWhileExist,
@@ -185,6 +197,7 @@ export function safeCompileDescriptor(d: ProviderDescriptor): Result<CompiledDes
   deepFreeze(compiled.config);
   deepFreeze(compiled.units);
   deepFreeze(compiled.status);
+  deepFreeze(compiled.writeBack);
   deepFreeze(compiled.deletion);
   return { ok: true, value: Object.freeze(compiled) };
 }

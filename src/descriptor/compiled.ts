@@ -124,6 +124,11 @@ export interface CompiledDescriptor {
   /** Units in dependency order (apply order); delete in reverse. */
   readonly units: readonly CompiledUnit[];
   readonly status: CompiledTemplate;
+  /** Labels and annotations spe sets on the API object, by key. */
+  readonly writeBack: {
+    labels: Record<string, CompiledTemplate>;
+    annotations: Record<string, CompiledTemplate>;
+  };
   readonly deletion: DeletionInfo;
   /** `<api group>/finalizer`, as openMCP providers use. */
   readonly finalizer: string;

@@ -8,6 +8,7 @@ import type { RenderContext, TargetContext } from "./evaluate.js";
 import { applyDefaults } from "./inputs.js";
 import type { UnitOutputs, UnitPlan } from "./plan.js";
 import { projectStatus, renderUnit, unitEnabled } from "./render.js";
+import { withWriteBack, writeBackMetadata, type WriteBack } from "./write-back.js";
 
 export interface OfflineInput {
   api: Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface OfflineInput {
 export interface OfflineRender {
   units: UnitPlan[];
   status: Record<string, unknown>;
+  /** The labels and annotations spe sets on the API object (spec.writeBack), when it has any. */
+  writeBack?: WriteBack;
 }
 
 function chartName(plan: UnitPlan & { type: "helm" }): string {
@@ -72,8 +75,11 @@ function metadataOf(api: Record<string, unknown>): { name?: string; namespace?: 
 
 /** Renders every unit in order with simulated outputs, then the status projection. Throws RenderError. */
 export function renderOffline(compiled: CompiledDescriptor, input: OfflineInput): OfflineRender {
-  const api = applyDefaults(compiled, "api", input.api);
   const config = applyDefaults(compiled, "config", input.config);
+  // The object as spe sets it: its write-back labels and annotations are spe's, not the user's.
+  const defaulted = applyDefaults(compiled, "api", input.api);
+  const written = writeBackMetadata(compiled, { api: defaulted, config });
+  const api = withWriteBack(defaulted, written);
   const meta = metadataOf(api);
   const target: TargetContext = input.target ?? { cluster: compiled.target.cluster, name: meta.name ?? "" };
   if (input.target === undefined && meta.namespace !== undefined) target.namespace = meta.namespace;
@@ -86,5 +92,6 @@ export function renderOffline(compiled: CompiledDescriptor, input: OfflineInput)
     units.push(plan);
     deploy[unit.name] = input.deploy?.[unit.name] ?? simulateOutputs(plan, input.chartVersion?.(plan));
   }
-  return { units, status: projectStatus(compiled, ctx) };
+  const some = Object.keys(written.labels).length + Object.keys(written.annotations).length > 0;
+  return { units, status: projectStatus(compiled, ctx), ...(some ? { writeBack: written } : {}) };
 }

@@ -42,4 +42,6 @@ export type { OfflineInput, OfflineRender } from "./harness.js";
 export { renderOffline, simulateOutputs } from "./harness.js";
 export { applyDefaults } from "./inputs.js";
 export type { ConfigChoice, ChosenRef } from "./config-choice.js";
+export type { WriteBack } from "./write-back.js";
+export { carriesWriteBack, withWriteBack, writeBackMetadata } from "./write-back.js";
 export { chooseConfig, selectorMatches, selectorText } from "./config-choice.js";

@@ -75,6 +75,15 @@ function exprIssues(
   ];
 }
 
+/** `api.metadata.labels[k]` or `.annotations[k]` for a key spe writes back: always there. */
+function writtenBack(compiled: CompiledDescriptor, e: PathRef): boolean {
+  const [meta, kind, key] = e.steps;
+  if (e.root !== "api" || meta?.kind !== "prop" || meta.name !== "metadata" || key?.kind !== "prop")
+    return false;
+  if (kind?.kind !== "prop" || (kind.name !== "labels" && kind.name !== "annotations")) return false;
+  return Object.hasOwn(compiled.writeBack[kind.name], key.name);
+}
+
 function isResolveRef(path: IssuePath): boolean {
   return path.length === 4 && path[1] === "config" && path[2] === "resolve" && path[3] === "ref";
 }
@@ -93,7 +102,7 @@ export function checkExpressionPaths(compiled: CompiledDescriptor): Issue[] {
     const optional = isResolveRef(site.path);
     for (const e of nestedExpressions(site.expr)) {
       if (e.root === "each" && !site.inForEach) continue;
-      const ref = optional ? { ...e, guarded: true } : e;
+      const ref = optional || writtenBack(compiled, e) ? { ...e, guarded: true } : e;
       out.push(...exprIssues(ref, site, e.root === "each" ? each : roots[e.root], unitGuards));
     }
   }

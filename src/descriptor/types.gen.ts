@@ -33,6 +33,13 @@ export interface DescriptorSpec {
   /** The deploy units: a DAG (by dependsOn) applied in dependency order and deleted in reverse order. */
   deploy: DeployUnit[];
   readiness: Readiness;
+  /** Labels and annotations spe sets on the API object itself (for example an instance id from ${hash(…)}), by a metadata patch of its own field manager. Their values come from spe, never from the user: a value a user sets is overwritten, and mappings read spe's value. Values may read api (without these keys) and config. */
+  writeBack?: {
+    /** Label key → value (a literal or ${…}). */
+    labels?: Record<string, Template>;
+    /** Annotation key → value (a literal or ${…}). */
+    annotations?: Record<string, Template>;
+  };
   /** Fields projected into the API object's status, each a value that may hold ${…} expressions (for example `${deploy.crossplane.release.chartVersion}`). Keys must not collide with observedGeneration, phase, conditions, resources, drift, units or providerConfigRef. */
   status: Record<string, unknown>;
   deletion: DeletionSpec;

@@ -14,6 +14,7 @@ import { objectKey, type Informer } from "../cache/informer.js";
 import { informerFor, withoutManagedFields } from "../cache/kube-informer.js";
 import { apiVersionOf, configApiVersionOf, type Provider } from "../descriptors/provider.js";
 import { requestKey } from "./types.js";
+import { writeBackTouched } from "../reconcile/write-back.js";
 import type { AddReason } from "./workqueue.js";
 
 export interface ControllerClusters {
@@ -181,7 +182,11 @@ export class ProviderController {
       },
       update: (obj, previous) => {
         this.seen(obj);
-        const reason = reconcileReason(asApi(obj), previous && asApi(previous));
+        const reason =
+          reconcileReason(asApi(obj), previous && asApi(previous)) ??
+          (previous && writeBackTouched(this.provider.compiled, asApi(obj), asApi(previous))
+            ? "input"
+            : undefined);
         if (reason) this.enqueue(this.keyOf(asApi(obj)), reason);
       },
       delete: (obj) => {

@@ -14,7 +14,8 @@ import {
   resolveTargetAccess,
   validateApiObject,
 } from "../../descriptor/index.js";
-import { configForTeardown, resolveConfig, type ConfigCache } from "./config.js";
+import { configForTeardown, resolveConfig, type ConfigCache, type Resolved } from "./config.js";
+import { writeBack } from "./write-back.js";
 import type { ClusterAccess } from "../access/resolver.js";
 import { isAccessError } from "../access/errors.js";
 import type { McpAccess } from "../openmcp/mcp-access.js";
@@ -249,6 +250,14 @@ export class ProviderReconciler implements Reconciler {
    * when the reconcile found everything deployed, ready and untouched (nothing created,
    * updated or corrected): what lets its next poll skip the render.
    */
+  /** spe's labels and annotations on the object (spec.writeBack); renders see it as written. */
+  private async writeBack(obj: ApiObject, resolved: Resolved): Promise<ApiObject> {
+    const written = await writeBack(this.deps.onboarding, this.compiled, obj, resolved.ctx);
+    if (written === obj) return obj;
+    resolved.ctx = { ...resolved.ctx, api: written };
+    return this.wrote(written);
+  }
+
   private async apply(obj: ApiObject, key: string): Promise<{ result: Result; converged?: string }> {
     if (!hasFinalizer(obj, this.compiled.finalizer))
       obj = this.wrote(await addFinalizer(this.deps.onboarding, obj, this.compiled.finalizer));
@@ -270,6 +279,7 @@ export class ProviderReconciler implements Reconciler {
     const refs: ObjectRef[] = [];
     const reads = this.deps.platformObjects && new PlatformReads(this.deps.platformObjects);
     try {
+      obj = await this.writeBack(obj, resolved);
       const scope = await this.scopeFor(key, obj, resolved.ctx, refs);
       draft.set(targetReachable());
       const cache = this.deps.targetCache?.(key, scope.kubeconfig);
