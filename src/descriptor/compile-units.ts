@@ -1,5 +1,6 @@
 /** Compiles deploy units, status and target access into templates, collecting expression sites. */
-import type { CompiledUnit, ExpressionSite, TargetAccessInfo } from "./compiled.js";
+import type { CompiledUnit, ExpressionSite, TargetAccessInfo, TargetInfo } from "./compiled.js";
+import { configuredTargets, unitTarget, type TargetName } from "./targets.js";
 import type { Expression } from "./expr.js";
 import type { Issue, IssuePath } from "./issues.js";
 import { issue } from "./issues.js";
@@ -104,6 +105,7 @@ export function compileUnit(d: ProviderDescriptor, index: number, sink: Template
     name: u.name,
     index,
     type: u.helm !== undefined ? "helm" : u.copy !== undefined ? "copy" : "manifests",
+    target: unitTarget(d, u),
     dependsOn: [...u.dependsOn],
     deletionPolicy: u.deletionPolicy ?? d.spec.deletion.policy,
     readiness: { kind: u.readiness ?? d.spec.readiness },
@@ -150,17 +152,33 @@ function copyPart(
   return out;
 }
 
-export function compileAccess(d: ProviderDescriptor, sink: TemplateSink): TargetAccessInfo {
-  const secret = d.spec.target.access.kubeconfigSecret;
+type AccessSpec = ProviderDescriptor["spec"]["target"]["access"];
+
+function compileOneAccess(access: AccessSpec, path: IssuePath, sink: TemplateSink): TargetAccessInfo {
+  const secret = access.kubeconfigSecret;
   if (secret === undefined) return { kind: "openmcp" };
-  const path = ["spec", "target", "access", "kubeconfigSecret"];
+  const at = [...path, "kubeconfigSecret"];
   const out: TargetAccessInfo = {
     kind: "kubeconfigSecret",
-    name: templ(secret.name, [...path, "name"], sink),
+    name: templ(secret.name, [...at, "name"], sink),
     key: secret.key,
   };
-  if (secret.namespace !== undefined) out.namespace = templ(secret.namespace, [...path, "namespace"], sink);
+  if (secret.namespace !== undefined) out.namespace = templ(secret.namespace, [...at, "namespace"], sink);
   return out;
+}
+
+/** Each configured target and how it is reached; the default first. */
+export function compileTargets(d: ProviderDescriptor, sink: TemplateSink): TargetInfo {
+  const { cluster, access, clusters = {} } = d.spec.target;
+  const of = (name: TargetName, spec: AccessSpec | undefined, path: IssuePath): TargetAccessInfo =>
+    name === "platform" || spec === undefined ? { kind: "platform" } : compileOneAccess(spec, path, sink);
+  const all = new Map<TargetName, TargetAccessInfo>();
+  all.set(cluster, of(cluster, access, ["spec", "target", "access"]));
+  for (const name of configuredTargets(d).slice(1)) {
+    const remote = name === "platform" ? undefined : clusters[name];
+    all.set(name, of(name, remote?.access, ["spec", "target", "clusters", name, "access"]));
+  }
+  return { cluster, access: all.get(cluster) ?? { kind: "openmcp" }, clusters: all };
 }
 
 function sectionRoots(site: ExpressionSite): string[] {

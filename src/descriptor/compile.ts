@@ -7,7 +7,8 @@ import { checkSchemas, compileAll, lazyValidators } from "./validators.js";
 import { checkDeployRef, checkNames, checkStatus, checkUnits } from "./checks.js";
 import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo } from "./compiled.js";
 import { chartRefSiteIssues } from "./chart-refs.js";
-import { allowedRoots, compileAccess, compileUnit, templ, type TemplateSink } from "./compile-units.js";
+import { allowedRoots, compileTargets, compileUnit, templ, type TemplateSink } from "./compile-units.js";
+import { checkTargets } from "./targets.js";
 import { topoSort } from "./dag.js";
 import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
@@ -147,11 +148,17 @@ function compileWriteBack(d: ProviderDescriptor, sink: TemplateSink): CompiledDe
 
 /** Builds everything it can; lint uses the sites even when there are errors. @internal */
 export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDescriptor; issues: Issue[] } {
-  const issues: Issue[] = [...checkNames(d), ...checkUnits(d), ...checkStatus(d), ...crdIssues(d)];
+  const issues: Issue[] = [
+    ...checkNames(d),
+    ...checkUnits(d),
+    ...checkTargets(d),
+    ...checkStatus(d),
+    ...crdIssues(d),
+  ];
   const sink: TemplateSink = { errors: issues, sites: [] };
   const api = apiInfo(d);
   const config = configInfo(d, sink);
-  const access = compileAccess(d, sink);
+  const target = compileTargets(d, sink);
   const byIndex = d.spec.deploy.map((_, i) => compileUnit(d, i, sink));
   const sorted = topoSort(d.spec.deploy);
   const order = sorted.ok ? sorted.order : d.spec.deploy.map((u) => u.name);
@@ -166,7 +173,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     descriptor: d,
     api,
     config,
-    target: { cluster: d.spec.target.cluster, access },
+    target,
     units,
     status,
     writeBack,

@@ -7,6 +7,9 @@ import type { CompiledTemplate } from "./template.js";
 import type { Validators } from "./validators.js";
 import type { GroupKind, LabelSelector } from "./types.gen.js";
 import type { CrdColumn } from "./crd-options.js";
+import type { TargetName } from "./targets.js";
+
+export type { TargetName } from "./targets.js";
 
 export type Scope = "Namespaced" | "Cluster";
 
@@ -62,12 +65,25 @@ export interface ConfigInfo extends ResourceNames {
 
 export type TargetAccessInfo =
   | { kind: "kubeconfigSecret"; name: CompiledTemplate; namespace?: CompiledTemplate; key: string }
-  | { kind: "openmcp" };
+  | { kind: "openmcp" }
+  /** The cluster spe runs against: its own platform access. */
+  | { kind: "platform" };
+
+export interface TargetInfo {
+  /** The default target of the units. */
+  cluster: TargetName;
+  /** How the default target is reached. */
+  access: TargetAccessInfo;
+  /** Every configured target (the default first) and how it is reached. */
+  clusters: ReadonlyMap<TargetName, TargetAccessInfo>;
+}
 
 export interface CompiledUnit {
   name: string;
   index: number;
   type: "helm" | "manifests" | "copy";
+  /** The cluster the unit deploys to. */
+  target: TargetName;
   dependsOn: string[];
   deletionPolicy: DeletionPolicy;
   readiness: ReadinessRule;
@@ -120,7 +136,7 @@ export interface CompiledDescriptor {
   readonly descriptor: ProviderDescriptor;
   readonly api: ApiInfo;
   readonly config: ConfigInfo;
-  readonly target: { cluster: "mcp" | "workload"; access: TargetAccessInfo };
+  readonly target: TargetInfo;
   /** Units in dependency order (apply order); delete in reverse. */
   readonly units: readonly CompiledUnit[];
   readonly status: CompiledTemplate;

@@ -51,7 +51,7 @@ const RESOURCE: JsonSchema = {
     namespace: STR("Namespace of the object, if namespaced."),
     phase: STR("kstatus of the object: Current, InProgress, Failed, NotFound or Unknown."),
     message: STR("Details about the object's state."),
-    location: STR("The cluster the object is on: mcp or workload."),
+    location: STR("The cluster the object is on: mcp, workload or platform."),
   },
 };
 
@@ -83,6 +83,7 @@ const UNIT: JsonSchema = {
   properties: {
     name: STR("Name of the unit in the descriptor."),
     type: STR("helm, manifests or copy."),
+    target: STR("The cluster the unit deployed to: mcp, workload or platform."),
     releaseName: STR("Helm release name (helm units)."),
     namespace: STR("Namespace of the release (helm units)."),
     namespaces: {

@@ -12,7 +12,8 @@ import { isRecord, scalarText } from "./json.js";
 
 /** What the engine knows about the target cluster, available as `${target…}`. */
 export interface TargetContext {
-  cluster: "mcp" | "workload";
+  /** The unit's target cluster (outside units: the descriptor's default one). */
+  cluster: "mcp" | "workload" | "platform";
   /** Name and namespace of the MCP (openMCP: the API object's name and namespace). */
   name: string;
   namespace?: string;

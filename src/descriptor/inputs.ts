@@ -4,7 +4,7 @@
  */
 import { ajvIssues, newAjv } from "./ajv.js";
 import { userSchema } from "./validators.js";
-import type { CompiledDescriptor } from "./compiled.js";
+import type { CompiledDescriptor, TargetName } from "./compiled.js";
 import type { RenderContext } from "./evaluate.js";
 import { formatPath, issue, type Issue } from "./issues.js";
 import { parseGoDuration } from "./names.js";
@@ -97,14 +97,27 @@ export function pollIntervalMs(compiled: CompiledDescriptor, config?: Record<str
 
 export type ResolvedAccess =
   | { kind: "kubeconfigSecret"; name: string; namespace?: string; key: string }
-  | { kind: "openmcp"; name: string; namespace?: string };
+  | { kind: "openmcp"; name: string; namespace?: string }
+  /** The cluster spe runs against. */
+  | { kind: "platform" };
 
-/** How to reach the target for `ctx.api`: the rendered kubeconfig Secret, or the openMCP MCP name. */
-export function resolveTargetAccess(compiled: CompiledDescriptor, ctx: RenderContext): ResolvedAccess {
-  const access = compiled.target.access;
+/**
+ * How to reach target `cluster` (default: the descriptor's default target) for `ctx.api`:
+ * the rendered kubeconfig Secret, the AccessRequest to read (the API object's name; for a
+ * further target `<name>--<target>`), or the platform cluster.
+ */
+export function resolveTargetAccess(
+  compiled: CompiledDescriptor,
+  ctx: RenderContext,
+  cluster: TargetName = compiled.target.cluster,
+): ResolvedAccess {
+  const access = compiled.target.clusters.get(cluster);
+  if (access === undefined) throw new RangeError(`descriptor ${compiled.name} has no target ${cluster}`);
+  if (access.kind === "platform") return { kind: "platform" };
   const meta = (ctx.api.metadata ?? {}) as { name?: string; namespace?: string };
   if (access.kind === "openmcp") {
-    const out: ResolvedAccess = { kind: "openmcp", name: meta.name ?? "" };
+    const suffix = cluster === compiled.target.cluster ? "" : `--${cluster}`;
+    const out: ResolvedAccess = { kind: "openmcp", name: `${meta.name ?? ""}${suffix}` };
     if (meta.namespace !== undefined) out.namespace = meta.namespace;
     return out;
   }

@@ -73,6 +73,8 @@ export type ReadinessRule = { kind: "kstatus" } | { kind: "none" };
 
 interface UnitPlanBase {
   name: string;
+  /** The cluster the unit deploys to: mcp, workload or platform (render always names it). */
+  target?: "mcp" | "workload" | "platform";
   dependsOn: string[];
   deletionPolicy: DeletionPolicy;
   readiness: ReadinessRule;

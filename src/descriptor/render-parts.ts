@@ -37,9 +37,10 @@ export function forEachItems(unit: CompiledUnit, scope: Scope): unknown[] {
 /** What every unit plan has, whatever its kind. */
 export function planBase(
   unit: CompiledUnit,
-): Pick<UnitPlan, "name" | "dependsOn" | "deletionPolicy" | "readiness"> {
+): Pick<UnitPlan, "name" | "target" | "dependsOn" | "deletionPolicy" | "readiness"> {
   return {
     name: unit.name,
+    target: unit.target,
     dependsOn: [...unit.dependsOn],
     deletionPolicy: unit.deletionPolicy,
     readiness: { ...unit.readiness },

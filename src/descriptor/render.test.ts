@@ -67,6 +67,7 @@ describe("render", () => {
     const plan = renderUnit(compile(), "core", ctx);
     expect(plan).toEqual({
       name: "core",
+      target: "mcp",
       type: "helm",
       dependsOn: [],
       deletionPolicy: "delete",

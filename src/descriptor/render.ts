@@ -114,7 +114,8 @@ export function unitEnabled(compiled: CompiledDescriptor, unitName: string, ctx:
 /** Renders one unit. Throws RenderError: pending (deploy outputs missing), invalid-input or expression. */
 export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: RenderContext): UnitPlan {
   const unit = unitByName(compiled, unitName);
-  const scope: Scope = ctx;
+  // `${target…}` is the unit's own target.
+  const scope: Scope = ctx.target ? { ...ctx, target: { ...ctx.target, cluster: unit.target } } : ctx;
   if (unit.helm !== undefined) return renderHelm(unit, unit.helm, scope);
   if (unit.copy !== undefined) return renderCopy(unit, unit.copy, scope);
   return renderManifests(unit, unit.manifests ?? [], scope);

@@ -175,8 +175,25 @@ export interface LabelSelector {
 
 /** The cluster the DomainService is deployed to and how spe reaches it. */
 export interface TargetSpec {
-  /** mcp (the MCP cluster of the API object) or workload. */
-  cluster: "mcp" | "workload";
+  /** The default target of the units: mcp (the MCP cluster of the API object), workload (a workload cluster for it) or platform (the cluster spe runs against). A unit's own target overrides it. */
+  cluster: "mcp" | "workload" | "platform";
+  /** How spe reaches the default target (spec.target.cluster); not used for platform. */
+  access: TargetAccess;
+  /** Further targets units may name with their target field, each with its own access. The default target (spec.target.cluster) is not listed here: its access is spec.target.access. */
+  clusters?: TargetClusters;
+}
+
+/** Targets besides the default one, by name. */
+export interface TargetClusters {
+  mcp?: RemoteTarget;
+  workload?: RemoteTarget;
+  /** The cluster spe runs against (its platform access); it takes no access of its own. */
+  platform?: Record<string, never>;
+}
+
+/** A target cluster besides the default one and how spe reaches it. */
+export interface RemoteTarget {
+  /** How spe reaches this target. With openmcp in standalone mode, the AccessRequest read is named <API object name>--<target> (the default target's: the API object's name). */
   access: TargetAccess;
 }
 
@@ -216,6 +233,8 @@ export interface DeployUnit {
   /** Further namespaces manifests of this unit may name explicitly. */
   namespaces?: Template[];
   readiness?: Readiness;
+  /** The cluster this unit deploys to: mcp, workload or platform. Defaults to spec.target.cluster; any other must be configured under spec.target.clusters. */
+  target?: "mcp" | "workload" | "platform";
   /** delete removes what the unit deployed when the API object goes; orphan leaves it. Defaults to spec.deletion.policy. */
   deletionPolicy?: "delete" | "orphan";
   helm?: HelmUnit;

@@ -55,8 +55,8 @@ describe("watched sets of a target", () => {
     expect(listedA[0]!.labels).toMatchObject({ kind: "record", set: "a" });
     // Listed and empty: a group with no objects is known to be empty.
     expect(b.list(records("b"))).toEqual([]);
-    caches.track("owner-a", mcp, { objects: [], watches: [records("a")] });
-    caches.track("owner-b", mcp, { objects: [], watches: [records("b")] });
+    caches.track("owner-a", [{ target: mcp, deployed: { objects: [], watches: [records("a")] } }]);
+    caches.track("owner-b", [{ target: mcp, deployed: { objects: [], watches: [records("b")] } }]);
     expect(caches.size().watches).toEqual([`v1|ConfigMap|${NS}|kind=record`]);
     let sent = 0;
     const stop = observeRequests(() => sent++);
@@ -146,7 +146,7 @@ describe("an identity allowed in one namespace only", () => {
     const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "a-x" };
     const view = caches.view("owner-scoped", scoped);
     await eventually("seen through a namespace watch", () => view.object(ref));
-    caches.track("owner-scoped", scoped, { objects: [ref], watches: [] });
+    caches.track("owner-scoped", [{ target: scoped, deployed: { objects: [ref], watches: [] } }]);
     expect(caches.size().watches).toContain(`v1|ConfigMap|${NS}`);
     woken.length = 0;
     await apply(mcp, {

@@ -10,7 +10,10 @@ import { ACCESS_REQUEST } from "../access/resolver.js";
 
 const MAX_DEPTH = 8;
 
-export function accessReference(access: ResolvedAccess, namespace: string): ObjectRef {
+export function accessReference(
+  access: Exclude<ResolvedAccess, { kind: "platform" }>,
+  namespace: string,
+): ObjectRef {
   if (access.kind === "openmcp") return { ...ACCESS_REQUEST, name: access.name, namespace };
   return { apiVersion: "v1", kind: "Secret", name: access.name, namespace };
 }

@@ -178,19 +178,25 @@ export class TargetCaches {
     };
   }
 
-  /** Settles what `owner` deployed on `target` after a reconcile; nothing else wakes it any more. */
-  track(owner: string, target: KubeConfig, deployed: Deployed): void {
-    const cluster = clusterOf(target);
-    for (const ref of deployed.objects) this.kindWatch(target, cluster, ref).ensure();
-    for (const spec of deployed.watches) {
-      const watch = this.collection(target, cluster, spec);
-      watch.watchGroup(spec.labels);
-      watch.informer.ensure();
+  /**
+   * Settles what `owner` deployed on each of its targets after a reconcile; nothing else wakes
+   * it any more, and what it no longer has on a target (or on a target left out) is released.
+   */
+  track(owner: string, targets: readonly { target: KubeConfig; deployed: Deployed }[]): void {
+    const ids: string[] = [];
+    for (const { target, deployed } of targets) {
+      const cluster = clusterOf(target);
+      for (const ref of deployed.objects) this.kindWatch(target, cluster, ref).ensure();
+      for (const spec of deployed.watches) {
+        const watch = this.collection(target, cluster, spec);
+        watch.watchGroup(spec.labels);
+        watch.informer.ensure();
+      }
+      ids.push(
+        ...deployed.objects.map((o) => this.idOf(cluster, o)),
+        ...deployed.watches.map((w) => groupKey(collectionKey(cluster, w), groupId(w.labels))),
+      );
     }
-    const ids = [
-      ...deployed.objects.map((o) => this.idOf(cluster, o)),
-      ...deployed.watches.map((w) => groupKey(collectionKey(cluster, w), groupId(w.labels))),
-    ];
     this.release(this.index.set(owner, ids));
   }
 

@@ -36,10 +36,14 @@ export interface McpAccessOptions {
   now?: () => number;
 }
 
-/** The requests of one API object, by the cluster its descriptor deploys to. */
-function requestsFor(controller: string, mcp: McpRef, cluster: TargetCluster): KubeObject[] {
+/**
+ * The requests of one API object for the clusters its units deploy to: the MCP's AccessRequest
+ * always (its going away tells that the MCP goes), and a workload cluster's ClusterRequest and
+ * AccessRequest when a unit deploys there.
+ */
+function requestsFor(controller: string, mcp: McpRef, clusters: readonly TargetCluster[]): KubeObject[] {
   const mcpRequest = mcpAccessRequest(controller, mcp);
-  if (cluster === "mcp") return [mcpRequest];
+  if (!clusters.includes("workload")) return [mcpRequest];
   const workload = workloadRequests(controller, mcp);
   return [mcpRequest, workload.clusterRequest, workload.accessRequest];
 }
@@ -48,6 +52,9 @@ function throwUnlessGranted(grant: Grant): asserts grant is Extract<Grant, { sta
   if (grant.state === "denied") throw new AccessError("AccessRequestDenied", grant.message);
   if (grant.state === "pending") throw new AccessError("AccessRequestPending", grant.message);
 }
+
+/** Separates the API object's key from the request's name in a renewal timer's id. */
+const SEP = "\u0000";
 
 export function mcpOf(api: KubeObject): McpRef {
   return { namespace: api.metadata.namespace ?? "default", name: api.metadata.name };
@@ -67,8 +74,8 @@ export class McpAccess {
   }
 
   /** What a reconcile of `api` depends on, to be watched: spe's requests and their granted Secrets. */
-  references(api: KubeObject, cluster: TargetCluster): ObjectRef[] {
-    const refs = requestsFor(this.options.controller, mcpOf(api), cluster).map(refOf);
+  references(api: KubeObject, clusters: readonly TargetCluster[]): ObjectRef[] {
+    const refs = requestsFor(this.options.controller, mcpOf(api), clusters).map(refOf);
     const secrets = refs.flatMap((ref) => {
       const live = ref.kind === "AccessRequest" ? this.options.cached(ref) : undefined;
       const grant = live ? accessGrant(live) : undefined;
@@ -88,7 +95,7 @@ export class McpAccess {
       this.namespaces.add(namespace);
     }
     const granted: KubeObject[] = [];
-    for (const wanted of requestsFor(this.options.controller, mcp, cluster)) {
+    for (const wanted of requestsFor(this.options.controller, mcp, [cluster])) {
       const live = await this.requests.ensure(wanted);
       if (wanted.kind === "ClusterRequest") {
         throwUnlessGranted(clusterGrant(live));
@@ -142,13 +149,15 @@ export class McpAccess {
         );
       return;
     }
-    clearTimeout(this.timers.get(key));
+    // One timer per request: an object reaching the MCP and a workload cluster renews each.
+    const id = `${key}${SEP}${request.metadata.name}`;
+    clearTimeout(this.timers.get(id));
     const timer = setTimeout(() => {
-      this.timers.delete(key);
+      this.timers.delete(id);
       this.options.wake(key);
     }, wait + 100);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(id, timer);
   }
 
   /**
@@ -164,9 +173,9 @@ export class McpAccess {
    * Removes the requests of a deleted API object in openMCP's order (AccessRequests, then the
    * workload ClusterRequest; the MCP's own ClusterRequest is never touched); true once all are gone.
    */
-  async release(key: string, api: KubeObject, cluster: TargetCluster): Promise<boolean> {
+  async release(key: string, api: KubeObject, clusters: readonly TargetCluster[]): Promise<boolean> {
     this.forget(key);
-    const wanted = requestsFor(this.options.controller, mcpOf(api), cluster);
+    const wanted = requestsFor(this.options.controller, mcpOf(api), clusters);
     const ordered = [
       ...wanted.filter((r) => r.kind === "AccessRequest"),
       ...wanted.filter((r) => r.kind !== "AccessRequest"),
@@ -182,8 +191,11 @@ export class McpAccess {
   }
 
   forget(key: string): void {
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    for (const [id, timer] of this.timers) {
+      if (!id.startsWith(`${key}${SEP}`)) continue;
+      clearTimeout(timer);
+      this.timers.delete(id);
+    }
   }
 
   stop(): void {

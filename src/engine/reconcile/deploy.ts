@@ -20,9 +20,11 @@ import type {
 import { ObjectsNotApplied, refKey, type ObjectFailure } from "../../plugins/index.js";
 import { KubeClient } from "../../kube/client.js";
 import { absentCrds } from "./crds.js";
+import { targetDown } from "./failures.js";
+import { usedTargets, type TargetName, type Targets } from "./targets.js";
+import { UnitError, type UnitAction } from "./unit-error.js";
 
-/** `disabled`: its `when` is false and nothing of it is left; `removing`: it is being removed. */
-export type UnitAction = "none" | "create" | "update" | "waiting" | "disabled" | "removing";
+export { UnitError, type Attempted, type UnitAction } from "./unit-error.js";
 
 export interface UnitReport {
   name: string;
@@ -37,16 +39,21 @@ export interface UnitReport {
   crds?: string[];
 }
 
+/** A deployed object and the target it is on. */
+export type LocatedObject = ObjectStatus & { target: TargetName };
+
 export interface DeployReport {
   units: UnitReport[];
   outputs: Record<string, UnitOutputs>;
   /** Drift that this reconcile found and corrected (units updated because live state moved). */
   corrected: DriftEntry[];
   /** Objects that could not be applied, by unit; the reconcile is retried with backoff. */
-  failures: { unit: string; failure: ObjectFailure }[];
-  objects: ObjectStatus[];
-  /** The sets of records the units' plugins keep, to be watched beside the objects. */
-  watches: WatchSpec[];
+  failures: { unit: string; target: TargetName; failure: ObjectFailure }[];
+  objects: LocatedObject[];
+  /** The sets of records the units' plugins keep, to be watched beside the objects, by target. */
+  watches: { target: TargetName; spec: WatchSpec }[];
+  /** Targets that could not be reached (before or during this deploy): their units wait. */
+  unreachable: Map<TargetName, Error>;
   /** Every unit observed ready. */
   ready: boolean;
   /** Units that were created or updated in this reconcile. */
@@ -59,25 +66,6 @@ export type PluginSet = { readonly [K in UnitPlan["type"]]: DeployPlugin<Extract
 
 function pluginFor(plugins: PluginSet, plan: UnitPlan): DeployPlugin {
   return plugins[plan.type];
-}
-
-/** What a failed create already knew, so the status can record it (its deploy may have left CRDs). */
-export interface Attempted {
-  plan: UnitPlan;
-  crds?: string[];
-}
-
-/** The failure of one unit, with its name, so conditions can say which unit broke. */
-export class UnitError extends Error {
-  constructor(
-    readonly unit: string,
-    readonly action: UnitAction,
-    cause: unknown,
-    readonly attempted?: Attempted,
-  ) {
-    super(`unit ${unit}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = "UnitError";
-  }
 }
 
 async function act(
@@ -184,7 +172,7 @@ export interface DeployInput {
   compiled: CompiledDescriptor;
   ctx: RenderContext;
   plugins: PluginSet;
-  scope: UnitScope;
+  targets: Targets;
   /** What the status records as deployed: a unit no longer wanted is removed from it. */
   records?: readonly UnitRecord[];
 }
@@ -197,6 +185,7 @@ function emptyReport(): DeployReport {
     failures: [],
     objects: [],
     watches: [],
+    unreachable: new Map(),
     ready: true,
     changed: [],
     removed: [],
@@ -210,7 +199,10 @@ async function disable(
   report: DeployReport,
 ): Promise<void> {
   const ctx = { ...input.ctx, deploy: report.outputs };
-  const removal = await removeDisabled(unit, { ...input, ctx, records: input.records ?? [] });
+  const scope = input.targets.scopes.get(unit.target);
+  const removal = scope
+    ? await removeDisabled(unit, { ...input, scope, ctx, records: input.records ?? [] })
+    : "removing";
   if (removal === "gone") {
     if (input.records?.some((r) => r.name === unit.name)) {
       report.removed.push(unit.name);
@@ -223,15 +215,72 @@ async function disable(
   report.units.push({ name: unit.name, action: "removing", waitingFor: `unit ${unit.name} to be removed` });
 }
 
+function wait(report: DeployReport, name: string, waitingFor: string): void {
+  report.units.push({ name, action: "waiting", waitingFor });
+  report.ready = false;
+}
+
+/** Deploys one rendered unit on its target and adds what came of it to the report. */
+async function deployRendered(
+  input: DeployInput,
+  plan: UnitPlan,
+  scope: UnitScope,
+  report: DeployReport,
+): Promise<boolean> {
+  const target = plan.target ?? input.compiled.target.cluster;
+  const outcome = await deployOne(plan, input.plugins, scope, input.compiled.deletion.crds);
+  const { action, after, failures, crds } = outcome;
+  if (after.waiting) {
+    const { reason, message } = after.waiting;
+    report.units.push({ name: plan.name, action, waitingFor: message, waitingReason: reason });
+    report.ready = false;
+    return false;
+  }
+  report.outputs[plan.name] = after.outputs;
+  report.corrected.push(...correctedOf(outcome));
+  report.failures.push(...failures.map((failure) => ({ unit: plan.name, target, failure })));
+  report.objects.push(...after.objects.map((o) => ({ ...o, target })));
+  report.watches.push(
+    ...pluginFor(input.plugins, plan)
+      .watches(plan, scope)
+      .map((spec) => ({ target, spec })),
+  );
+  if (action !== "none") report.changed.push(plan.name);
+  if (!after.ready) report.ready = false;
+  report.units.push({ name: plan.name, action, plan, observation: after, ...(crds ? { crds } : {}) });
+  return after.ready;
+}
+
+/**
+ * Deploys a unit on its target; a target found unreachable (now or before) makes the unit,
+ * and every later unit on that target, wait. Resolves with whether the unit is ready.
+ */
+async function deployOnTarget(input: DeployInput, plan: UnitPlan, report: DeployReport): Promise<boolean> {
+  const target = plan.target ?? input.compiled.target.cluster;
+  const scope = input.targets.scopes.get(target);
+  if (scope === undefined || report.unreachable.has(target)) {
+    wait(report, plan.name, `target ${target} to be reachable`);
+    return false;
+  }
+  try {
+    return await deployRendered(input, plan, scope, report);
+  } catch (err) {
+    if (!targetDown(err) || usedTargets(input.compiled).length < 2) throw err;
+    report.unreachable.set(target, err);
+    wait(report, plan.name, `target ${target} to be reachable`);
+    return false;
+  }
+}
+
 export async function deployUnits(input: DeployInput): Promise<DeployReport> {
-  const { compiled, ctx, plugins, scope } = input;
+  const { compiled, ctx } = input;
   const report = emptyReport();
+  for (const [target, err] of input.targets.unreachable) report.unreachable.set(target, err);
   const ready = new Set<string>();
   for (const unit of compiled.units) {
     const wanted = wantedOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
     if ("waitingFor" in wanted) {
-      report.units.push({ name: unit.name, action: "waiting", waitingFor: wanted.waitingFor });
-      report.ready = false;
+      wait(report, unit.name, wanted.waitingFor);
       continue;
     }
     if (!wanted.wanted) {
@@ -242,43 +291,15 @@ export async function deployUnits(input: DeployInput): Promise<DeployReport> {
     }
     const blocker = unit.dependsOn.find((d) => !ready.has(d));
     if (blocker !== undefined) {
-      report.units.push({
-        name: unit.name,
-        action: "waiting",
-        waitingFor: `unit ${blocker} to become ready`,
-      });
-      report.ready = false;
+      wait(report, unit.name, `unit ${blocker} to become ready`);
       continue;
     }
     const rendered = renderOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
     if ("waitingFor" in rendered) {
-      report.units.push({ name: unit.name, action: "waiting", waitingFor: rendered.waitingFor });
-      report.ready = false;
+      wait(report, unit.name, rendered.waitingFor);
       continue;
     }
-    const outcome = await deployOne(rendered.plan, plugins, scope, compiled.deletion.crds);
-    const { action, after, failures, crds } = outcome;
-    if (after.waiting) {
-      const { reason, message } = after.waiting;
-      report.units.push({ name: unit.name, action, waitingFor: message, waitingReason: reason });
-      report.ready = false;
-      continue;
-    }
-    report.outputs[unit.name] = after.outputs;
-    report.corrected.push(...correctedOf(outcome));
-    report.failures.push(...failures.map((failure) => ({ unit: unit.name, failure })));
-    report.objects.push(...after.objects);
-    report.watches.push(...pluginFor(plugins, rendered.plan).watches(rendered.plan, scope));
-    if (action !== "none") report.changed.push(unit.name);
-    if (after.ready) ready.add(unit.name);
-    else report.ready = false;
-    report.units.push({
-      name: unit.name,
-      action,
-      plan: rendered.plan,
-      observation: after,
-      ...(crds ? { crds } : {}),
-    });
+    if (await deployOnTarget(input, rendered.plan, report)) ready.add(unit.name);
   }
   return report;
 }

@@ -7,7 +7,7 @@ import { AccessError } from "../access/errors.js";
 import { PluginError } from "../../plugins/errors.js";
 import { KubeApiError } from "../../kube/client.js";
 import { deployFailed, targetUnreachable, type ConditionInput } from "../status/conditions.js";
-import { UnitError } from "./deploy.js";
+import { UnitError } from "./unit-error.js";
 
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
@@ -78,4 +78,14 @@ export function classifyDeployFailure(err: unknown): Classified {
   }
   const message = inner instanceof Error ? inner.message : String(inner);
   return { condition: deployFailed(`${unit}${message}`), terminal: false };
+}
+
+/**
+ * Whether a unit's failure means its target cannot be reached (connection refused, reset,
+ * timed out): then its other units wait too, and other targets go on. A plugin's own
+ * classification stands, as in classifyDeployFailure.
+ */
+export function targetDown(err: unknown): err is Error {
+  const inner = err instanceof UnitError ? err.cause : err;
+  return err instanceof Error && !(inner instanceof PluginError) && isUnreachable(err);
 }

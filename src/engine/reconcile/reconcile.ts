@@ -7,23 +7,24 @@
 import type { KubeConfig } from "../../kube/kubeconfig.js";
 import type { Logger } from "pino";
 import type { KubeObject, RenderContext } from "../../descriptor/index.js";
-import {
-  describeIssues,
-  pollIntervalMs,
-  projectStatus,
-  resolveTargetAccess,
-  validateApiObject,
-} from "../../descriptor/index.js";
+import { describeIssues, pollIntervalMs, projectStatus, validateApiObject } from "../../descriptor/index.js";
 import { configForTeardown, resolveConfig, type ConfigCache, type Resolved } from "./config.js";
 import { writeBack } from "./write-back.js";
 import type { ClusterAccess } from "../access/resolver.js";
-import { isAccessError } from "../access/errors.js";
-import type { McpAccess } from "../openmcp/mcp-access.js";
-import { KubeClient } from "../../kube/client.js";
-import type { ObjectRef, TargetCache, UnitScope } from "../../plugins/types.js";
+import { AccessError, isAccessError } from "../access/errors.js";
+import type { McpAccess, TargetCluster } from "../openmcp/mcp-access.js";
+import type { KubeClient } from "../../kube/client.js";
+import type { ObjectRef, TargetCache } from "../../plugins/types.js";
 import { ObjectsNotApplied } from "../../plugins/index.js";
 import { operationOf, type ApiObject } from "../status/api-object.js";
-import { deletionBlocked, deletionNotBlocked, deployFailed, targetReachable } from "../status/conditions.js";
+import {
+  deletionBlocked,
+  deletionNotBlocked,
+  deployFailed,
+  targetReachable,
+  targetUnreachable,
+  type ConditionInput,
+} from "../status/conditions.js";
 import { deployUnits, UnitError, type DeployReport, type PluginSet } from "./deploy.js";
 import { driftMessages, driftRecords } from "./drift-report.js";
 import type { EventRecorder } from "../status/events.js";
@@ -33,15 +34,15 @@ import type { SpeMetrics } from "../runtime/metrics.js";
 import type { Provider } from "../descriptors/provider.js";
 import { deployedCondition, readinessCondition, resourceEntries } from "../status/report-status.js";
 import { unitRecord, unitRecords } from "./records.js";
-import { accessReference, configReferences } from "../cache/references.js";
 import type { SettledKeys } from "../cache/settled.js";
 import { StatusDraft } from "../status/status.js";
 import { configRefOf, progressingFor } from "../status/progress.js";
 import type { Deployed } from "../cache/target-cache.js";
 import type { ApiObjectCache } from "../queue/controller.js";
 import { teardown, type TeardownResult } from "./teardown.js";
-import { actionLog } from "./action-log.js";
 import { PlatformReads, type PlatformReader } from "./platform-reads.js";
+import { targetsFor, type TargetScopeDeps } from "./target-scopes.js";
+import { describeUnreachable, usedTargets, type TargetName, type Targets } from "./targets.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
@@ -55,12 +56,14 @@ export interface ReconcilerDeps {
   /** The config cache (platform cluster). */
   configs: ConfigCache;
   access: ClusterAccess;
+  /** The cluster spe runs against: units with `target: platform` deploy there. */
+  platform?: KubeConfig;
   plugins: PluginSet;
   recorder: EventRecorder;
   logger: Logger;
   metrics?: SpeMetrics;
-  /** Called with what was deployed for an API object (by queue key), so its changes wake it. */
-  watchTargets?: (key: string, target: KubeConfig, deployed: Deployed) => void;
+  /** Called with what was deployed for an API object (by queue key) on each target, so its changes wake it. */
+  watchTargets?: (key: string, deployed: readonly { target: KubeConfig; deployed: Deployed }[]) => void;
   /** The engine's memory of a target, as seen by the API object with this queue key. */
   targetCache?: (key: string, target: KubeConfig) => TargetCache;
   /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
@@ -78,9 +81,29 @@ export interface ReconcilerDeps {
   now?: () => Date;
 }
 
-/** What a reconcile deployed, for the target watches: its objects and its plugins' records. */
-function deployedBy(report: DeployReport): Deployed {
-  return { objects: report.objects, watches: report.watches };
+/** What a reconcile deployed on each target it reached, for the target watches: objects and plugins' records. */
+function deployedBy(report: DeployReport, targets: Targets): { target: KubeConfig; deployed: Deployed }[] {
+  return [...targets.scopes]
+    .filter(([name]) => !report.unreachable.has(name))
+    .map(([name, scope]) => ({
+      target: scope.kubeconfig,
+      deployed: {
+        objects: report.objects.filter((o) => o.target === name),
+        watches: report.watches.filter((w) => w.target === name).map((w) => w.spec),
+      },
+    }));
+}
+
+/** The access error of targets that cannot be reached, naming each when the descriptor has several. */
+function unreachableError(
+  compiled: ProviderReconciler["compiled"],
+  unreachable: ReadonlyMap<TargetName, Error>,
+): Error {
+  const errors = [...unreachable.values()];
+  const first = errors[0] ?? new Error("no target reachable");
+  if (usedTargets(compiled).length < 2) return first;
+  const reason = isAccessError(first) ? first.reason : "Unreachable";
+  return new AccessError(reason, describeUnreachable(unreachable), { cause: first });
 }
 
 /** What follows a deploy whose status is written: `version` is the API object's after the write. */
@@ -189,59 +212,17 @@ export class ProviderReconciler implements Reconciler {
     return draft.resourceVersion;
   }
 
-  /**
-   * The target's KubeConfig; what it depends on is watched first, so its appearing heals the
-   * request. `refs` is what is watched, to which the reconcile adds what its units read.
-   */
-  private async targetKubeconfig(
-    key: string,
-    obj: ApiObject,
-    ctx: RenderContext,
-    refs: ObjectRef[],
-  ): Promise<KubeConfig> {
-    const configRefs = configReferences(ctx.config.spec);
-    const openmcp = this.deps.openmcp;
-    if (openmcp) {
-      const cluster = this.compiled.target.cluster;
-      refs.push(...openmcp.references(obj, cluster), ...configRefs);
-      this.deps.watchReferences?.(key, refs);
-      return openmcp.resolve(key, obj, cluster);
-    }
-    const access = resolveTargetAccess(this.compiled, ctx);
-    const namespace = access.namespace ?? obj.metadata.namespace ?? "default";
-    refs.push(accessReference(access, namespace), ...configRefs);
-    this.deps.watchReferences?.(key, refs);
-    return this.deps.access.resolve(
-      access.kind === "openmcp"
-        ? { kind: "accessRequest", namespace, name: access.name }
-        : { kind: "kubeconfigSecret", namespace, name: access.name, key: access.key },
-    );
-  }
-
-  private async scopeFor(
-    key: string,
-    obj: ApiObject,
-    ctx: RenderContext,
-    refs: ObjectRef[] = [],
-  ): Promise<UnitScope & { client: KubeClient }> {
-    const kubeconfig = await this.targetKubeconfig(key, obj, ctx, refs);
-    const { api } = this.compiled;
-    const owner = {
-      provider: this.compiled.name,
-      group: api.group,
-      kind: api.kind,
-      namespace: obj.metadata.namespace ?? "",
-      name: obj.metadata.name,
-      uid: obj.metadata.uid ?? "",
-    };
+  private scopeDeps(): TargetScopeDeps {
+    const { access, platform, openmcp, logger, watchReferences, targetCache } = this.deps;
     return {
-      kubeconfig,
-      owner,
+      compiled: this.compiled,
       baseDir: this.deps.provider.baseDir,
-      client: KubeClient.for(kubeconfig),
-      onAction: actionLog(this.deps.logger, {
-        key: obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name,
-      }),
+      access,
+      logger,
+      ...(platform ? { platform } : {}),
+      ...(openmcp ? { openmcp } : {}),
+      ...(watchReferences ? { watchReferences } : {}),
+      ...(targetCache ? { targetCache } : {}),
     };
   }
 
@@ -280,24 +261,44 @@ export class ProviderReconciler implements Reconciler {
     const reads = this.deps.platformObjects && new PlatformReads(this.deps.platformObjects);
     try {
       obj = await this.writeBack(obj, resolved);
-      const scope = await this.scopeFor(key, obj, resolved.ctx, refs);
-      draft.set(targetReachable());
-      const cache = this.deps.targetCache?.(key, scope.kubeconfig);
+      const targets = await targetsFor(
+        this.scopeDeps(),
+        { key, obj, ctx: resolved.ctx, refs, ...(reads ? { reads: reads.read } : {}) },
+        true,
+      );
+      // No target reached: the access error is the reconcile's failure, as with one target.
+      if (targets.scopes.size === 0) throw unreachableError(this.compiled, targets.unreachable);
       report = await deployUnits({
         compiled: this.compiled,
         ctx: resolved.ctx,
         plugins: this.deps.plugins,
-        scope: { ...scope, ...(cache ? { cache } : {}), ...(reads ? { platform: reads.read } : {}) },
+        targets,
         records: obj.status?.units ?? [],
       });
-      this.deps.watchTargets?.(key, scope.kubeconfig, deployedBy(report));
+      this.deps.watchTargets?.(key, deployedBy(report, targets));
     } catch (err) {
       this.watchReads(key, refs, reads);
       return { result: await this.failed(draft, err) };
     }
     this.watchReads(key, refs, reads);
     this.summarize(obj, draft, report, resolved.ctx);
-    return outcomeOf(report, await this.commit(draft), poll);
+    const version = await this.commit(draft);
+    // Some targets not reached: the others' units are deployed and the status names the rest.
+    // Not a failure to back off from: that would hold back drift corrections on the targets
+    // that are fine; a change of the access wakes it, and it looks again on openMCP's interval.
+    if (report.unreachable.size > 0) return { result: { requeueAfter: ACCESS_PENDING_REQUEUE_MS } };
+    return outcomeOf(report, version, poll);
+  }
+
+  private reachability(report: DeployReport): ConditionInput {
+    if (report.unreachable.size === 0) {
+      const used = usedTargets(this.compiled);
+      return used.length < 2
+        ? targetReachable()
+        : targetReachable(`Target clusters reachable: ${used.join(", ")}`);
+    }
+    const err = unreachableError(this.compiled, report.unreachable);
+    return targetUnreachable(err.message, isAccessError(err) ? err.reason : undefined);
   }
 
   /** What the units read on the platform is watched beside the request's other references. */
@@ -332,10 +333,15 @@ export class ProviderReconciler implements Reconciler {
   }
 
   private summarize(obj: ApiObject, draft: StatusDraft, report: DeployReport, ctx: RenderContext): void {
+    // What is on a target not reached now stays listed as it was last seen.
+    const unseen = (obj.status?.resources ?? []).filter((r) =>
+      report.unreachable.has(r.location as TargetName),
+    );
     draft
+      .set(this.reachability(report))
       .set(deployedCondition(report))
       .set(readinessCondition(report))
-      .setResources(resourceEntries(report, this.compiled.target.cluster))
+      .setResources([...resourceEntries(report), ...unseen])
       .setUnits(unitRecords(this.deps.plugins, report))
       .forgetUnits(report.removed);
     draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
@@ -365,18 +371,9 @@ export class ProviderReconciler implements Reconciler {
     } catch (err) {
       return this.failed(draft, err);
     }
-    if (result.state === "blocked") {
-      draft.set(deletionBlocked(result.message, result.reason));
-      await this.commit(draft);
-      return { requeueAfter: PROGRESS_REQUEUE_MS };
-    }
-    if (result.state === "deleting") {
-      draft.set(deletionNotBlocked(result.message));
-      await this.commit(draft);
-      return { requeueAfter: PROGRESS_REQUEUE_MS };
-    }
+    if (result.state !== "done") return this.notDone(draft, result);
     const openmcp = this.deps.openmcp;
-    if (openmcp && !(await openmcp.release(key, obj, this.compiled.target.cluster))) {
+    if (openmcp && !(await openmcp.release(key, obj, this.remoteTargets()))) {
       draft.set(deletionNotBlocked("waiting for spe's AccessRequests and ClusterRequests to be removed"));
       await this.commit(draft);
       return { requeueAfter: PROGRESS_REQUEUE_MS };
@@ -389,24 +386,43 @@ export class ProviderReconciler implements Reconciler {
     return {};
   }
 
+  /** Deletion goes on later: the status says why (users' objects, removal under way, a target not reached). */
+  private async notDone(
+    draft: StatusDraft,
+    result: Exclude<TeardownResult, { state: "done" }>,
+  ): Promise<Result> {
+    if (result.state === "blocked") draft.set(deletionBlocked(result.message, result.reason));
+    else if (result.state === "deleting") draft.set(deletionNotBlocked(result.message));
+    else draft.set(targetUnreachable(result.message, result.reason));
+    await this.commit(draft);
+    return { requeueAfter: result.state === "unreachable" ? ACCESS_PENDING_REQUEUE_MS : PROGRESS_REQUEUE_MS };
+  }
+
   /** Teardown of the units; in openMCP mode skipped once the MCP's access is going (the MCP is being deleted). */
   private async removeDomainService(
     key: string,
     obj: ApiObject,
     ctx: RenderContext,
   ): Promise<TeardownResult> {
-    if (this.deps.openmcp && !(await this.deps.openmcp.reachable(obj)))
+    if (this.deps.openmcp && this.remoteTargets().length > 0 && !(await this.deps.openmcp.reachable(obj)))
       return {
         state: "done",
         message: "MCP access is being removed with the MCP; nothing left to remove",
         notes: [],
       };
+    const targets = await targetsFor(this.scopeDeps(), { key, obj, ctx }, false);
+    if (targets.scopes.size === 0) throw unreachableError(this.compiled, targets.unreachable);
     return teardown({
       compiled: this.compiled,
       ctx,
       plugins: this.deps.plugins,
-      scope: await this.scopeFor(key, obj, ctx),
+      targets,
       records: obj.status?.units ?? [],
     });
+  }
+
+  /** The targets reached through openMCP's requests (all but the platform). */
+  private remoteTargets(): TargetCluster[] {
+    return usedTargets(this.compiled).filter((t): t is TargetCluster => t !== "platform");
   }
 }

@@ -42,7 +42,7 @@ describe("unit records and deletion through the plugin contract", () => {
   });
 
   it("an object is ours by spe's owner label or by the unit's plugin's marks", () => {
-    const ours = deployedByUs(plugins, [{ plan, rendered: true, exists: true }], owner);
+    const ours = deployedByUs(plugins, [{ plan, target: "mcp", rendered: true, exists: true }], owner);
     expect(ours({ name: "x", labels: { [OWNER_LABEL]: ownerHash(owner) } })).toBe(true);
     expect(ours({ name: "y", labels: { mark: "svc" } })).toBe(true);
     expect(ours({ name: "z", labels: { mark: "other" } })).toBe(false);
@@ -50,9 +50,8 @@ describe("unit records and deletion through the plugin contract", () => {
 
   it("the namespaces to clean up are the plugins' for the plans and the records' own", () => {
     const records = [{ name: "old", type: "manifests" as const, namespaces: ["gone"] }];
-    expect(unitNamespaces(plugins, [{ plan, rendered: true, exists: true }], records).sort()).toEqual([
-      "gone",
-      "ns",
-    ]);
+    expect(
+      unitNamespaces(plugins, [{ plan, target: "mcp", rendered: true, exists: true }], records).sort(),
+    ).toEqual(["gone", "ns"]);
   });
 });

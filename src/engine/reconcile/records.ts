@@ -7,7 +7,13 @@ import type { DeployReport, PluginSet } from "./deploy.js";
 /** What a unit deployed, from its plan, with the CRDs that were absent before its create (if it was created). */
 export function unitRecord(plugins: PluginSet, plan: UnitPlan, crds?: string[]): UnitRecord {
   const fields = (plugins[plan.type] as DeployPlugin).record(plan);
-  return { name: plan.name, type: plan.type, ...fields, ...(crds ? { crds } : {}) };
+  return {
+    name: plan.name,
+    type: plan.type,
+    ...(plan.target ? { target: plan.target } : {}),
+    ...fields,
+    ...(crds ? { crds } : {}),
+  };
 }
 
 export function unitRecords(plugins: PluginSet, report: DeployReport): UnitRecord[] {

@@ -261,12 +261,13 @@ export class Engine implements Reconciler {
       configs: controller.configs(),
       apiObjects: controller.apiObjects(),
       access: this.access,
+      platform,
       plugins: this.plugins,
       recorder: this.recorder,
       logger: logger.child({ provider: name }),
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
-      watchTargets: (key, target, deployed) => {
-        this.targets.track(key, target, deployed);
+      watchTargets: (key, deployed) => {
+        this.targets.track(key, deployed);
       },
       targetCache: (key, target) => this.targets.view(key, target),
       watchReferences: (key, refs) => {

@@ -1,6 +1,6 @@
 /** The shape of an API object (ServiceProviderAPI) as the engine reads and writes it. */
 import type { Condition, Phase } from "./conditions.js";
-import type { KubeObject, UnitPlan } from "../../descriptor/index.js";
+import type { KubeObject, TargetName, UnitPlan } from "../../descriptor/index.js";
 import type { UnitRecordFields } from "../../plugins/types.js";
 
 /** openMCP's managed-resource entry. */
@@ -12,7 +12,7 @@ export interface ResourceEntry {
   namespace?: string;
   phase: string;
   message?: string;
-  /** The target the object is on: mcp or workload. */
+  /** The target the object is on: mcp, workload or platform. */
   location?: string;
 }
 
@@ -31,6 +31,8 @@ export interface DriftRecord {
 export interface UnitRecord extends UnitRecordFields {
   name: string;
   type: UnitPlan["type"];
+  /** The cluster the unit deployed to; absent in records from before targets were recorded (the default). */
+  target?: TargetName;
   /**
    * The CRDs of `spec.deletion.crds` that were not on the target when the unit was first
    * created: the ones its deploy (or the service it started) put there, and the only ones

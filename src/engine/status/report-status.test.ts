@@ -12,10 +12,11 @@ function report(failures: DeployReport["failures"]): DeployReport {
     corrected: [],
     failures,
     objects: [
-      { ...settings, phase: "Current" },
-      { ...deployment, phase: "InProgress", message: "Deployment not Available" },
+      { ...settings, phase: "Current", target: "mcp" },
+      { ...deployment, phase: "InProgress", message: "Deployment not Available", target: "workload" },
     ],
     watches: [],
+    unreachable: new Map(),
     ready: false,
     changed: ["shop"],
     removed: [],
@@ -24,6 +25,7 @@ function report(failures: DeployReport["failures"]): DeployReport {
 
 const refused = {
   unit: "shop",
+  target: "mcp" as const,
   failure: { object: settings, reason: "Invalid", message: "denied request: mode may not be strict" },
 };
 
@@ -38,18 +40,29 @@ describe("a deploy with objects the apiserver refused", () => {
   });
 
   it("says so on the refused object's resources[] entry only", () => {
-    const entries = resourceEntries(report([refused]), "mcp");
+    const entries = resourceEntries(report([refused]));
     expect(entries[0]).toMatchObject({
       name: "shop-settings",
+      location: "mcp",
       phase: "Current",
       message: "not applied: denied request: mode may not be strict",
     });
-    expect(entries[1]).toMatchObject({ name: "shop", message: "Deployment not Available" });
+    expect(entries[1]).toMatchObject({
+      name: "shop",
+      message: "Deployment not Available",
+      location: "workload",
+    });
+  });
+
+  it("matches a refusal to the object on its own target only", () => {
+    const elsewhere = { ...refused, target: "workload" as const };
+    expect(resourceEntries(report([elsewhere]))[0]).not.toHaveProperty("message");
   });
 
   it("lists the first five and counts the rest", () => {
     const many = Array.from({ length: 7 }, (_, i) => ({
       unit: "shop",
+      target: "mcp" as const,
       failure: { ...refused.failure, object: { ...settings, name: `cm-${i}` } },
     }));
     const { message } = deployedCondition(report(many));

@@ -60,14 +60,21 @@ function groupOf(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
+/** The key of a deployed object on its target. */
+function locatedKey(target: string, ref: Parameters<typeof refKey>[0]): string {
+  return `${target}\u0000${refKey(ref)}`;
+}
+
 /**
- * The deployed objects as openMCP lists them; `location` is the target they are on. One that
+ * The deployed objects as openMCP lists them; `location` is the target each is on. One that
  * could not be applied says so, with the apiserver's reason.
  */
-export function resourceEntries(report: DeployReport, location: string): ResourceEntry[] {
-  const failed = new Map(report.failures.map(({ failure }) => [refKey(failure.object), failure]));
+export function resourceEntries(report: DeployReport): ResourceEntry[] {
+  const failed = new Map(
+    report.failures.map(({ target, failure }) => [locatedKey(target, failure.object), failure]),
+  );
   return report.objects.map((o) => {
-    const failure = failed.get(refKey(o));
+    const failure = failed.get(locatedKey(o.target, o));
     const message = failure ? `not applied: ${failure.message}` : o.message;
     return {
       ...(groupOf(o.apiVersion) === "" ? {} : { apiGroup: groupOf(o.apiVersion) }),
@@ -76,7 +83,7 @@ export function resourceEntries(report: DeployReport, location: string): Resourc
       ...(o.namespace ? { namespace: o.namespace } : {}),
       phase: o.phase,
       ...(message ? { message } : {}),
-      location,
+      location: o.target,
     };
   });
 }
