@@ -289,7 +289,9 @@ describe("bad input and faults, next to a healthy object", () => {
       90_000,
     );
     const units = ((await get(obj))?.status as { units?: unknown[] } | undefined)?.units;
-    expect(units).toEqual([{ name: "service", type: "helm", releaseName: "unrendered", namespace: NS }]);
+    expect(units).toEqual([
+      { name: "service", type: "helm", releaseName: "unrendered", namespace: NS, target: "mcp" },
+    ]);
     // A version the config does not offer: the unit no longer renders, so deleting it must
     // go by the status record (its release), not by a render.
     await apply(onboarding, demo("unrendered", { version: "9.9" }));
