@@ -45,3 +45,4 @@ export type { ConfigChoice, ChosenRef } from "./config-choice.js";
 export type { WriteBack } from "./write-back.js";
 export { carriesWriteBack, withWriteBack, writeBackMetadata } from "./write-back.js";
 export { chooseConfig, selectorMatches, selectorText } from "./config-choice.js";
+export { nameHash } from "./functions.js";

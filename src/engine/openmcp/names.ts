@@ -5,33 +5,15 @@
  * provider, the ControlPlane controller and spe must all arrive at the same names.
  */
 import { createHash } from "node:crypto";
+import { nameHash as descriptorNameHash } from "../../descriptor/index.js";
 
 /** Kubernetes' limit for object names (DNS labels). */
 export const MAX_NAME_LENGTH = 63;
 
 const TENANT_PREFIX = "mcp--";
-/** RFC 4648 base32 in lower case, as controller-utils' Base32EncodeStdLowerCase. */
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 function shake128(text: string, bytes: number): Buffer {
   return createHash("shake128", { outputLength: bytes }).update(text, "utf8").digest();
-}
-
-/** Base32 without padding. */
-function base32(data: Buffer): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of data) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31] ?? "";
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31] ?? "";
-  return out;
 }
 
 /** controller-utils' K8sNameUUID: SHAKE128 of the parts joined by "/", first 16 bytes as a version 8 UUID. */
@@ -44,9 +26,12 @@ export function nameUuid(...parts: readonly string[]): string {
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
 }
 
-/** controller-utils' NameHashSHAKE128Base32: 8 base32 characters of SHAKE128 over the parts joined by "/". */
+/**
+ * controller-utils' NameHashSHAKE128Base32: 8 base32 characters of SHAKE128 over the parts
+ * joined by "/". The descriptor language's hash() computes it; both must agree with openMCP.
+ */
 export function nameHash(...parts: readonly string[]): string {
-  return base32(shake128(parts.join("/"), 5));
+  return descriptorNameHash(parts);
 }
 
 /**
