@@ -130,3 +130,64 @@ describe("booleans", () => {
     expect(isInvalidInput(error("not(api.spec.version)"))).toBe(true);
   });
 });
+
+describe("splitImage", () => {
+  const s = (ref: unknown): Scope => ({ ...scope, config: { spec: { image: ref } } });
+  const split = (ref: string): unknown => run("splitImage(config.spec.image)", s(ref));
+
+  it("splits a reference as openMCP's ParseImage does", () => {
+    expect(split("ghcr.io/org/crossplane:v1.20.0")).toEqual({
+      repository: "ghcr.io/org/crossplane",
+      tag: "v1.20.0",
+    });
+    expect(split("registry.local:5000/org/xp:v1")).toEqual({
+      repository: "registry.local:5000/org/xp",
+      tag: "v1",
+    });
+    expect(split("registry.local:5000/org/xp")).toEqual({
+      repository: "registry.local:5000/org/xp",
+      tag: "",
+    });
+    expect(split("crossplane")).toEqual({ repository: "crossplane", tag: "" });
+    expect(split("r.io/x:v1@sha256:abc")).toEqual({ repository: "r.io/x", tag: "v1@sha256:abc" });
+    expect(run("splitImage(config.spec.nope) ?? {}", s("x"))).toEqual({});
+  });
+
+  it("refuses what is no image reference, blaming the config", () => {
+    for (const bad of ["", "r.io/x:", ":v1", "r.io/x@", 3]) {
+      let caught: unknown;
+      try {
+        run("splitImage(config.spec.image)", s(bad));
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught instanceof RenderError && isInvalidInput(caught), String(bad)).toBe(true);
+    }
+    expect(() => split("r.io/x@sha256:abc")).toThrow(/digest but no tag/);
+  });
+});
+
+describe("union", () => {
+  it("joins lists in order, each item once, a single value as one item", () => {
+    const s: Scope = {
+      ...scope,
+      config: {
+        spec: {
+          image: { secretRef: { name: "ghcr" } },
+          providers: { pull: [{ name: "xpkg" }, { name: "ghcr" }] },
+          functions: { pull: [{ name: "xpkg" }] },
+        },
+      },
+    };
+    expect(
+      run(
+        "union(config.spec.image.secretRef ?? [], config.spec.providers.pull ?? [], config.spec.functions.pull ?? [])",
+        s,
+      ),
+    ).toEqual([{ name: "ghcr" }, { name: "xpkg" }]);
+    expect(run("union(config.spec.nope ?? [], config.spec.functions.pull ?? [])", s)).toEqual([
+      { name: "xpkg" },
+    ]);
+    expect(run("union([])", s)).toEqual([]);
+  });
+});

@@ -33,6 +33,16 @@ export const FUNCTIONS = {
   and: { min: 1, max: Infinity, usage: "and(boolean, …)" },
   or: { min: 1, max: Infinity, usage: "or(boolean, …)" },
   eq: { min: 2, max: 2, usage: "eq(a, b): true when equal (scalars compare as text)" },
+  union: {
+    min: 1,
+    max: Infinity,
+    usage: "union(list, …): the lists' items in order, each once; a value that is no list is one item",
+  },
+  splitImage: {
+    min: 1,
+    max: 1,
+    usage: "splitImage(ref): {repository, tag} of an image reference, as charts' image values take it",
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -161,6 +171,70 @@ function eq(args: unknown[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * Lists joined without repeats (compared as JSON), so two config fields naming the same pull
+ * Secret give one copy; a single value (an object such as a secretRef) is a list of itself.
+ */
+function union(args: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const item of args.flatMap((a) => (Array.isArray(a) ? (a as unknown[]) : [a]))) {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(item);
+  }
+  return out;
+}
+
+interface ImageRef {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+/**
+ * An image reference split as openMCP's controller-utils ParseImage splits it: the digest
+ * after "@", the tag after the last ":" that follows the last "/" (a registry's port is no
+ * tag). Charts take `repository` and `tag` apart, as Crossplane's `image.repository`/`tag`.
+ */
+function imageRef(args: unknown[], ctx: CallContext): ImageRef {
+  const [ref] = args;
+  if (typeof ref !== "string" || ref === "")
+    typeError(ctx, 0, "an image reference (a non-empty string)", ref);
+  const text = ref;
+  const at = text.indexOf("@");
+  const name = at < 0 ? text : text.slice(0, at);
+  const digest = at < 0 ? "" : text.slice(at + 1);
+  const colon = name.lastIndexOf(":");
+  const hasTag = colon > name.lastIndexOf("/");
+  const out = {
+    repository: hasTag ? name.slice(0, colon) : name,
+    tag: hasTag ? name.slice(colon + 1) : "",
+    digest,
+  };
+  if (out.repository === "" || (hasTag && out.tag === "") || (at >= 0 && digest === ""))
+    throw new RenderError(blame(ctx.call.args[0]), [
+      issue("argument-type", ctx.at, `${ctx.call.source}: "${text}" is not an image reference`),
+    ]);
+  return out;
+}
+
+/** `{repository, tag}`, the shape of most charts' `image` values; `tag` is "" when the reference has none. */
+function splitImage(args: unknown[], ctx: CallContext): { repository: string; tag: string } {
+  const { repository, tag, digest } = imageRef(args, ctx);
+  if (digest === "") return { repository, tag };
+  // A chart writes "<repository>:<tag>"; a digest can only ride along behind a tag.
+  if (tag !== "") return { repository, tag: `${tag}@${digest}` };
+  throw new RenderError(blame(ctx.call.args[0]), [
+    issue(
+      "argument-type",
+      ctx.at,
+      `${ctx.call.source}: "${String(args[0])}" has a digest but no tag; give <repository>:<tag>@<digest>`,
+    ),
+  ]);
+}
+
 const IMPLEMENTATIONS: Record<
   Exclude<FunctionName, "has">,
   (args: unknown[], ctx: CallContext) => unknown
@@ -173,6 +247,8 @@ const IMPLEMENTATIONS: Record<
   and: (args, ctx) => booleans(args, ctx).every(Boolean),
   or: (args, ctx) => booleans(args, ctx).some(Boolean),
   eq,
+  union,
+  splitImage,
 };
 
 /** Applies a function (other than has, which the evaluator answers) to evaluated arguments. */

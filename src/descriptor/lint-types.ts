@@ -12,7 +12,7 @@ import type { TemplateNode } from "./template.js";
 type Kind = "object" | "array" | "scalar" | "boolean";
 
 /** What each argument position of a function must be; the last entry repeats. */
-const WANTS: Record<Exclude<FunctionName, "has" | "eq">, Kind[]> = {
+const WANTS: Record<Exclude<FunctionName, "has" | "eq" | "union">, Kind[]> = {
   merge: ["object"],
   oneOf: ["scalar", "array"],
   contains: ["array", "scalar"],
@@ -20,6 +20,7 @@ const WANTS: Record<Exclude<FunctionName, "has" | "eq">, Kind[]> = {
   not: ["boolean"],
   and: ["boolean"],
   or: ["boolean"],
+  splitImage: ["scalar"],
 };
 
 function schemaKinds(s: JsonSchema): string[] | undefined {
@@ -66,7 +67,7 @@ function walkExpr(expr: Expression, at: IssuePath, ctx: Ctx): void {
   if (expr.kind === "fallback") for (const o of expr.options) walkExpr(o, at, ctx);
   if (expr.kind !== "call") return;
   for (const a of expr.args) walkExpr(a, at, ctx);
-  if (expr.fn === "has" || expr.fn === "eq") return;
+  if (expr.fn === "has" || expr.fn === "eq" || expr.fn === "union") return;
   const wants = WANTS[expr.fn];
   expr.args.forEach((a, i) => {
     const want = wants[Math.min(i, wants.length - 1)];
