@@ -24,7 +24,17 @@ import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { eventually, read } from "./support/kube.js";
 
-const PROVIDERS = ["crossplane", "landscaper", "flux", "velero", "external-secrets", "demo"];
+const PROVIDERS = [
+  "crossplane",
+  "landscaper",
+  "flux",
+  "velero",
+  "external-secrets",
+  "argocd",
+  "otel-operator",
+  "metrics-operator",
+  "demo",
+];
 
 async function ssa<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
   const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
