@@ -191,3 +191,14 @@ describe("union", () => {
     expect(run("union([])", s)).toEqual([]);
   });
 });
+
+describe("concat", () => {
+  it("joins values as text, so a ?? fallback can build a default from config data", () => {
+    const s: Scope = { ...scope, config: { spec: { repository: "r.io/ls" } } };
+    expect(run('config.spec.image ?? concat(config.spec.repository, "/images/controller")', s)).toBe(
+      "r.io/ls/images/controller",
+    );
+    expect(run('concat("v", 1.5, true)', s)).toBe("v1.5true");
+    expect(() => run("concat(config.spec)", s)).toThrow(/concat needs strings/);
+  });
+});

@@ -38,6 +38,11 @@ export const FUNCTIONS = {
     max: Infinity,
     usage: "union(list, …): the lists' items in order, each once; a value that is no list is one item",
   },
+  concat: {
+    min: 1,
+    max: Infinity,
+    usage: "concat(value, …): the values as text, joined",
+  },
   splitImage: {
     min: 1,
     max: 1,
@@ -248,6 +253,10 @@ const IMPLEMENTATIONS: Record<
   or: (args, ctx) => booleans(args, ctx).some(Boolean),
   eq,
   union,
+  concat: (args, ctx) =>
+    args
+      .map((a, i) => (isScalar(a) ? scalarText(a) : typeError(ctx, i, "strings, numbers or booleans", a)))
+      .join(""),
   splitImage,
 };
 

@@ -21,6 +21,7 @@ const WANTS: Record<Exclude<FunctionName, "has" | "eq" | "union">, Kind[]> = {
   and: ["boolean"],
   or: ["boolean"],
   splitImage: ["scalar"],
+  concat: ["scalar"],
 };
 
 function schemaKinds(s: JsonSchema): string[] | undefined {
