@@ -8,8 +8,9 @@
  * platform. Target access through an openMCP AccessRequest. The object becomes Ready with
  * Crossplane running the offered image; the image and package pull Secrets and the CA are
  * copied to crossplane-system on the MCP (each once; the chart's credentials are not); the
- * packages carry `<package>:<version>` and the pull Secrets; a tenant's own Provider blocks
- * deletion; then everything goes, copies and CRDs included.
+ * packages carry `<package>:<version>` and the pull Secrets; drift on a copy and on Crossplane
+ * is corrected; an upgrade to another offered version brings its chart and image; a tenant's
+ * own Provider blocks deletion; then everything goes, copies and CRDs included.
  */
 import { readFile } from "node:fs/promises";
 import type { KubeConfig } from "../../src/kube/kubeconfig.js";
@@ -33,6 +34,7 @@ const IMAGE_PULL = `xp-${id}-image-pull`;
 const XPKG_PULL = `xp-${id}-xpkg-pull`;
 const CA = `xp-${id}-registry-ca`;
 const IMAGE = "registry.invalid/openmcp/crossplane:v1.20.0-openmcp.1";
+const IMAGE_NEXT = "registry.invalid/openmcp/crossplane:v1.21.0-openmcp.1";
 const crossplane = {
   apiVersion: `${GROUP}/v1alpha1`,
   kind: "Crossplane",
@@ -66,6 +68,7 @@ let onboarding: KubeConfig;
 let platform: KubeConfig;
 let mcp: KubeConfig;
 let chartUrl: string;
+let nextChartUrl: string;
 
 async function status(): Promise<Status | undefined> {
   return ((await read(onboarding, crossplane)) as { status?: Status } | undefined)?.status;
@@ -138,6 +141,7 @@ beforeAll(async () => {
   platform = kubeConfigFor("platform");
   mcp = kubeConfigFor("mcp");
   chartUrl = await pushChart(`${repoRoot}/test/fixtures/charts/crossplane`, `xp-${id}`);
+  nextChartUrl = await pushChart(`${repoRoot}/test/fixtures/charts/crossplane`, `xp-${id}`, "1.21.0");
   await platformSources();
   engine = await startEngine([await loadProvider("providers/crossplane/descriptor.yaml")]);
   await apply(onboarding, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
@@ -153,6 +157,11 @@ beforeAll(async () => {
           version: "v1.20.0",
           chart: { url: chartUrl, secretRef: { name: CHART_PULL } },
           image: { url: IMAGE, secretRef: { name: IMAGE_PULL } },
+        },
+        {
+          version: "v1.21.0",
+          chart: { url: nextChartUrl, secretRef: { name: CHART_PULL } },
+          image: { url: IMAGE_NEXT, secretRef: { name: IMAGE_PULL } },
         },
       ],
       providers: {
@@ -283,6 +292,54 @@ describe("providers/crossplane with a private chart, image and packages", () => 
     const f = (await onMcp(fn)) as { spec?: { package?: string; packagePullSecrets?: unknown } };
     expect(f.spec?.package).toBe("xpkg.upbound.io/crossplane-contrib/function-patch-and-transform:v0.7.0");
     expect(f.spec?.packagePullSecrets).toEqual([{ name: XPKG_PULL }]);
+  });
+
+  it("corrects drift: a deleted copy is copied again, a scaled Crossplane scaled back", async () => {
+    const copy = { apiVersion: "v1", kind: "Secret", name: XPKG_PULL, namespace: XP_NS };
+    const before = await onMcp(copy);
+    await KubeClient.for(mcp).delete(copy);
+    await eventually("the package pull Secret copied again", async () => {
+      const now = await onMcp(copy);
+      return now && (now.metadata as { uid?: string }).uid !== (before?.metadata as { uid?: string }).uid
+        ? true
+        : undefined;
+    });
+    const client = KubeClient.for(mcp);
+    await client.send({
+      method: "PATCH",
+      path: `${await client.path(deployment)}?fieldManager=kubectl-scale`,
+      body: { spec: { replicas: 3 } },
+      contentType: "application/merge-patch+json",
+    });
+    await eventually("Crossplane scaled back to 1", async () => {
+      const d = await onMcp(deployment);
+      return (d?.spec as { replicas?: number } | undefined)?.replicas === 1 ? true : undefined;
+    });
+  });
+
+  it("upgrades to another offered version: its chart and its image", async () => {
+    await apply(onboarding, { ...crossplane, spec: { ...crossplane.spec, version: "v1.21.0" } });
+    await eventually(
+      "Crossplane at v1.21.0, Ready",
+      async () => {
+        const d = (await onMcp(deployment)) as
+          { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
+        const st = await status();
+        return d?.spec?.template?.spec?.containers?.[0]?.image === IMAGE_NEXT && st?.phase === "Ready"
+          ? true
+          : undefined;
+      },
+      90_000,
+    );
+    const releases = await KubeClient.for(mcp).list("v1", "Secret", {
+      namespace: XP_NS,
+      labelSelector: "owner=helm,name=crossplane,status=deployed",
+    });
+    expect(releases.map((r) => (r.metadata.labels ?? {}).version)).toEqual(["2"]);
+    // The packages stay as they were.
+    expect(((await onMcp(provider)) as { spec?: { package?: string } }).spec?.package).toBe(
+      "xpkg.upbound.io/crossplane-contrib/provider-kubernetes:v0.15.0",
+    );
   });
 
   it(
