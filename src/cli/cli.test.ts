@@ -101,6 +101,27 @@ describe("spe render", () => {
     expect(io.stderr).toContain("version 9 is not offered");
   });
 
+  it("renders an object given without a namespace as kubectl would create it: in default", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spe-cli-"));
+    const object = (namespace: string) =>
+      `apiVersion: metrics.services.open-control-plane.io/v1alpha1\nkind: MetricsOperator\nmetadata: { name: test-mcp${namespace} }\nspec: { version: v0.9.0 }\n`;
+    writeFileSync(join(dir, "bare.yaml"), object(""));
+    writeFileSync(join(dir, "default.yaml"), object(", namespace: default"));
+    const render = async (api: string) => {
+      const io = capture();
+      const options = { descriptor: "providers/metrics-operator/descriptor.yaml", api: join(dir, api) };
+      const code = await runRender(
+        { ...options, config: "providers/metrics-operator/examples/config.yaml" },
+        io,
+      );
+      return { code, stderr: io.stderr, stdout: io.stdout };
+    };
+    const bare = await render("bare.yaml");
+    expect(bare.stderr).toBe("");
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe((await render("default.yaml")).stdout);
+  }, 30_000);
+
   it("exits 2 when a file is missing", async () => {
     expect(await runRender({ descriptor: demo, api: "/nonexistent.yaml", config: "x" }, capture())).toBe(2);
   });

@@ -6,6 +6,7 @@ import {
   loadDescriptors,
   safeCompileDescriptor,
   type CompiledDescriptor,
+  type ResourceNames,
 } from "../descriptor/index.js";
 import { UsageError } from "./io.js";
 
@@ -40,4 +41,16 @@ export async function readYamlObject(path: string): Promise<Record<string, unkno
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new UsageError(`${path}: expected one YAML object`);
   return value as Record<string, unknown>;
+}
+
+/**
+ * The object as `kubectl apply` creates it: a namespaced kind given without a namespace lands
+ * in "default". openMCP's own samples are written that way, and render must see what the
+ * engine would see on the cluster.
+ */
+export function asApplied(names: ResourceNames, obj: Record<string, unknown>): Record<string, unknown> {
+  const metadata = obj.metadata;
+  if (names.scope !== "Namespaced" || typeof metadata !== "object" || metadata === null) return obj;
+  if ((metadata as { namespace?: unknown }).namespace !== undefined) return obj;
+  return { ...obj, metadata: { ...metadata, namespace: "default" } };
 }

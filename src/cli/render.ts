@@ -17,7 +17,7 @@ import {
 import { type HelmWorker, isHelmError } from "../plugins/helm/index.js";
 import { cliHelmWorker, templateUnits } from "./helm-template.js";
 import { EXIT, processIO, toYaml, UsageError, type CliIO } from "./io.js";
-import { compileOne, FindingsError, readYamlObject } from "./load-one.js";
+import { asApplied, compileOne, FindingsError, readYamlObject } from "./load-one.js";
 
 export interface RenderOptions {
   descriptor: string;
@@ -67,8 +67,8 @@ async function withWorker<T>(path: string | undefined, fn: (worker: HelmWorker) 
 /** What `spe render` prints; throws what it reports. */
 async function rendered(options: RenderOptions): Promise<unknown> {
   const compiled = await compileOne(options.descriptor);
-  const api = await readYamlObject(options.api);
-  const config = await readYamlObject(options.config);
+  const api = asApplied(compiled.api, await readYamlObject(options.api));
+  const config = asApplied(compiled.config, await readYamlObject(options.config));
   const problems = inputIssues(compiled, api, config);
   if (problems.length > 0) throw new FindingsError(problems.join("\n"));
   const deploy =

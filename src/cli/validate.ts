@@ -9,7 +9,7 @@ import type { KubeObject } from "../descriptor/index.js";
 import { parseDuration } from "../descriptor/names.js";
 import { KubeConfig } from "../kube/kubeconfig.js";
 import { EXIT, processIO, UsageError, type CliIO } from "./io.js";
-import { compileOne, FindingsError, readYamlObject } from "./load-one.js";
+import { asApplied, compileOne, FindingsError, readYamlObject } from "./load-one.js";
 import { Validation, type Step } from "./validate-steps.js";
 
 export interface StepResult {
@@ -113,9 +113,10 @@ async function validationFor(descriptor: string, sample: string, opts: ValidateO
   const target = kubeConfig(opts.targetKubeconfig, "--target-kubeconfig");
   const config = await optionalObject(opts.config);
   const domainSample = await optionalObject(opts.domainSample);
+  const compiled = await compileOne(descriptor);
   return new Validation({
-    compiled: await compileOne(descriptor),
-    sample: (await readYamlObject(sample)) as KubeObject,
+    compiled,
+    sample: asApplied(compiled.api, await readYamlObject(sample)) as KubeObject,
     platform,
     onboarding: onboarding ?? platform,
     ...(target ? { target } : {}),
