@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"sync"
 
 	"helm.sh/helm/v4/pkg/action"
 	ci "helm.sh/helm/v4/pkg/chart"
@@ -21,23 +20,11 @@ type chartLocator struct {
 
 	// One download at a time per chart reference: two releases of one new chart must not
 	// both write the same file in the repository cache.
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex
+	downloads *keyLocks
 }
 
 func newChartLocator() *chartLocator {
-	return &chartLocator{settings: cli.New(), locks: map[string]*sync.Mutex{}}
-}
-
-func (l *chartLocator) lockFor(ref string) *sync.Mutex {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	m, ok := l.locks[ref]
-	if !ok {
-		m = &sync.Mutex{}
-		l.locks[ref] = m
-	}
-	return m
+	return &chartLocator{settings: cli.New(), downloads: newKeyLocks()}
 }
 
 // options fills helm's chart path options for a reference: what `<chart> --repo --version` sets.
@@ -94,10 +81,9 @@ func (l *chartLocator) locate(
 	setRegistry(src.registry)
 	opts.Username, opts.Password = src.credentials()
 	opts.CaFile = src.caFile
-	lock := l.lockFor(name + "\x00" + ref.Repo + "\x00" + ref.Version)
-	lock.Lock()
+	unlock := l.downloads.lock(name + "\x00" + ref.Repo + "\x00" + ref.Version)
 	path, err := opts.LocateChart(name, l.settings)
-	lock.Unlock()
+	unlock()
 	if err != nil {
 		return "", src.classify(ref, err)
 	}
