@@ -11,7 +11,7 @@ import type { RunningEnvironment } from "../../test/env/environment.js";
 import { freePort } from "../../test/env/ports.js";
 import { BENCH_ROOT } from "../scale/config.js";
 import { startController, waitHttpOk, type Controller } from "../scale/process.js";
-import { engineNodeFlags } from "../scale/spe.js";
+import { speRunArgs } from "../scale/spe-run.js";
 import { NS } from "../scale/types.js";
 import { pool, until } from "../scale/util.js";
 
@@ -48,18 +48,15 @@ export async function startEngine(
     stringData: { kubeconfig: await readFile(env.clusters.mcp.kubeconfigPath, "utf8") },
   });
   const opsPort = await freePort();
-  const args = [
-    ...(await engineNodeFlags()),
-    ...opts.nodeArgs,
-    opts.main,
-    "run",
-    ...["--platform-kubeconfig", env.clusters.platform.kubeconfigPath],
-    ...["--onboarding-kubeconfig", env.clusters.onboarding.kubeconfigPath],
-    ...["--descriptors", join(BENCH_ROOT, "fixtures/helm/bench-release.yaml")],
-    ...["--ops-port", String(opsPort), "--log-level", "warn"],
-    ...["--helm-worker", env.binaries["spe-helm-worker"]],
-    ...opts.args,
-  ];
+  const args = await speRunArgs({
+    env,
+    main: opts.main,
+    descriptors: [join(BENCH_ROOT, "fixtures/helm/bench-release.yaml")],
+    opsPort,
+    helmWorker: env.binaries["spe-helm-worker"],
+    nodeArgs: opts.nodeArgs,
+    args: opts.args,
+  });
   const controller = startController(opts.node, args, {
     log: join(opts.dir, "spe.log"),
     env: Object.fromEntries(

@@ -4,7 +4,7 @@
  * helm worker) are counted exactly by a wrapper script that appends a line per start before
  * exec'ing the worker; helm operations come from the engine's own metrics.
  */
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { KubeClient } from "../../src/kube/client.js";
 import { fetchMetrics, metricTotal } from "./controller-metrics.js";
@@ -12,6 +12,7 @@ import { apply } from "./kube.js";
 import { BENCH_ROOT } from "./config.js";
 import { freePort } from "../../test/env/ports.js";
 import { startController, waitHttpOk, type Controller } from "./process.js";
+import { helmWorkerWrapper, speRunArgs } from "./spe-run.js";
 import { IMAGE, NS, type BenchContext, type System } from "./types.js";
 import { pool, until } from "./util.js";
 
@@ -22,12 +23,6 @@ interface Flavor {
   group: string;
   kind: string;
   plural: string;
-}
-
-/** The node flags spe ships with: those on bin/spe.js's `#!` line (the image's ENTRYPOINT has the same). */
-export async function engineNodeFlags(): Promise<string[]> {
-  const shebang = (await readFile(join(BENCH_ROOT, "../bin/spe.js"), "utf8")).split("\n")[0] ?? "";
-  return shebang.split(" ").filter((word) => word.startsWith("--"));
 }
 
 const FLAVORS: Record<Flavor["name"], Flavor> = {
@@ -93,37 +88,28 @@ export class SpeSystem implements System {
       metadata: { name: "mcp-kubeconfig", namespace: NS },
       stringData: { kubeconfig: await readFile(env.clusters.mcp.kubeconfigPath, "utf8") },
     });
-    const wrapper = join(dir, "helm-worker-counting");
-    const worker = env.binaries["spe-helm-worker"];
-    const workerEnv = this.options.workerEnv.map((a) => `${a} `).join("");
-    await writeFile(
-      wrapper,
-      `#!/bin/sh\necho start >> '${this.helmLog}'\n${workerEnv}exec '${worker}' "$@"\n`,
+    const wrapper = await helmWorkerWrapper(
+      join(dir, "helm-worker-counting"),
+      env.binaries["spe-helm-worker"],
+      {
+        startLog: this.helmLog,
+        env: this.options.workerEnv,
+      },
     );
-    await chmod(wrapper, 0o755);
-    await writeFile(this.helmLog, "");
     const port = await freePort();
     this.opsPort = port;
-    const args = [
-      ...(await engineNodeFlags()),
-      ...this.options.nodeArgs,
-      this.ctx.spe.main,
-      "run",
-      "--platform-kubeconfig",
-      env.clusters.platform.kubeconfigPath,
-      "--onboarding-kubeconfig",
-      env.clusters.onboarding.kubeconfigPath,
-      "--descriptors",
-      this.flavor.descriptor,
-      "--ops-port",
-      String(port),
-      "--log-level",
-      "warn",
-      "--helm-worker",
-      wrapper,
-      ...(this.options.workers === undefined ? [] : ["--workers", String(this.options.workers)]),
-      ...this.options.args,
-    ];
+    const args = await speRunArgs({
+      env,
+      main: this.ctx.spe.main,
+      descriptors: [this.flavor.descriptor],
+      opsPort: port,
+      helmWorker: wrapper,
+      nodeArgs: this.options.nodeArgs,
+      args: [
+        ...(this.options.workers === undefined ? [] : ["--workers", String(this.options.workers)]),
+        ...this.options.args,
+      ],
+    });
     this.controller = startController(this.ctx.spe.node, args, { log: join(dir, "spe.log") });
     await waitHttpOk(`http://127.0.0.1:${port}/readyz`, this.controller);
     await this.applyConfig();

@@ -16,6 +16,7 @@ import type { Engine } from "../../src/engine/runtime/engine.js";
 import { KubeClient } from "../../src/kube/client.js";
 import type { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { type FaultProxy, isWatch, startFaultProxy } from "../support/fault-proxy.js";
+import { pick, seededRandom } from "../support/seeded-random.js";
 import { eventually } from "./engine-support.js";
 import { kubeConfigFor } from "./support/env.js";
 import { loadProvider, removeProvider, startEngine } from "./support/engine.js";
@@ -52,18 +53,6 @@ let mcp: KubeConfig;
 let identity = 0;
 const faults: Record<string, number> = {};
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every kubeconfig Secret gets a new ServiceAccount's token; the previous ServiceAccount (and its token) goes. */
@@ -85,10 +74,6 @@ async function rotate(): Promise<void> {
       namespace: NS,
       name: `spe-${previous}`,
     });
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]!;
 }
 
 type Fault = (random: () => number) => Promise<void>;
@@ -213,7 +198,7 @@ describe(`a chaos run (seed ${SEED})`, () => {
   it(
     "ends with every object Ready within the settle time, no drift and no orphans",
     async () => {
-      const random = generator(SEED);
+      const random = seededRandom(SEED);
       const kinds = Object.keys(FAULTS);
       const end = Date.now() + CHAOS_MS;
       while (Date.now() < end) {
