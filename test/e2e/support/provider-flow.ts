@@ -49,6 +49,8 @@ export interface ProviderFlowOptions {
   name: string;
   /** Trust the run's CA in spe's environment (SSL_CERT_FILE), for configs without caBundleRef. */
   trustRegistryCa?: boolean;
+  /** Also grant the workload cluster (AccessRequest `<name>--workload`), for units targeting it. */
+  workload?: boolean;
 }
 
 /** A chart version to push: the chart's `version` and `appVersion`. */
@@ -66,6 +68,7 @@ export class ProviderFlow {
   readonly onboarding = kubeConfigFor("onboarding");
   readonly platform = kubeConfigFor("platform");
   readonly mcp = kubeConfigFor("mcp");
+  readonly workload = kubeConfigFor("workload");
   readonly registry: RegistryInfo;
   /** Objects the flow put on the platform cluster, removed by stop(). */
   private readonly made: KubeObject[] = [];
@@ -97,7 +100,8 @@ export class ProviderFlow {
       kind: "Namespace",
       metadata: { name: PROVIDER_NAMESPACE },
     });
-    await flow.grantAccessRequest();
+    await flow.grantAccessRequest("mcp");
+    if (options.workload) await flow.grantAccessRequest("workload");
     if (options.trustRegistryCa) {
       // The helm worker inherits spe's environment; Go reads the trusted roots from here.
       flow.savedCertFile = process.env.SSL_CERT_FILE;
@@ -130,13 +134,17 @@ export class ProviderFlow {
     };
   }
 
-  /** openMCP access: the AccessRequest named like the API object, granted with the mcp's kubeconfig. */
-  private async grantAccessRequest(): Promise<void> {
-    const { name, namespace } = this.options;
+  /**
+   * openMCP access: the AccessRequest named like the API object (`<name>--workload` for the
+   * workload cluster), granted with that cluster's kubeconfig.
+   */
+  private async grantAccessRequest(target: "mcp" | "workload"): Promise<void> {
+    const { namespace } = this.options;
+    const name = target === "mcp" ? this.options.name : `${this.options.name}--${target}`;
     const client = KubeClient.for(this.platform);
     // Not through client-node: its CRD model drops x-kubernetes-preserve-unknown-fields.
     await client.apply(ACCESS_REQUEST_CRD, { manager: "spe-tests" });
-    await grantTarget(namespace, `${name}-access`, "mcp");
+    await grantTarget(namespace, `${name}-access`, target);
     const request = {
       apiVersion: "clusters.openmcp.cloud/v1alpha1",
       kind: "AccessRequest",
@@ -253,9 +261,24 @@ export class ProviderFlow {
     await eventually(what, async () => (check(await this.onMcp(ref)) ? true : undefined), timeoutMs);
   }
 
-  /** Changes an object on the MCP out of band (a JSON merge patch). */
-  async tamper(ref: KubeObject, patch: Record<string, unknown>): Promise<void> {
-    const client = KubeClient.for(this.mcp);
+  /** Reads an object on the workload cluster. */
+  onWorkload(ref: KubeObject): Promise<KubeObject | undefined> {
+    return read(this.workload, ref);
+  }
+
+  /** Waits until `check` holds for the object on the workload cluster (undefined when absent). */
+  async awaitOnWorkload(
+    what: string,
+    ref: KubeObject,
+    check: (obj: KubeObject | undefined) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    await eventually(what, async () => (check(await this.onWorkload(ref)) ? true : undefined), timeoutMs);
+  }
+
+  /** Changes an object on the MCP (or `cluster`) out of band (a JSON merge patch). */
+  async tamper(ref: KubeObject, patch: Record<string, unknown>, cluster = this.mcp): Promise<void> {
+    const client = KubeClient.for(cluster);
     await client.send({
       method: "PATCH",
       path: await client.path({
@@ -270,8 +293,12 @@ export class ProviderFlow {
   }
 
   /** The deployed Helm release's revision and chart label, from helm's release Secrets. */
-  async release(namespace: string, name: string): Promise<{ revision: string } | undefined> {
-    const secrets = await KubeClient.for(this.mcp).list("v1", "Secret", {
+  async release(
+    namespace: string,
+    name: string,
+    cluster = this.mcp,
+  ): Promise<{ revision: string } | undefined> {
+    const secrets = await KubeClient.for(cluster).list("v1", "Secret", {
       namespace,
       labelSelector: `owner=helm,name=${name},status=deployed`,
     });
