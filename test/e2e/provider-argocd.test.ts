@@ -127,7 +127,7 @@ describe("providers/argocd", () => {
 
   it("serves Argo CD's API on the MCP: a tenant's Application is accepted", async () => {
     const created = await eventually("Application accepted", () => apply(flow.mcp, application));
-    expect(created.metadata?.uid).toBeTruthy();
+    expect(created.metadata.uid).toBeTruthy();
   });
 
   it("corrects drift on the server and on the copied pull Secret", async () => {

@@ -129,7 +129,7 @@ describe("providers/metrics-operator", () => {
   it("serves the metrics API on the MCP: a tenant's Metric is accepted", async () => {
     await KubeClient.for(flow.mcp).apply(METRIC_CRD, { manager: "metrics-operator" });
     const created = await eventually("Metric accepted", () => apply(flow.mcp, metric));
-    expect(created.metadata?.uid).toBeTruthy();
+    expect(created.metadata.uid).toBeTruthy();
   });
 
   it("corrects drift of the operator on the workload cluster and of its binding on the MCP", async () => {

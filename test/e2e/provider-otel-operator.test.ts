@@ -96,7 +96,7 @@ describe("providers/otel-operator", () => {
 
   it("serves the OpenTelemetry API on the MCP: a tenant's collector is accepted", async () => {
     const created = await eventually("OpenTelemetryCollector accepted", () => apply(flow.mcp, collector));
-    expect(created.metadata?.uid).toBeTruthy();
+    expect(created.metadata.uid).toBeTruthy();
   });
 
   it("corrects drift of the operator on the workload cluster and of a CRD on the MCP", async () => {

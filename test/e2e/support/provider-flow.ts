@@ -2,7 +2,8 @@
  * A bundled provider's life cycle on the real test clusters, for the provider e2e tests
  * (test/e2e/provider-*.test.ts): one `ProviderFlow` per test file starts the engine with
  * providers/<name>/descriptor.yaml as bundled, grants spe the MCP through an openMCP
- * AccessRequest named like the API object (granted with the mcp's kubeconfig), pushes fixture
+ * AccessRequest named like the API object (granted with the mcp's kubeconfig; with
+ * `workload`, the workload cluster through `<name>--workload`), pushes fixture
  * charts into the run's registry (basic auth, TLS from the run's CA) and puts pull Secrets
  * and CA bundles into the provider's namespace on the platform cluster (`openmcp-system`).
  * Its steps (create → Ready, drift, upgrade, deletion blocked by a user's object, everything
