@@ -61,7 +61,7 @@ interface Condition {
   message?: string;
 }
 type Status = { phase?: string; conditions?: Condition[] };
-type Obj = Record<string, unknown> & { metadata?: { annotations?: Record<string, string> } };
+type Obj = Record<string, unknown> & { metadata?: { uid?: string; annotations?: Record<string, string> } };
 
 let engine: Engine;
 let onboarding: KubeConfig;
@@ -209,6 +209,7 @@ async function removeCrossplane(): Promise<void> {
 
 afterAll(async () => {
   await KubeClient.for(mcp).delete(tenantProvider);
+  await KubeClient.for(mcp).delete({ ...revisionRef, name: "tenant-rev" });
   await removeCrossplane();
   await engine.stop();
   const platformClient = KubeClient.for(platform);
@@ -222,6 +223,26 @@ afterAll(async () => {
   for (const kc of [onboarding, platform])
     await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
 });
+
+const revisionRef = { apiVersion: "pkg.crossplane.io/v1", kind: "ProviderRevision" };
+
+/** A ProviderRevision owned by the Provider `owner`, as Crossplane makes one. */
+async function revision(owner: string, name: string): Promise<void> {
+  const uid = (await onMcp({ ...provider, name: owner }))?.metadata?.uid;
+  await KubeClient.for(mcp).apply(
+    {
+      ...revisionRef,
+      metadata: {
+        name,
+        ownerReferences: [
+          { apiVersion: provider.apiVersion, kind: "Provider", name: owner, uid, controller: true },
+        ],
+      },
+      spec: { package: "xpkg.upbound.io/any:v1" },
+    },
+    { manager: "crossplane" },
+  );
+}
 
 async function onMcp(ref: {
   apiVersion: string;
@@ -355,6 +376,9 @@ describe("providers/crossplane with a private chart, image and packages", () => 
         },
         { manager: "tenant" },
       );
+      // The revisions Crossplane makes for each Provider, owned by it: spe's goes with spe's Provider.
+      await revision(provider.name, "spe-rev");
+      await revision(tenantProvider.name, "tenant-rev");
       await KubeClient.for(onboarding).delete(apiRef);
       const blocked = await eventually(
         "DeletionBlocked naming the tenant's Provider",
@@ -365,11 +389,14 @@ describe("providers/crossplane with a private chart, image and packages", () => 
         60_000,
       );
       expect(blocked.reason).toBe("UserResourcesPresent");
-      expect(blocked.message).toContain("Provider.pkg.crossplane.io (tenant-own)");
+      expect(blocked.message).toContain("1 Provider.pkg.crossplane.io (tenant-own)");
+      expect(blocked.message).toContain("1 ProviderRevision.pkg.crossplane.io (tenant-rev)");
+      expect(blocked.message).not.toContain("spe-rev");
       // Nothing was removed meanwhile.
       expect(await onMcp(deployment)).toBeDefined();
       expect(await onMcp(provider)).toBeDefined();
       await KubeClient.for(mcp).delete(tenantProvider);
+      await KubeClient.for(mcp).delete({ ...revisionRef, name: "tenant-rev" });
       await eventually(
         "Crossplane object gone",
         async () => ((await read(onboarding, crossplane)) ? undefined : true),

@@ -16,9 +16,17 @@ const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.
 const CRDS_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const MAX_LISTED = 5;
 
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
 export interface ObjectMeta {
   name: string;
   namespace?: string;
+  ownerReferences?: OwnerReference[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deletionTimestamp?: string;
@@ -120,6 +128,47 @@ async function notServed(client: KubeClient, gk: GroupKind, query: UserObjectQue
   };
 }
 
+/**
+ * Whether an owner of the object is one spe deployed: what a controller makes for spe's objects
+ * (Crossplane's ProviderRevisions of spe's Providers) goes with them and is not a user's. The
+ * owner is read (cluster-scoped, or in the object's namespace) and must be the same object
+ * (uid); an owner that cannot be read is not taken as spe's.
+ */
+async function ownedByUs(
+  client: KubeClient,
+  meta: ObjectMeta,
+  query: UserObjectQuery,
+  seen: Map<string, Promise<boolean>>,
+): Promise<boolean> {
+  for (const ref of meta.ownerReferences ?? []) {
+    let answer = seen.get(ref.uid);
+    if (!answer) {
+      answer = readOwner(client, ref, meta.namespace).then(
+        (owner) => owner !== undefined && owner.uid === ref.uid && query.ours(owner),
+        () => false,
+      );
+      seen.set(ref.uid, answer);
+    }
+    if (await answer) return true;
+  }
+  return false;
+}
+
+async function readOwner(
+  client: KubeClient,
+  ref: OwnerReference,
+  namespace: string | undefined,
+): Promise<(ObjectMeta & { uid?: string }) | undefined> {
+  const clusterScoped = !(await client.isNamespaced(ref.apiVersion, ref.kind));
+  const owner = await client.get({
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    name: ref.name,
+    ...(clusterScoped || namespace === undefined ? {} : { namespace }),
+  });
+  return owner?.metadata;
+}
+
 function nameOf(meta: ObjectMeta): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
 }
@@ -133,10 +182,12 @@ async function kindAnswer(client: KubeClient, gk: GroupKind, query: UserObjectQu
     { items?: { metadata: ObjectMeta }[] | null } | undefined;
   // Gone between discovery and the list: as if discovery had not shown it.
   if (!body) return notServed(client, gk, query);
-  const names = (body.items ?? [])
-    .map((i) => i.metadata)
-    .filter((m) => !query.ours(m))
-    .map(nameOf);
+  const seen = new Map<string, Promise<boolean>>();
+  const names: string[] = [];
+  for (const m of (body.items ?? []).map((i) => i.metadata)) {
+    if (query.ours(m) || (await ownedByUs(client, m, query, seen))) continue;
+    names.push(nameOf(m));
+  }
   return names.length > 0 ? { state: "present", names } : { state: "none" };
 }
 
