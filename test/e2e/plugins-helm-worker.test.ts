@@ -23,7 +23,9 @@ import { UnitError } from "../../src/engine/reconcile/deploy.js";
 import { classifyDeployFailure } from "../../src/engine/reconcile/failures.js";
 import type { UnitScope } from "../../src/plugins/types.js";
 import { VERSIONS } from "../env/versions.js";
+import { startFaultProxy } from "../support/fault-proxy.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
+import { serviceAccountToken, servingCertificate, tokenKubeconfig } from "./support/tokens.js";
 
 const id = randomBytes(3).toString("hex");
 const ns = `helm-worker-${id}`;
@@ -132,6 +134,51 @@ describe("helm worker process", () => {
     await plugin.create(unit("plain", "after-cancel"), scope());
     expect((await latestRelease(platform(), ns, "after-cancel"))?.status).toBe("deployed");
     expect(await plugin.helm.pid()).toBe(pid);
+  });
+
+  it("an uninstall or rollback past spe's bound answers the cancel itself (Timeout, not killed), the release left as it was", async () => {
+    // Only this worker talks through the proxy; swallowing its connections keeps it waiting on
+    // the cluster. The worker must answer the cancel within the grace, or it is killed as hung.
+    const server = new URL(kubeConfigFor("platform").getCurrentCluster()!.server);
+    const proxy = await startFaultProxy({ target: server, tls: await servingCertificate() });
+    const bounded = new HelmPlugin({
+      path: testEnv().binaries["spe-helm-worker"],
+      timeoutMs: 2_000,
+      cancelGraceMs: 3_000,
+    });
+    try {
+      const token = await serviceAccountToken("platform", ns, "cancel");
+      const kubeconfig = tokenKubeconfig("platform", token, proxy.url);
+      await plugin.create(unit("plain", "cancel-ops"), scope());
+      const v2 = unit("plain", "cancel-ops");
+      await plugin.create({ ...v2, helm: { ...v2.helm, values: { message: "v2" } } }, scope());
+      await bounded.start();
+      const pid = await bounded.helm.pid();
+      for (const op of ["uninstall", "rollback"] as const) {
+        proxy.meet({ kind: "blackhole" });
+        proxy.cut();
+        const request = {
+          kubeconfig,
+          release: "cancel-ops",
+          namespace: ns,
+          ...(op === "rollback" ? { revision: 1 } : {}),
+        };
+        const err: unknown = await bounded.helm
+          .call(op, request, { failure: "UninstallFailed", what: op })
+          .catch((e: unknown) => e);
+        expect(isHelmError(err, "Timeout"), `${op}: ${String(err)}`).toBe(true);
+        expect(String(err)).not.toMatch(/was killed/);
+        expect(await bounded.helm.pid()).toBe(pid);
+        proxy.meet({ kind: "forward" });
+      }
+      expect(await latestRelease(platform(), ns, "cancel-ops")).toMatchObject({
+        revision: 2,
+        status: "deployed",
+      });
+    } finally {
+      await bounded.stop();
+      await proxy.close();
+    }
   });
 
   it("a hook outlasting helm's --timeout fails as Timeout (the worker's code), is undone, and the engine says Timeout", async () => {

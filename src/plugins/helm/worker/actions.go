@@ -37,9 +37,9 @@ func (w *worker) handle(ctx context.Context, req *request) (res *response) {
 		w.clusters.forget(req.Kubeconfig)
 		return &response{ID: req.ID, OK: true}
 	case opUpgradeInstall:
-		return w.withRelease(req, func(cfg *action.Configuration) (ri.Releaser, error) { return w.upgradeInstall(ctx, cfg, req) })
+		return w.withRelease(ctx, req, false, func(cfg *action.Configuration) (ri.Releaser, error) { return w.upgradeInstall(ctx, cfg, req) })
 	case opRollback:
-		return w.withRelease(req, func(cfg *action.Configuration) (ri.Releaser, error) { return w.rollback(ctx, cfg, req) })
+		return w.withRelease(ctx, req, true, func(cfg *action.Configuration) (ri.Releaser, error) { return w.rollback(ctx, cfg, req) })
 	case opUninstall:
 		if err := w.uninstall(ctx, req); err != nil {
 			return failure(req, err)
@@ -91,8 +91,10 @@ func operationCode(req *request) string {
 
 // withRelease runs an action that leaves a release, answering with it and with the objects
 // helm applied on the way.
-func (w *worker) withRelease(req *request, run func(cfg *action.Configuration) (ri.Releaser, error)) *response {
-	cfg, err := w.configuration(req)
+func (w *worker) withRelease(
+	ctx context.Context, req *request, bind bool, run func(cfg *action.Configuration) (ri.Releaser, error),
+) *response {
+	cfg, err := w.configuration(ctx, req, bind)
 	if err != nil {
 		return failure(req, err)
 	}
@@ -150,7 +152,9 @@ func helmVersion() string {
 
 // configuration is helm's action configuration for one request: the cluster's shared clients,
 // release storage in Secrets of the release namespace (as HELM_DRIVER=secret), fresh capabilities.
-func (w *worker) configuration(req *request) (*action.Configuration, error) {
+// configuration sets helm up for one request. With bind, every request helm makes for it
+// ends with ctx (see bound.go), for the actions that take no context.
+func (w *worker) configuration(ctx context.Context, req *request, bind bool) (*action.Configuration, error) {
 	if req.Namespace == "" {
 		return nil, withCode(codeBadRequest, errors.New("request has no namespace"))
 	}
@@ -159,7 +163,11 @@ func (w *worker) configuration(req *request) (*action.Configuration, error) {
 		return nil, err
 	}
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(w.logger.Handler()))
-	if err := cfg.Init(getter{c: c, namespace: req.Namespace}, req.Namespace, "secret"); err != nil {
+	g := getter{c: c, namespace: req.Namespace}
+	if bind {
+		g.bind = ctx
+	}
+	if err := cfg.Init(g, req.Namespace, "secret"); err != nil {
 		return nil, err
 	}
 	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
@@ -167,7 +175,7 @@ func (w *worker) configuration(req *request) (*action.Configuration, error) {
 		kc.Factory = sharedValidationFactory{Factory: kc.Factory, c: c}
 		cfg.KubeClient = newRecordingClient(kc)
 	}
-	caps, err := c.capabilities()
+	caps, err := c.capabilities(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +328,7 @@ func lastUninstalled(versions []ri.Releaser) bool {
 
 // uninstall is `helm uninstall --ignore-not-found` (no waiting, background deletion).
 func (w *worker) uninstall(ctx context.Context, req *request) error {
-	cfg, err := w.configuration(req)
+	cfg, err := w.configuration(ctx, req, true)
 	if err != nil {
 		return err
 	}
@@ -329,18 +337,10 @@ func (w *worker) uninstall(ctx context.Context, req *request) error {
 	un.WaitStrategy = kube.HookOnlyStrategy
 	un.DeletionPropagation = "background"
 	un.Timeout = timeoutOf(req)
-	done := make(chan error, 1)
-	go func() {
+	return runBound(ctx, "uninstall of "+req.Release, func() error {
 		_, err := un.Run(req.Release)
-		done <- err
-	}()
-	// Uninstall has no context; a cancelled request stops waiting for it, as a killed helm would.
-	select {
-	case err := <-done:
 		return err
-	case <-ctx.Done():
-		return fmt.Errorf("uninstall of %s: %w", req.Release, ctx.Err())
-	}
+	})
 }
 
 // rollback is `helm rollback <release> <revision> --server-side=true --force-conflicts --wait=hookOnly`.
@@ -352,15 +352,8 @@ func (w *worker) rollback(ctx context.Context, cfg *action.Configuration, req *r
 	rb.ServerSideApply = "true"
 	rb.ForceConflicts = true
 	rb.MaxHistory = historyMaxOf(req)
-	done := make(chan error, 1)
-	go func() { done <- rb.Run(req.Release) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return nil, err
-		}
-	case <-ctx.Done():
-		return nil, fmt.Errorf("rollback of %s: %w", req.Release, ctx.Err())
+	if err := runBound(ctx, "rollback of "+req.Release, func() error { return rb.Run(req.Release) }); err != nil {
+		return nil, err
 	}
 	get := action.NewGet(cfg)
 	return get.Run(req.Release)

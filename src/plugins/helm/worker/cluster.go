@@ -90,12 +90,18 @@ func (c *cluster) release() {
 // the worker's CPU profile at scale (bench/results/analysis.md), and cost the apiserver two
 // large responses per install.
 // Actions that start while a read is in flight share its answer.
-func (c *cluster) capabilities() (*common.Capabilities, error) {
-	caps, err, _ := c.capsRead.Do("", func() (any, error) { return c.readCapabilities() })
-	if err != nil {
-		return nil, err
+// A cancelled request stops waiting for the read (which others may share) at once.
+func (c *cluster) capabilities(ctx context.Context) (*common.Capabilities, error) {
+	read := c.capsRead.DoChan("", func() (any, error) { return c.readCapabilities() })
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-read:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*common.Capabilities).Copy(), nil
 	}
-	return caps.(*common.Capabilities).Copy(), nil
 }
 
 func (c *cluster) readCapabilities() (*common.Capabilities, error) {
@@ -117,13 +123,21 @@ func (c *cluster) readCapabilities() (*common.Capabilities, error) {
 	}, nil
 }
 
-// getter hands one cluster's shared clients to helm, for one namespace.
+// getter hands one cluster's shared clients to helm, for one namespace; with bind, the REST
+// config's requests end with that context (bound.go).
 type getter struct {
 	c         *cluster
 	namespace string
+	bind      context.Context
 }
 
-func (g getter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.c.config), nil }
+func (g getter) ToRESTConfig() (*rest.Config, error) {
+	config := rest.CopyConfig(g.c.config)
+	if g.bind != nil {
+		config.Wrap(bounded(g.bind))
+	}
+	return config, nil
+}
 
 func (g getter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
 	return g.c.discovery, nil
