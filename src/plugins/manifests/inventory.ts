@@ -8,7 +8,8 @@
 import type { KubeObject } from "../../descriptor/plan.js";
 import { refKey } from "../objects/drift.js";
 import { fingerprintOf } from "../objects/fingerprint.js";
-import { KubeClient } from "../../kube/client.js";
+import { KubeApiError, KubeClient } from "../../kube/client.js";
+import { PluginError } from "../errors.js";
 import { ensureNamespaces } from "../objects/namespaces.js";
 import { dnsLabel, OWNER_ANNOTATION, ownerHash, ownerLabels, ownerRef } from "../objects/owner.js";
 import type { ObjectRef, TargetCache, UnitScope } from "../types.js";
@@ -39,12 +40,33 @@ function isRef(value: unknown): value is ObjectRef {
   return typeof r?.apiVersion === "string" && typeof r.kind === "string" && typeof r.name === "string";
 }
 
+/**
+ * A 403 on the inventory: credentials allowed only in the namespaces a unit deploys to may
+ * not keep it in the inventory namespace. Said as such, with what to grant, instead of the
+ * apiserver's bare refusal of a ConfigMap the user never wrote.
+ */
+async function guarded<T>(at: InventoryLocation, verbs: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof KubeApiError) || err.status !== 403) throw err;
+    throw new PluginError(
+      "InventoryForbidden",
+      `forbidden: the manifests plugin keeps its inventory in ConfigMap ${at.namespace}/${at.name} on the target, ` +
+        `and the target's credentials may not ${verbs} there: ${err.message}. ` +
+        `Grant get, create, patch and delete on configmaps in namespace "${at.namespace}" ` +
+        `(and get on that namespace, or create if it does not exist yet)`,
+      { cause: err },
+    );
+  }
+}
+
 /** The recorded refs, or undefined when no inventory exists. */
 export async function readInventory(
   client: KubeClient,
   at: InventoryLocation,
 ): Promise<Inventory | undefined> {
-  const cm = await client.get(inventoryRef(at));
+  const cm = await guarded(at, "read it", () => client.get(inventoryRef(at)));
   if (!cm) return undefined;
   const text = (cm.data as Record<string, string> | undefined)?.objects ?? "[]";
   const parsed: unknown = JSON.parse(text);
@@ -58,7 +80,9 @@ export async function writeInventory(
   ctx: { scope: UnitScope; unit: string; cache?: TargetCache },
   refs: ObjectRef[],
 ): Promise<Inventory> {
-  await ensureNamespaces(client, [at.namespace], [], ctx.cache);
+  await guarded(at, "make sure its namespace exists", () =>
+    ensureNamespaces(client, [at.namespace], [], ctx.cache),
+  );
   const cm: KubeObject = {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -69,12 +93,12 @@ export async function writeInventory(
     },
     data: { objects: JSON.stringify(refs) },
   };
-  const stored = await client.apply(cm, { manager: "spe", force: true });
+  const stored = await guarded(at, "write it", () => client.apply(cm, { manager: "spe", force: true }));
   return { refs, fingerprint: fingerprintOf(stored) };
 }
 
 export async function deleteInventory(client: KubeClient, at: InventoryLocation): Promise<void> {
-  await client.delete({ apiVersion: "v1", kind: "ConfigMap", ...at });
+  await guarded(at, "delete it", () => client.delete({ apiVersion: "v1", kind: "ConfigMap", ...at }));
 }
 
 /** Refs in `before` that are not in `after`, in `before`'s order. */
