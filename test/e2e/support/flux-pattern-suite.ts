@@ -44,6 +44,12 @@ export interface FluxPatternCase {
   userObject: KubeObject;
   /** CRDs of the chart that deletion removes. */
   crds: string[];
+  /** Further fields of the API object's spec, in both requests. */
+  spec?: Record<string, unknown>;
+  /** Runs after the first request, before Ready is awaited (what the clusters must do first). */
+  beforeReady?: (flow: ProviderFlow) => Promise<void>;
+  /** Defines the provider's own steps, run after the drift step. */
+  moreSteps?: (flow: () => ProviderFlow) => void;
 }
 
 const crd = (name: string): KubeObject => ({
@@ -84,7 +90,8 @@ export function fluxPatternLifecycle(c: FluxPatternCase): void {
   });
 
   it("goes Ready with the first offered chart from the private registry and its image pull Secret copied to the MCP", async () => {
-    await flow.request({ version: first.version });
+    await flow.request({ ...c.spec, version: first.version });
+    await c.beforeReady?.(flow);
     await flow.ready();
     expect(chartOf(await flow.onMcp(deployment))).toBe(`${c.release.chart}-${first.chart.version}`);
     const copy = await flow.onMcp(pullCopy);
@@ -108,8 +115,10 @@ export function fluxPatternLifecycle(c: FluxPatternCase): void {
     await flow.awaitOnMcp("image restored", deployment, (d) => imageOf(d) === image);
   });
 
+  c.moreSteps?.(() => flow);
+
   it("upgrades to the second offered version and prunes the pull Secret its values no longer name", async () => {
-    await flow.request({ version: second.version });
+    await flow.request({ ...c.spec, version: second.version });
     await flow.ready();
     const want = `${c.release.chart}-${second.chart.version}`;
     await flow.awaitOnMcp(`chart ${want} deployed`, deployment, (d) => chartOf(d) === want);
