@@ -125,6 +125,34 @@ describe("spe render", () => {
   it("exits 2 when a file is missing", async () => {
     expect(await runRender({ descriptor: demo, api: "/nonexistent.yaml", config: "x" }, capture())).toBe(2);
   });
+
+  it("takes live values from the command line and a file; lists what waits for the others", async () => {
+    const live = {
+      descriptor: "test/fixtures/live/descriptor.yaml",
+      api: "test/fixtures/live/api.yaml",
+      config: "test/fixtures/live/config.yaml",
+    };
+    const waiting = capture();
+    expect(await runRender({ ...live, live: ["server.tls=true"] }, waiting)).toBe(0);
+    const before = parse(waiting.stdout) as { units: { name: string }[]; status: object; pending: object[] };
+    expect(before.units.map((u) => u.name)).toEqual(["server"]);
+    expect(before.status).toEqual({ tlsReady: true });
+    expect(before.pending).toEqual([
+      {
+        unit: "settings",
+        waitingFor:
+          "spec.deploy[1].manifests[0].data.url: live.server.address is not available yet (waits for Service live-system/server status.loadBalancer.ingress[0].ip)",
+      },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "spe-cli-"));
+    writeFileSync(join(dir, "live.yaml"), "server: { address: 203.0.113.7 }\n");
+    const given = capture();
+    expect(await runRender({ ...live, live: ["server.tls=true", join(dir, "live.yaml")] }, given)).toBe(0);
+    const after = parse(given.stdout) as { units: { name: string }[]; status: object; pending?: object[] };
+    expect(after.units.map((u) => u.name)).toEqual(["server", "settings"]);
+    expect(after.status).toEqual({ endpoint: "https://203.0.113.7:8443", tlsReady: true });
+    expect(after.pending).toBeUndefined();
+  }, 30_000);
 });
 
 describe("spe crds", () => {

@@ -24,6 +24,8 @@ export interface RenderOptions {
   api: string;
   config: string;
   deploy?: string;
+  /** Live values: `<unit>.<key>=<YAML value>`, or a YAML file `{<unit>: {<key>: value}}`; repeatable. */
+  live?: string[];
   /** Also render each helm unit's chart through the helm worker (helm template) and print its objects. */
   template?: boolean;
   /** The helm worker for --template (default $SPE_HELM_WORKER, else spe-helm-worker on PATH). */
@@ -64,6 +66,27 @@ async function withWorker<T>(path: string | undefined, fn: (worker: HelmWorker) 
   }
 }
 
+const LIVE_ARG = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([A-Za-z_]\w*)=(.*)$/s;
+
+/** `--live unit.key=value` and `--live file.yaml`, merged in order. */
+export async function liveValues(args: readonly string[]): Promise<Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const arg of args) {
+    const m = LIVE_ARG.exec(arg);
+    if (m) {
+      const [, unit = "", , key = "", value = ""] = m;
+      (out[unit] ??= {})[key] = parse(value) as unknown;
+      continue;
+    }
+    for (const [unit, values] of Object.entries(await readYamlObject(arg))) {
+      if (typeof values !== "object" || values === null || Array.isArray(values))
+        throw new UsageError(`${arg}: ${unit} must map live value names to values`);
+      Object.assign((out[unit] ??= {}), values);
+    }
+  }
+  return out;
+}
+
 /** What `spe render` prints; throws what it reports. */
 async function rendered(options: RenderOptions): Promise<unknown> {
   const compiled = await compileOne(options.descriptor);
@@ -80,6 +103,7 @@ async function rendered(options: RenderOptions): Promise<unknown> {
     config,
     chartVersion: localChartVersion(compiled),
     ...(deploy === undefined ? {} : { deploy }),
+    live: await liveValues(options.live ?? []),
   };
   const plan = renderOffline(compiled, input);
   if (!options.template) return plan;
@@ -124,6 +148,11 @@ export function registerRender(program: Command): void {
     .requiredOption("--api <file>", "API object (YAML)")
     .requiredOption("--config <file>", "config object (YAML)")
     .option("--deploy <file>", "outputs of deployed units by unit name (YAML); simulated when absent")
+    .option(
+      "--live <unit.key=value|file>",
+      "a live value (YAML value), or a YAML file of them by unit and key; repeatable. Live values not given are not there yet: units reading them are listed under pending",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option(
       "--template",
       "also render each helm unit's chart through the helm worker (helm template, no cluster) and print its objects",

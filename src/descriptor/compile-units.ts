@@ -7,6 +7,8 @@ import { issue } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 import type { DeployUnit } from "./types.gen.js";
+import type { CompiledLiveValue } from "./compiled.js";
+import { isSecretKind, parseLivePath, secretPathProblem } from "./live.js";
 
 export interface TemplateSink {
   errors: Issue[];
@@ -110,12 +112,50 @@ export function compileUnit(d: ProviderDescriptor, index: number, sink: Template
     deletionPolicy: u.deletionPolicy ?? d.spec.deletion.policy,
     readiness: { kind: u.readiness ?? d.spec.readiness },
     namespaces: (u.namespaces ?? []).map((n, i) => templ(n, [...path, "namespaces", i], sink, info)),
+    live: compileLive(u, index, sink),
   };
   if (u.namespace !== undefined) unit.namespace = templ(u.namespace, [...path, "namespace"], sink, info);
   const when = whenExpression(u, path, sink);
   if (when !== undefined) unit.when = when;
   addParts(unit, u, forEach, sink);
   return unit;
+}
+
+interface LiveDecl {
+  unit: string;
+  key: string;
+  v: NonNullable<DeployUnit["live"]>[string];
+  at: IssuePath;
+}
+
+function compileLiveValue({ unit, key, v, at }: LiveDecl, sink: TemplateSink): CompiledLiveValue {
+  const info = { unit };
+  const out: CompiledLiveValue = {
+    key,
+    apiVersion: v.apiVersion,
+    kind: v.kind,
+    name: templ(v.name, [...at, "name"], sink, info),
+  };
+  if (v.namespace !== undefined) out.namespace = templ(v.namespace, [...at, "namespace"], sink, info);
+  if (v.path === undefined) return out;
+  const parsed = parseLivePath(v.path);
+  if ("error" in parsed) {
+    sink.errors.push(issue("live-path", [...at, "path"], `live.${key}: ${parsed.error}`));
+    return out;
+  }
+  const secret = isSecretKind(v) ? secretPathProblem(parsed.steps) : undefined;
+  if (secret !== undefined)
+    sink.errors.push(issue("live-secret-data", [...at, "path"], `live.${key}: ${secret}`));
+  out.path = parsed.steps;
+  out.pathText = v.path;
+  return out;
+}
+
+/** A unit's live declarations, compiled; problems go to the sink. */
+export function compileLive(u: DeployUnit, index: number, sink: TemplateSink): CompiledLiveValue[] {
+  return Object.entries(u.live ?? {}).map(([key, v]) =>
+    compileLiveValue({ unit: u.name, key, v, at: ["spec", "deploy", index, "live", key] }, sink),
+  );
 }
 
 function addParts(
@@ -185,7 +225,7 @@ function sectionRoots(site: ExpressionSite): string[] {
   const [, section] = site.path;
   if (section === "config") return ["api"];
   if (section === "target" || section === "writeBack") return ["api", "config"];
-  return ["api", "config", "target", "deploy"];
+  return ["api", "config", "target", "deploy", "live"];
 }
 
 /** Roots an expression may read, by where it sits; `each` only where a forEach or $forEach binds it. */

@@ -5,7 +5,7 @@
  */
 import { checkSchemas, compileAll, lazyValidators } from "./validators.js";
 import { checkDeployRef, checkNames, checkStatus, checkUnits } from "./checks.js";
-import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo } from "./compiled.js";
+import type { ApiInfo, CompiledDescriptor, CompiledUnit, ConfigInfo, ExpressionSite } from "./compiled.js";
 import { chartRefSiteIssues } from "./chart-refs.js";
 import { allowedRoots, compileTargets, compileUnit, templ, type TemplateSink } from "./compile-units.js";
 import { checkTargets } from "./targets.js";
@@ -13,7 +13,8 @@ import { topoSort } from "./dag.js";
 import { DescriptorError, hasErrors, issue, type Issue, type Result } from "./issues.js";
 import type { ProviderDescriptor } from "./load.js";
 import { DURATION_PATTERN, parseDuration, resourceNames } from "./names.js";
-import { nestedExpressions } from "./expr.js";
+import { nestedExpressions, type PathExpr } from "./expr.js";
+import { liveIssues } from "./live.js";
 import { checkColumns, checkCrdLabels, crdColumns, crdLabels } from "./crd-options.js";
 import { API_STATUS, CONFIG_STATUS } from "./crds.js";
 import { checkStatusPatch } from "./status-patch.js";
@@ -88,6 +89,21 @@ function configInfo(d: ProviderDescriptor, sink: TemplateSink): ConfigInfo {
   return info;
 }
 
+/** `live.<unit>.<key>`: a key the unit declares, of a unit this one (transitively) depends on. */
+function checkLiveRef(d: ProviderDescriptor, site: ExpressionSite, e: PathExpr): Issue[] {
+  const [unit, key] = e.steps;
+  const fail = (message: string): Issue[] => [issue("live-ref", site.path, `\${${e.source}}: ${message}`)];
+  if (unit?.kind !== "prop" || key?.kind !== "prop") return fail("read a live value as live.<unit>.<key>");
+  const problem = checkDeployRef(d, site.unit, unit.name);
+  if (problem !== undefined) return fail(problem.replace(`deploy.${unit.name}`, `live.${unit.name}`));
+  const declared = Object.keys(d.spec.deploy.find((u) => u.name === unit.name)?.live ?? {});
+  if (declared.includes(key.name)) return [];
+  const offered = declared.length > 0 ? `; declared: ${declared.join(", ")}` : "";
+  return fail(
+    `unit ${unit.name} declares no live value ${key.name} (add it under the unit's live:)${offered}`,
+  );
+}
+
 function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
   const out: Issue[] = [];
   for (const site of sink.sites) {
@@ -108,6 +124,7 @@ function siteIssues(d: ProviderDescriptor, sink: TemplateSink): Issue[] {
         continue;
       }
       const first = e.steps[0];
+      if (e.root === "live") out.push(...checkLiveRef(d, site, e));
       if (e.root !== "deploy" || first?.kind !== "prop") continue;
       const problem = checkDeployRef(d, site.unit, first.name);
       if (problem !== undefined) out.push(issue("deploy-ref", site.path, `\${${e.source}}: ${problem}`));
@@ -186,6 +203,7 @@ export function buildDescriptor(d: ProviderDescriptor): { compiled: CompiledDesc
     expressions: sink.sites,
     validators: lazyValidators(api, config),
   };
+  issues.push(...liveIssues(compiled));
   return { compiled, issues: d.source.positions.locate(issues) };
 }
 

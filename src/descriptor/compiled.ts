@@ -78,6 +78,19 @@ export interface TargetInfo {
   clusters: ReadonlyMap<TargetName, TargetAccessInfo>;
 }
 
+/** One live value a unit declares (`live.<key>`): an object it deployed and a field of it. */
+export interface CompiledLiveValue {
+  key: string;
+  apiVersion: string;
+  kind: string;
+  name: CompiledTemplate;
+  namespace?: CompiledTemplate;
+  /** The field, as path steps below the object; absent: `true` once the object exists. */
+  path?: readonly string[];
+  /** The field as the descriptor wrote it, for messages. */
+  pathText?: string;
+}
+
 export interface CompiledUnit {
   name: string;
   index: number;
@@ -102,6 +115,8 @@ export interface CompiledUnit {
     sourceNamespaces: readonly string[];
   };
   manifests?: CompiledTemplate[];
+  /** Live values read from objects the unit deployed, by key (`${live.<unit>.<key>}`). */
+  live: readonly CompiledLiveValue[];
   copy?: {
     kind: "Secret" | "ConfigMap";
     sourceNamespaces: string[];

@@ -27,6 +27,13 @@ export interface RenderContext {
   target?: TargetContext;
   /** Outputs of units already deployed, by unit name. */
   deploy?: Record<string, UnitOutputs>;
+  /**
+   * Live values (`unit.live`) the engine read from deployed objects, by unit and key; a value
+   * not there yet is absent, and whoever reads it waits (pending).
+   */
+  live?: Record<string, Record<string, unknown>>;
+  /** What each live value is read from ("Service ns/name status.loadBalancer…"), for the pending message. */
+  liveSources?: Record<string, Record<string, string>>;
 }
 
 export interface Scope extends RenderContext {
@@ -99,8 +106,19 @@ interface Miss {
 
 type Outcome = { found: true; value: unknown } | { found: false; miss: Miss };
 
-function missing(source: string, miss: Miss, at: IssuePath): never {
+/** A live value not there yet: pending, naming the object and field it waits for. */
+function liveMissing(source: string, miss: Miss, scope: Scope, at: IssuePath): never {
+  const [unit, key] = miss.path.steps;
+  const from =
+    unit?.kind === "prop" && key?.kind === "prop" ? scope.liveSources?.[unit.name]?.[key.name] : undefined;
+  const what = from === undefined ? "" : ` (waits for ${from})`;
+  const where = source === miss.walked ? source : `${source}: ${miss.walked}`;
+  return fail("pending", "live-pending", at, `${where} is not available yet${what}`);
+}
+
+function missing(source: string, miss: Miss, scope: Scope, at: IssuePath): never {
   const { path, walked } = miss;
+  if (path.root === "live") return liveMissing(source, miss, scope, at);
   if (path.root === "deploy" && miss.depth === 0) {
     return fail("pending", "data-pending", at, `${source}: ${walked} is not available yet`);
   }
@@ -109,7 +127,8 @@ function missing(source: string, miss: Miss, at: IssuePath): never {
 }
 
 function rootValue(expr: PathExpr, scope: Scope): unknown {
-  return expr.root === "deploy" ? (scope.deploy ?? {}) : scope[expr.root];
+  if (expr.root === "deploy") return scope.deploy ?? {};
+  return expr.root === "live" ? (scope.live ?? {}) : scope[expr.root];
 }
 
 /** Walks the steps; returns the value, or where it went missing; throws a typed RenderError. */
@@ -173,11 +192,11 @@ function call(expr: CallExpr, scope: Scope, at: IssuePath): Outcome {
 
 /**
  * The value of one expression. Missing (or null) data takes the next `??` option if there
- * is one, otherwise a RenderError: `pending` for deploy outputs not yet there,
+ * is one, otherwise a RenderError: `pending` for deploy outputs and live values not yet there,
  * `invalid-input` for api/config data, `expression` for the rest.
  */
 export function evaluate(expr: Expression, scope: Scope, at: IssuePath): unknown {
   const result = outcome(expr, scope, at);
   if (result.found) return result.value;
-  return missing(expr.source, result.miss, at);
+  return missing(expr.source, result.miss, scope, at);
 }

@@ -1,6 +1,6 @@
 /**
  * The mapping language's parser. `${…}` holds an expression over the read-only context
- * {api, config, target, each, deploy}:
+ * {api, config, target, each, deploy, live}:
  *
  *   expression := term ("??" term)*          first term that is not missing
  *   term       := path | literal | call
@@ -13,7 +13,7 @@
 import { JSONPath } from "jsonpath-plus";
 import { FUNCTIONS, isFunctionName, type FunctionName } from "./functions.js";
 
-export const ROOTS = ["api", "config", "target", "each", "deploy"] as const;
+export const ROOTS = ["api", "config", "target", "each", "deploy", "live"] as const;
 export type Root = (typeof ROOTS)[number];
 
 /** One step of a path. `query` steps are evaluated by jsonpath-plus (wildcards, slices, recursion). */

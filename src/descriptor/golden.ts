@@ -1,6 +1,7 @@
 /**
  * Golden renders for tests: a folder holding descriptor.yaml, api.yaml, config.yaml and
- * <case>.input.yaml files (each replacing the spec of the example api and/or config), each
+ * <case>.input.yaml files (each replacing the spec of the example api and/or config, and
+ * giving live values as `spe render --live` does), each
  * case rendered as `spe render` would show it (or its error) and compared with
  * <case>.golden.yaml. UPDATE_GOLDEN=1 rewrites the golden files.
  */
@@ -20,12 +21,14 @@ type Compiled = ReturnType<typeof compileDescriptor>;
 
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
-function outcome(c: Compiled, api: Obj, config: Obj): Obj {
+type Live = Record<string, Record<string, unknown>>;
+
+function outcome(c: Compiled, api: Obj, config: Obj, live?: Live): Obj {
   const invalid = [...validateApiObject(c, api), ...validateConfig(c, config)];
   if (invalid.length > 0)
     return { invalid: invalid.map(({ code, path, message }) => ({ code, path, message })) };
   try {
-    return { ...renderOffline(c, { api, config }) };
+    return { ...renderOffline(c, { api, config, ...(live ? { live } : {}) }) };
   } catch (err) {
     if (!(err instanceof RenderError)) throw err;
     return {
@@ -37,19 +40,20 @@ function outcome(c: Compiled, api: Obj, config: Obj): Obj {
   }
 }
 
-function cases(dir: string): [string, Obj, Obj][] {
+function cases(dir: string): [string, Obj, Obj, Live?][] {
   const read = (file: string): Obj => parse(readFileSync(join(dir, file), "utf8")) as Obj;
   const api = read("api.yaml");
   const config = read("config.yaml");
-  const out: [string, Obj, Obj][] = [["default", api, config]];
+  const out: [string, Obj, Obj, Live?][] = [["default", api, config]];
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith(".input.yaml"))
     .sort()) {
-    const input = read(file) as { api?: Obj; config?: Obj };
+    const input = read(file) as { api?: Obj; config?: Obj; live?: Live };
     out.push([
       file.replace(/\.input\.yaml$/, ""),
       input.api ? { ...api, ...input.api } : api,
       input.config ? { ...config, ...input.config } : config,
+      input.live,
     ]);
   }
   return out;
@@ -69,9 +73,9 @@ export function goldenRenders(title: string, dir: string): void {
       expect(await lintPaths([join(dir, "descriptor.yaml")])).toEqual([]);
     });
 
-    for (const [name, api, config] of cases(dir)) {
+    for (const [name, api, config, live] of cases(dir)) {
       it(`renders ${name} as golden`, async () => {
-        const actual = stringify(outcome(await compiled(), api, config), {
+        const actual = stringify(outcome(await compiled(), api, config, live), {
           lineWidth: 0,
           aliasDuplicateObjects: false,
         });

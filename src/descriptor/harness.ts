@@ -9,6 +9,8 @@ import { applyDefaults } from "./inputs.js";
 import type { UnitOutputs, UnitPlan } from "./plan.js";
 import { projectStatus, renderUnit, unitEnabled } from "./render.js";
 import { withWriteBack, writeBackMetadata, type WriteBack } from "./write-back.js";
+import { isDataPending } from "./issues.js";
+import { describeLive, liveReads } from "./live.js";
 
 export interface OfflineInput {
   api: Record<string, unknown>;
@@ -16,6 +18,11 @@ export interface OfflineInput {
   target?: TargetContext;
   /** Outputs to use instead of simulated ones, by unit name. */
   deploy?: Record<string, UnitOutputs>;
+  /**
+   * Live values by unit and key (`spe render --live`); a value not given is not there yet, so
+   * what reads it is listed as pending.
+   */
+  live?: Record<string, Record<string, unknown>>;
   /** Chart version of a local chart path (e.g. read from Chart.yaml); default "0.0.0". */
   chartVersion?: (plan: UnitPlan) => string | undefined;
 }
@@ -25,6 +32,8 @@ export interface OfflineRender {
   status: Record<string, unknown>;
   /** The labels and annotations spe sets on the API object (spec.writeBack), when it has any. */
   writeBack?: WriteBack;
+  /** Units that wait for live values not given (and units depending on them), when there are any. */
+  pending?: { unit: string; waitingFor: string }[];
 }
 
 function chartName(plan: UnitPlan & { type: "helm" }): string {
@@ -83,15 +92,74 @@ export function renderOffline(compiled: CompiledDescriptor, input: OfflineInput)
   const meta = metadataOf(api);
   const target: TargetContext = input.target ?? { cluster: compiled.target.cluster, name: meta.name ?? "" };
   if (input.target === undefined && meta.namespace !== undefined) target.namespace = meta.namespace;
-  const deploy: Record<string, UnitOutputs> = {};
-  const ctx: RenderContext = { api, config, target, deploy };
+  const ctx: RenderContext = { api, config, target, deploy: {}, live: {}, liveSources: {} };
+  const { units, pending } = renderUnits(compiled, input, ctx);
+  const some = Object.keys(written.labels).length + Object.keys(written.annotations).length > 0;
+  return {
+    units,
+    status: projectStatus(compiled, ctx),
+    ...(some ? { writeBack: written } : {}),
+    ...(pending.length > 0 ? { pending } : {}),
+  };
+}
+
+type Pending = { unit: string; waitingFor: string }[];
+
+/** Each unit in order, with the outputs and live values of those before it in `ctx`. */
+function renderUnits(
+  compiled: CompiledDescriptor,
+  input: OfflineInput,
+  ctx: RenderContext,
+): { units: UnitPlan[]; pending: Pending } {
+  const deploy = ctx.deploy ?? {};
   const units: UnitPlan[] = [];
+  const pending: Pending = [];
   for (const unit of compiled.units) {
-    if (!unitEnabled(compiled, unit.name, ctx)) continue;
-    const plan = renderUnit(compiled, unit.name, ctx);
+    const blocker = unit.dependsOn.find((d) => pending.some((p) => p.unit === d));
+    if (blocker !== undefined) {
+      pending.push({ unit: unit.name, waitingFor: `unit ${blocker}` });
+      continue;
+    }
+    const plan = renderOrPending(compiled, unit.name, ctx, pending);
+    if (plan === undefined) continue;
     units.push(plan);
     deploy[unit.name] = input.deploy?.[unit.name] ?? simulateOutputs(plan, input.chartVersion?.(plan));
+    addLive(compiled, unit.name, ctx, input.live?.[unit.name] ?? {});
   }
-  const some = Object.keys(written.labels).length + Object.keys(written.annotations).length > 0;
-  return { units, status: projectStatus(compiled, ctx), ...(some ? { writeBack: written } : {}) };
+  return { units, pending };
+}
+
+/** The unit's plan; undefined when it is not wanted, or waits for a live value (then listed). */
+function renderOrPending(
+  compiled: CompiledDescriptor,
+  name: string,
+  ctx: RenderContext,
+  pending: { unit: string; waitingFor: string }[],
+): UnitPlan | undefined {
+  try {
+    return unitEnabled(compiled, name, ctx) ? renderUnit(compiled, name, ctx) : undefined;
+  } catch (err) {
+    if (!isDataPending(err)) throw err;
+    pending.push({ unit: name, waitingFor: err.message });
+    return undefined;
+  }
+}
+
+/** A rendered unit's live values as given, and what each is read from. */
+function addLive(
+  compiled: CompiledDescriptor,
+  name: string,
+  ctx: RenderContext,
+  given: Record<string, unknown>,
+): void {
+  const reads = liveReads(compiled, name, ctx);
+  if (reads.length === 0) return;
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const read of reads) {
+    sources[read.key] = describeLive(read);
+    if (given[read.key] !== undefined && given[read.key] !== null) values[read.key] = given[read.key];
+  }
+  (ctx.live ??= {})[name] = values;
+  (ctx.liveSources ??= {})[name] = sources;
 }

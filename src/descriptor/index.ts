@@ -14,6 +14,8 @@ export { compileDescriptor, safeCompileDescriptor } from "./compile.js";
 export type { RenderContext, TargetContext } from "./evaluate.js";
 export type { PartialPlan } from "./render.js";
 export { renderUnit, renderPlan, renderAvailable, projectStatus, unitEnabled } from "./render.js";
+export type { LiveRead } from "./live.js";
+export { describeLive, liveReads, liveValue } from "./live.js";
 export type { ResolvedAccess } from "./inputs.js";
 export {
   validateApiObject,

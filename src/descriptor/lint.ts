@@ -60,7 +60,7 @@ function exprIssues(
 ): Issue[] {
   const check = checkPath(e, schema);
   if (check.error !== undefined) return [issue("unknown-path", site.path, `\${${e.source}}: ${check.error}`)];
-  if (e.guarded || e.root === "deploy") return [];
+  if (e.guarded || e.root === "deploy" || e.root === "live") return [];
   const covered = (o: string): boolean =>
     guards.some((g) => o === g || o.startsWith(`${g}.`) || o.startsWith(`${g}[`));
   const optional = (check.optionals ?? []).find((o) => !covered(o));

@@ -61,10 +61,31 @@ function objectSchema(spec: JsonSchema, namespaced: boolean): JsonSchema {
   };
 }
 
+/** `live.<unit>.<key>`: an existence is a boolean; a field's type is not known. */
+function liveSchema(compiled: CompiledDescriptor): JsonSchema {
+  const units = compiled.units
+    .filter((u) => u.live.length > 0)
+    .map((u): [string, JsonSchema] => [
+      u.name,
+      {
+        type: "object",
+        additionalProperties: false,
+        required: u.live.map((v) => v.key),
+        properties: Object.fromEntries(
+          u.live.map((v) => [
+            v.key,
+            v.path === undefined ? { type: "boolean" } : { "x-kubernetes-preserve-unknown-fields": true },
+          ]),
+        ),
+      },
+    ]);
+  return { type: "object", additionalProperties: false, properties: Object.fromEntries(units) };
+}
+
 /** The schema of each context root, as far as the descriptor knows it. */
 export function rootSchemas(
   compiled: CompiledDescriptor,
-): Record<"api" | "config" | "target" | "deploy", JsonSchema> {
+): Record<"api" | "config" | "target" | "deploy" | "live", JsonSchema> {
   const storage = compiled.api.versions.find((v) => v.storage)?.schema ?? {};
   const units = Object.fromEntries(
     compiled.units.map((u) => [u.name, u.type === "helm" ? HELM_OUTPUTS : MANIFESTS_OUTPUTS]),
@@ -78,6 +99,7 @@ export function rootSchemas(
       properties: { cluster: STR, name: STR, namespace: STR },
     },
     deploy: { type: "object", required: compiled.units.map((u) => u.name), properties: units },
+    live: liveSchema(compiled),
   };
 }
 

@@ -237,10 +237,26 @@ export interface DeployUnit {
   target?: "mcp" | "workload" | "platform";
   /** delete removes what the unit deployed when the API object goes; orphan leaves it. Defaults to spec.deletion.policy. */
   deletionPolicy?: "delete" | "orphan";
+  /** Live values: fields of objects this unit deployed, read once they exist (a Service's load-balancer address, whether a Secret exists), by name. Units that depend on this one and spec.status read them as ${live.<unit>.<name>}; a unit reading one that is not there yet waits (pending) and is deployed as soon as it appears. Of a Secret only its existence, type and metadata can be read, never its data. */
+  live?: Record<string, LiveValue>;
   helm?: HelmUnit;
   /** Kubernetes objects applied in order (server-side apply) and deleted in reverse. */
   manifests?: ManifestTemplate[];
   copy?: CopyUnit;
+}
+
+/** One live value: an object the unit deployed and, optionally, a field of it. */
+export interface LiveValue {
+  /** The object's apiVersion. */
+  apiVersion: string;
+  /** The object's kind (e.g. Service, Secret, Ingress). It must be one of the objects the unit deployed. */
+  kind: string;
+  /** The object's name (literal or mapped). */
+  name: Template;
+  /** The object's namespace (literal or mapped); defaults to the unit's namespace. Leave it out for cluster-scoped kinds when the unit has none. */
+  namespace?: Template;
+  /** A field of the object as a path without root, e.g. status.loadBalancer.ingress[0].ip; the value waits while the field is absent, null or empty. Without path the value is true once the object exists. Of a Secret only type and metadata (name, namespace, uid, labels, annotations, creationTimestamp) may be read. */
+  path?: string;
 }
 
 /** Copies a Secret or ConfigMap from the platform cluster (where the API objects' configs live) to the target: with forEach, one per item. The copy is watched: a changed source is copied again, a copy no longer wanted is removed. */

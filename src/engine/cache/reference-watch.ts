@@ -36,6 +36,8 @@ export interface ReferenceWatchOptions {
   lingerMs?: number;
   /** Told of each object no request references any more. */
   released?: (ref: ObjectRef) => void;
+  /** What the cache keeps of each object (default: the object without managedFields). */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
 }
 
 export class ReferenceWatches {
@@ -85,6 +87,11 @@ export class ReferenceWatches {
     return [...this.informers.values()].filter((i) => i.running()).length;
   }
 
+  /** Whether the kind and namespace of `ref` are watched and listed: then cached() knows it is absent. */
+  listed(ref: ObjectRef): boolean {
+    return this.informers.get(informerKey(ref))?.ready() !== undefined;
+  }
+
   /** The object as watched, when its kind and namespace are watched and listed and it is there. */
   cached(ref: ObjectRef): KubeObject | undefined {
     const informer = this.informers.get(informerKey(ref))?.ready();
@@ -111,7 +118,7 @@ export class ReferenceWatches {
             this.cluster,
             { apiVersion, kind },
             {
-              transform: withoutManagedFields,
+              transform: this.options.transform ?? withoutManagedFields,
               ...(this.logger ? { logger: this.logger } : {}),
               ...(namespace ? { namespace } : {}),
             },

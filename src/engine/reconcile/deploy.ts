@@ -6,7 +6,7 @@
  * classify → act once).
  */
 import type { CompiledDescriptor, RenderContext, UnitOutputs, UnitPlan } from "../../descriptor/index.js";
-import { isDataPending, renderUnit, unitEnabled } from "../../descriptor/index.js";
+import { isDataPending, renderUnit, unitEnabled, type RenderError } from "../../descriptor/index.js";
 import type { UnitRecord } from "../status/api-object.js";
 import { removeDisabled } from "./disabled.js";
 import type {
@@ -23,6 +23,7 @@ import { absentCrds } from "./crds.js";
 import { targetDown } from "./failures.js";
 import { usedTargets, type TargetName, type Targets } from "./targets.js";
 import { UnitError, type UnitAction } from "./unit-error.js";
+import { emptyLive, readLive, withLive, type LiveReader, type LiveState } from "./live-reads.js";
 
 export { UnitError, type Attempted, type UnitAction } from "./unit-error.js";
 
@@ -33,6 +34,8 @@ export interface UnitReport {
   waitingFor?: string;
   /** The plugin's reason when it waits for something outside the plan (a copy's source). */
   waitingReason?: string;
+  /** Set when it waits for a live value: which, and the object and field it is read from. */
+  waitingLive?: string;
   plan?: UnitPlan;
   observation?: Observation;
   /** The listed deletion CRDs that were absent when this reconcile created the unit. */
@@ -45,6 +48,8 @@ export type LocatedObject = ObjectStatus & { target: TargetName };
 export interface DeployReport {
   units: UnitReport[];
   outputs: Record<string, UnitOutputs>;
+  /** Live values read from deployed objects (unit.live), what they are read from, and the objects read. */
+  live: LiveState;
   /** Drift that this reconcile found and corrected (units updated because live state moved). */
   corrected: DriftEntry[];
   /** Objects that could not be applied, by unit; the reconcile is retried with backoff. */
@@ -146,24 +151,32 @@ function wantedOrWait(
   compiled: CompiledDescriptor,
   name: string,
   ctx: RenderContext,
-): { wanted: boolean } | { waitingFor: string } {
+): { wanted: boolean } | Wait {
   try {
     return { wanted: unitEnabled(compiled, name, ctx) };
   } catch (err) {
-    if (isDataPending(err)) return { waitingFor: err.message };
+    if (isDataPending(err)) return waitOf(err);
     throw err;
   }
+}
+
+type Wait = { waitingFor: string; live?: string };
+
+/** Why a render waits; for a live value, which one and what it is read from. */
+function waitOf(err: RenderError): Wait {
+  const live = err.issues.find((i) => i.code === "live-pending");
+  return live === undefined ? { waitingFor: err.message } : { waitingFor: err.message, live: live.message };
 }
 
 function renderOrWait(
   compiled: CompiledDescriptor,
   name: string,
   ctx: RenderContext,
-): { plan: UnitPlan } | { waitingFor: string } {
+): { plan: UnitPlan } | Wait {
   try {
     return { plan: renderUnit(compiled, name, ctx) };
   } catch (err) {
-    if (isDataPending(err)) return { waitingFor: err.message };
+    if (isDataPending(err)) return waitOf(err);
     throw err;
   }
 }
@@ -175,12 +188,20 @@ export interface DeployInput {
   targets: Targets;
   /** What the status records as deployed: a unit no longer wanted is removed from it. */
   records?: readonly UnitRecord[];
+  /** Reads the objects live values name (default: a GET). */
+  live?: LiveReader;
+}
+
+/** What renders see: the input, the outputs of the units deployed so far and their live values. */
+function renderCtx(input: DeployInput, report: DeployReport): RenderContext {
+  return withLive({ ...input.ctx, deploy: report.outputs }, report.live);
 }
 
 function emptyReport(): DeployReport {
   return {
     units: [],
     outputs: {},
+    live: emptyLive(),
     corrected: [],
     failures: [],
     objects: [],
@@ -198,7 +219,7 @@ async function disable(
   input: DeployInput,
   report: DeployReport,
 ): Promise<void> {
-  const ctx = { ...input.ctx, deploy: report.outputs };
+  const ctx = renderCtx(input, report);
   const scope = input.targets.scopes.get(unit.target);
   const removal = scope
     ? await removeDisabled(unit, { ...input, scope, ctx, records: input.records ?? [] })
@@ -215,8 +236,13 @@ async function disable(
   report.units.push({ name: unit.name, action: "removing", waitingFor: `unit ${unit.name} to be removed` });
 }
 
-function wait(report: DeployReport, name: string, waitingFor: string): void {
-  report.units.push({ name, action: "waiting", waitingFor });
+function wait(report: DeployReport, name: string, waitingFor: string, live?: string): void {
+  report.units.push({
+    name,
+    action: "waiting",
+    waitingFor,
+    ...(live === undefined ? {} : { waitingLive: live }),
+  });
   report.ready = false;
 }
 
@@ -237,6 +263,13 @@ async function deployRendered(
     return false;
   }
   report.outputs[plan.name] = after.outputs;
+  const objects = after.objects;
+  await readLive(
+    { compiled: input.compiled, unit: plan.name, target, scope, objects },
+    renderCtx(input, report),
+    report.live,
+    input.live,
+  );
   report.corrected.push(...correctedOf(outcome));
   report.failures.push(...failures.map((failure) => ({ unit: plan.name, target, failure })));
   report.objects.push(...after.objects.map((o) => ({ ...o, target })));
@@ -273,14 +306,14 @@ async function deployOnTarget(input: DeployInput, plan: UnitPlan, report: Deploy
 }
 
 export async function deployUnits(input: DeployInput): Promise<DeployReport> {
-  const { compiled, ctx } = input;
+  const { compiled } = input;
   const report = emptyReport();
   for (const [target, err] of input.targets.unreachable) report.unreachable.set(target, err);
   const ready = new Set<string>();
   for (const unit of compiled.units) {
-    const wanted = wantedOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
+    const wanted = wantedOrWait(compiled, unit.name, renderCtx(input, report));
     if ("waitingFor" in wanted) {
-      wait(report, unit.name, wanted.waitingFor);
+      wait(report, unit.name, wanted.waitingFor, wanted.live);
       continue;
     }
     if (!wanted.wanted) {
@@ -294,9 +327,9 @@ export async function deployUnits(input: DeployInput): Promise<DeployReport> {
       wait(report, unit.name, `unit ${blocker} to become ready`);
       continue;
     }
-    const rendered = renderOrWait(compiled, unit.name, { ...ctx, deploy: report.outputs });
+    const rendered = renderOrWait(compiled, unit.name, renderCtx(input, report));
     if ("waitingFor" in rendered) {
-      wait(report, unit.name, rendered.waitingFor);
+      wait(report, unit.name, rendered.waitingFor, rendered.live);
       continue;
     }
     if (await deployOnTarget(input, rendered.plan, report)) ready.add(unit.name);

@@ -25,7 +25,7 @@ import {
   targetUnreachable,
   type ConditionInput,
 } from "../status/conditions.js";
-import { deployUnits, UnitError, type DeployReport, type PluginSet } from "./deploy.js";
+import { deployUnits, UnitError, type DeployInput, type DeployReport, type PluginSet } from "./deploy.js";
 import { driftMessages, driftRecords } from "./drift-report.js";
 import type { EventRecorder } from "../status/events.js";
 import { classifyDeployFailure } from "./failures.js";
@@ -43,6 +43,7 @@ import { teardown, type TeardownResult } from "./teardown.js";
 import { PlatformReads, type PlatformReader } from "./platform-reads.js";
 import { targetsFor, type TargetScopeDeps } from "./target-scopes.js";
 import { describeUnreachable, usedTargets, type TargetName, type Targets } from "./targets.js";
+import { withLive, type LiveReader } from "./live-reads.js";
 import { requestKey, TerminalError, type Reconciler, type Request, type Result } from "../queue/types.js";
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
@@ -66,6 +67,10 @@ export interface ReconcilerDeps {
   watchTargets?: (key: string, deployed: readonly { target: KubeConfig; deployed: Deployed }[]) => void;
   /** The engine's memory of a target, as seen by the API object with this queue key. */
   targetCache?: (key: string, target: KubeConfig) => TargetCache;
+  /** Reads an object a live value (unit.live) names on a target; without it, a GET. */
+  liveObjects?: LiveReader;
+  /** Called with the objects on each target that live values were read from, so their changes wake it. */
+  watchLive?: (key: string, read: readonly { target: KubeConfig; refs: ObjectRef[] }[]) => void;
   /** Called with the platform objects a request depends on (kubeconfig Secret, config references). */
   watchReferences?: (key: string, refs: ObjectRef[]) => void;
   /** Reads platform objects units name (a chart's credentials Secret); what is read is watched too. */
@@ -91,6 +96,16 @@ function deployedBy(report: DeployReport, targets: Targets): { target: KubeConfi
         objects: report.objects.filter((o) => o.target === name),
         watches: report.watches.filter((w) => w.target === name).map((w) => w.spec),
       },
+    }));
+}
+
+/** The objects live values were read from, by target reached (none: what was watched for it goes). */
+function liveReadBy(report: DeployReport, targets: Targets): { target: KubeConfig; refs: ObjectRef[] }[] {
+  return [...targets.scopes]
+    .filter(([name]) => !report.unreachable.has(name))
+    .map(([name, scope]) => ({
+      target: scope.kubeconfig,
+      refs: report.live.refs.filter((r) => r.target === name).map((r) => r.ref),
     }));
 }
 
@@ -268,14 +283,9 @@ export class ProviderReconciler implements Reconciler {
       );
       // No target reached: the access error is the reconcile's failure, as with one target.
       if (targets.scopes.size === 0) throw unreachableError(this.compiled, targets.unreachable);
-      report = await deployUnits({
-        compiled: this.compiled,
-        ctx: resolved.ctx,
-        plugins: this.deps.plugins,
-        targets,
-        records: obj.status?.units ?? [],
-      });
+      report = await deployUnits(this.deployInput(resolved.ctx, targets, obj));
       this.deps.watchTargets?.(key, deployedBy(report, targets));
+      this.deps.watchLive?.(key, liveReadBy(report, targets));
     } catch (err) {
       this.watchReads(key, refs, reads);
       return { result: await this.failed(draft, err) };
@@ -288,6 +298,19 @@ export class ProviderReconciler implements Reconciler {
     // that are fine; a change of the access wakes it, and it looks again on openMCP's interval.
     if (report.unreachable.size > 0) return { result: { requeueAfter: ACCESS_PENDING_REQUEUE_MS } };
     return outcomeOf(report, version, poll);
+  }
+
+  private deployInput(ctx: RenderContext, targets: Targets, obj: ApiObject): DeployInput {
+    const { plugins, liveObjects } = this.deps;
+    const input: DeployInput = {
+      compiled: this.compiled,
+      ctx,
+      plugins,
+      targets,
+      records: obj.status?.units ?? [],
+    };
+    if (liveObjects) input.live = liveObjects;
+    return input;
   }
 
   private reachability(report: DeployReport): ConditionInput {
@@ -344,7 +367,9 @@ export class ProviderReconciler implements Reconciler {
       .setResources([...resourceEntries(report), ...unseen])
       .setUnits(unitRecords(this.deps.plugins, report))
       .forgetUnits(report.removed);
-    draft.setProjection(projectStatus(this.compiled, { ...ctx, deploy: report.outputs }));
+    draft.setProjection(
+      projectStatus(this.compiled, withLive({ ...ctx, deploy: report.outputs }, report.live)),
+    );
     if (report.corrected.length > 0) {
       draft.recordDrift(driftRecords(report.corrected, this.now()));
       for (const message of driftMessages(report.corrected)) {

@@ -22,6 +22,7 @@ import type { Provider } from "../descriptors/provider.js";
 import { ProviderReconciler } from "../reconcile/reconcile.js";
 import { TargetCaches } from "../cache/target-cache.js";
 import { ReferenceWatches } from "../cache/reference-watch.js";
+import { LiveWatches } from "../cache/live-watch.js";
 import { SettledKeys } from "../cache/settled.js";
 import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
 import { FollowedKubeconfigs } from "../openmcp/followed.js";
@@ -65,6 +66,8 @@ export class Engine implements Reconciler {
   private readonly targets: TargetCaches;
   /** Platform objects requests depend on (kubeconfig Secrets, config references), watched per namespace. */
   private readonly references: ReferenceWatches;
+  /** The target objects live values (unit.live) read, watched per kind and namespace. */
+  private readonly live: LiveWatches;
   private readonly access: ClusterAccess;
   private readonly recorder: EventRecorder;
   /** Events about configs, on the platform cluster. */
@@ -114,6 +117,14 @@ export class Engine implements Reconciler {
       },
       componentLogger(options.logger, "target-watch"),
       { ...linger, ...(options.watchIdleMs === undefined ? {} : { watchIdleMs: options.watchIdleMs }) },
+    );
+    // A live value changed (a load balancer's address, a Secret appeared): what was deployed
+    // moved, as for the target watches, so it does not cut a failure's backoff short.
+    this.live = new LiveWatches(
+      (key) => {
+        this.wake(key, "observed");
+      },
+      { ...linger, logger: componentLogger(options.logger, "live-watch") },
     );
     const references = new ReferenceWatches(
       options.platform,
@@ -273,6 +284,14 @@ export class Engine implements Reconciler {
       watchReferences: (key, refs) => {
         this.references.track(key, refs);
       },
+      liveObjects: async (scope, ref) => {
+        const cached = this.live.cached(scope.kubeconfig, ref);
+        if (cached !== "unknown") return cached as Record<string, unknown> | undefined;
+        return await KubeClient.for(scope.kubeconfig).get(ref);
+      },
+      watchLive: (key, read) => {
+        this.live.track(key, read);
+      },
       platformObjects: async (ref) =>
         this.references.cached(ref) ?? (await KubeClient.for(this.options.platform).get(ref)),
       settled: this.settled,
@@ -280,6 +299,7 @@ export class Engine implements Reconciler {
       forget: (key) => {
         this.targets.untrack(key);
         this.references.untrack(key);
+        this.live.untrack(key);
         this.mcpAccess?.forget(key);
         const owner = parseRequestKey(key);
         for (const plugin of Object.values(this.plugins)) plugin.forget?.(owner);
@@ -335,7 +355,7 @@ export class Engine implements Reconciler {
     await this.workers;
     await Promise.all([...this.served.keys()].map((n) => this.unserve(n)));
     this.mcpAccess?.stop();
-    await Promise.all([this.targets.stop(), this.references.stop(), this.helm.stop()]);
+    await Promise.all([this.targets.stop(), this.references.stop(), this.live.stop(), this.helm.stop()]);
     this.kubeconfigs?.close();
     this.stopCountingRequests();
   }

@@ -47,6 +47,8 @@ export const Reason = {
   Progressing: "Progressing",
   ResourcesReady: "ResourcesReady",
   ResourcesNotReady: "ResourcesNotReady",
+  /** A unit waits for a live value (unit.live) that is not there yet. */
+  LiveValuePending: "LiveValuePending",
   UserResourcesPresent: "UserResourcesPresent",
   /** Whether users' objects exist cannot be told (discovery or a list failed, a kind is defined but not served). */
   UserResourcesUnknown: "UserResourcesUnknown",

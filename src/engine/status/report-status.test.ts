@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeployReport } from "../reconcile/deploy.js";
-import { deployedCondition, resourceEntries } from "./report-status.js";
+import { deployedCondition, readinessCondition, resourceEntries } from "./report-status.js";
 
 const settings = { apiVersion: "v1", kind: "ConfigMap", name: "shop-settings", namespace: "a" };
 const deployment = { apiVersion: "apps/v1", kind: "Deployment", name: "shop", namespace: "a" };
@@ -9,6 +9,7 @@ function report(failures: DeployReport["failures"]): DeployReport {
   return {
     units: [{ name: "shop", action: "update" }],
     outputs: {},
+    live: { values: {}, sources: {}, refs: [] },
     corrected: [],
     failures,
     objects: [
@@ -95,5 +96,31 @@ describe("a deploy with a unit waiting for something outside its plan", () => {
 
   it("stays Deployed=True while a unit only waits for another (no reason of its own)", () => {
     expect(deployedCondition(waiting())).toMatchObject({ status: "True", reason: "DeploySucceeded" });
+  });
+});
+
+describe("readinessCondition", () => {
+  it("names the unit waiting for a live value and the object and field it is read from", () => {
+    const waiting: DeployReport = {
+      ...report([]),
+      objects: [{ ...settings, phase: "Current", target: "mcp" }],
+      units: [
+        { name: "server", action: "none" },
+        {
+          name: "settings",
+          action: "waiting",
+          waitingFor: "spec.deploy[1].manifests[0].data.url: live.server.address is not available yet",
+          waitingLive:
+            "live.server.address is not available yet (waits for Service live-system/server status.loadBalancer.ingress[0].ip)",
+        },
+      ],
+    };
+    expect(readinessCondition(waiting)).toEqual({
+      type: "ResourcesReady",
+      status: "False",
+      reason: "LiveValuePending",
+      message:
+        "unit settings: live.server.address is not available yet (waits for Service live-system/server status.loadBalancer.ingress[0].ip)",
+    });
   });
 });

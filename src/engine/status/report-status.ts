@@ -46,6 +46,13 @@ export function deployedCondition(report: DeployReport): ConditionInput {
 
 export function readinessCondition(report: DeployReport): ConditionInput {
   if (report.ready) return resourcesReady();
+  // A unit waiting for a live value: what it waits for, the object and field, says most.
+  const live = report.units.filter((u) => u.waitingLive !== undefined);
+  if (live.length > 0)
+    return resourcesNotReady(
+      live.map((u) => `unit ${u.name}: ${u.waitingLive ?? ""}`).join("; "),
+      Reason.LiveValuePending,
+    );
   const notReady = report.objects.filter((o) => o.phase !== "Current");
   if (notReady.length > 0)
     return resourcesNotReady(notReady.slice(0, MAX_LISTED).map(describeStatus).join("; "));
