@@ -10,6 +10,12 @@ export interface ReleaseBenchConfig {
    * CRDs, more than the test apiserver serves on a small machine.
    */
   crds: number;
+  /**
+   * Create-and-delete rounds in one run (BENCH_RELEASE_ROUNDS, default 1). A second round
+   * tells a leak (memory after settling grows round by round) from memory the first round
+   * warmed up and later rounds reuse (it plateaus).
+   */
+  rounds: number;
   /** How long the idle engine runs before it is measured (BENCH_RELEASE_IDLE_SECONDS, default 20). */
   idleSeconds: number;
   /** How long memory is sampled after the last object is gone (BENCH_RELEASE_SETTLE_SECONDS, default 120). */
@@ -43,6 +49,7 @@ export function releaseBenchConfig(env: NodeJS.ProcessEnv = process.env): Releas
   return {
     n: positive(env.BENCH_RELEASE_N ?? "200", "BENCH_RELEASE_N"),
     crds: positive(env.BENCH_RELEASE_CRDS ?? "5", "BENCH_RELEASE_CRDS"),
+    rounds: positive(env.BENCH_RELEASE_ROUNDS ?? "1", "BENCH_RELEASE_ROUNDS"),
     idleSeconds: positive(env.BENCH_RELEASE_IDLE_SECONDS ?? "20", "BENCH_RELEASE_IDLE_SECONDS"),
     settleSeconds: positive(env.BENCH_RELEASE_SETTLE_SECONDS ?? "120", "BENCH_RELEASE_SETTLE_SECONDS"),
     timeoutSeconds: positive(env.BENCH_READY_TIMEOUT_SECONDS ?? "900", "BENCH_READY_TIMEOUT_SECONDS"),

@@ -1,7 +1,7 @@
 /** The Markdown summary of a release benchmark run. */
 import type { ReleaseBenchConfig } from "./config.js";
 import type { MemorySample } from "./memory.js";
-import type { ReleaseResults } from "./run.js";
+import type { ReleaseResults, ReleaseRound } from "./run.js";
 
 const fmt = (x: number | null | undefined, unit = ""): string =>
   x === null || x === undefined ? "–" : `${x}${unit}`;
@@ -30,13 +30,21 @@ function row(name: string, s: MemorySample | undefined, peak = false): string {
   return `| ${cells.join(" | ")} |`;
 }
 
-function anonLines(r: ReleaseResults): string[] {
-  const moments: [string, MemorySample | undefined][] = [
-    ["idle", r.idle],
-    ["all Ready", r.ready],
-    ["after settling", r.after],
+/** Each round's moments, named by round when there is more than one. */
+function moments(r: ReleaseResults): { name: string; s: MemorySample | undefined; peak?: boolean }[] {
+  const label = (i: number, what: string): string => (r.rounds.length > 1 ? `round ${i + 1}: ${what}` : what);
+  return [
+    { name: "idle", s: r.idle },
+    ...r.rounds.flatMap((round, i) => [
+      { name: label(i, "all Ready"), s: round.ready, peak: true },
+      { name: label(i, "all gone"), s: round.gone },
+      { name: label(i, "after settling"), s: round.after },
+    ]),
   ];
-  const rows = moments.flatMap(([name, s]) => {
+}
+
+function anonLines(r: ReleaseResults): string[] {
+  const rows = moments(r).flatMap(({ name, s }) => {
     const a = s?.engineAnon;
     return a ? [`| ${name} | ${a.heapMiB} | ${a.arenaMiB} (${a.arenas}) | ${a.otherMiB} |`] : [];
   });
@@ -51,8 +59,16 @@ function anonLines(r: ReleaseResults): string[] {
   ];
 }
 
+function roundLine(round: ReleaseRound, i: number, rounds: number): string {
+  return (
+    `${rounds > 1 ? `Round ${i + 1}: a` : "A"}ll Ready after ${round.readySeconds} s, the last API object gone ` +
+    `${fmt(round.goneSeconds, " s")} after the first delete (${fmt(round.crdsLeft)} CRDs still terminating).`
+  );
+}
+
 export function markdown(r: ReleaseResults, file: string): string {
-  const { idle, after } = r;
+  const { idle } = r;
+  const after = r.rounds.at(-1)?.after;
   const engineOver = overIdle(after?.engineRssMiB, idle?.engineRssMiB);
   const workerOver = overIdle(after?.workerRssMiB, idle?.workerRssMiB);
   const within = (x: number | null): string => (x === null ? "–" : x <= 20 ? "yes" : "**no**");
@@ -61,20 +77,17 @@ export function markdown(r: ReleaseResults, file: string): string {
     "",
     file ? `Raw results: \`${file}\`. ` : "",
     `N = ${r.config.n} releases of bench/fixtures/charts/policy-engine (${r.config.crds} CRDs each, 4 controllers), ` +
-      `created until all Ready (${fmt(r.readySeconds, " s")}), then deleted until the last API object ` +
-      `was gone (${fmt(r.goneSeconds, " s")}; ${fmt(r.crdsLeft)} CRDs still terminating), then sampled for ` +
-      `${r.config.settleSeconds} s. ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,
+      `created until all Ready, then deleted until the last API object was gone, then sampled for ` +
+      `${r.config.settleSeconds} s; ${r.config.rounds} round(s). ${r.ok ? "" : `**Failed**: ${r.error ?? ""}`}`,
+    ...r.rounds.map((round, i) => roundLine(round, i, r.rounds.length)),
     engineSettings(r.config),
     "",
     "| moment | engine RSS MiB | anon / file | worker RSS MiB | anon / file | engine V8 heap used / total MiB | engine external MiB | sockets engine / worker | at |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    row("idle", idle),
-    row("all Ready", r.ready, true),
-    row("all gone", r.gone),
-    row("after settling", after),
+    ...moments(r).map(({ name, s, peak }) => row(name, s, peak)),
     "",
     ...anonLines(r),
-    `After settling, above idle: engine ${fmt(engineOver, " %")} (within 20 %: ${within(engineOver)}), ` +
+    `After settling (the last round), above idle: engine ${fmt(engineOver, " %")} (within 20 %: ${within(engineOver)}), ` +
       `worker ${fmt(workerOver, " %")} (within 20 %: ${within(workerOver)}).`,
     "",
     `Machine: ${r.machine.atStart.nproc} cores, load ${r.machine.atStart.loadAverage.join(" ")} at start, ` +

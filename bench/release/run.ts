@@ -25,6 +25,23 @@ import {
 import { sampleMemory, type MemorySample } from "./memory.js";
 import { sleep } from "../scale/util.js";
 
+/** One round: N created until Ready, deleted until gone, then sampled while the engine settles. */
+export interface ReleaseRound {
+  /** Seconds from the first create until all N reported Ready. */
+  readySeconds: number;
+  /** Seconds from the first delete until the last API object was gone. */
+  goneSeconds?: number;
+  /** Release CRDs still on mcp when the last API object was gone (helm deletes them in the background). */
+  crdsLeft?: number;
+  /** When all N were Ready (the high-water marks cover the whole phase). */
+  ready: MemorySample;
+  gone?: MemorySample;
+  /** The last sample of the settle window. */
+  after?: MemorySample;
+  /** Every sample of the settle window. */
+  settle: MemorySample[];
+}
+
 export interface ReleaseResults {
   startedAt: string;
   commit: string;
@@ -32,20 +49,8 @@ export interface ReleaseResults {
   machine: { atStart: MachineFacts; atEnd?: MachineFacts };
   ok: boolean;
   error?: string;
-  /** Seconds from the first create until all N reported Ready. */
-  readySeconds?: number;
-  /** Seconds from the first delete until the last API object was gone. */
-  goneSeconds?: number;
-  /** Release CRDs still on mcp when the last API object was gone (helm deletes them in the background). */
-  crdsLeft?: number;
   idle?: MemorySample;
-  /** When all N were Ready (the high-water marks cover the whole phase). */
-  ready?: MemorySample;
-  gone?: MemorySample;
-  /** The last sample of the settle window. */
-  after?: MemorySample;
-  /** Every sample of the settle window. */
-  settle: MemorySample[];
+  rounds: ReleaseRound[];
 }
 
 function clusters(env: RunningEnvironment): EngineClusters {
@@ -74,14 +79,9 @@ interface Run {
   progress: (line: string) => void;
 }
 
-async function phases({ cfg, kc, engine, progress }: Run, r: ReleaseResults): Promise<void> {
-  const t0 = Date.now();
-  const sample = (): Promise<MemorySample> => sampleMemory(engine.controller.pid, engine.opsPort, t0);
+async function round({ cfg, kc, progress }: Run, sample: () => Promise<MemorySample>): Promise<ReleaseRound> {
   const all = names(cfg.n);
   const timeout = cfg.timeoutSeconds * 1000;
-  await sleep(cfg.idleSeconds * 1000);
-  r.idle = await sample();
-  progress(`bench:release idle: engine ${r.idle.engineRssMiB} MiB, worker ${r.idle.workerRssMiB} MiB`);
   const created = Date.now();
   await createObjects(kc.onboarding, all, cfg.crds);
   const ready = await waitFor(async () => {
@@ -90,8 +90,11 @@ async function phases({ cfg, kc, engine, progress }: Run, r: ReleaseResults): Pr
     return c.ready >= cfg.n;
   }, timeout);
   if (!ready) throw new Error(`not all ${cfg.n} Ready within ${cfg.timeoutSeconds} s`);
-  r.readySeconds = Math.round((Date.now() - created) / 100) / 10;
-  r.ready = await sample();
+  const r: ReleaseRound = {
+    readySeconds: Math.round((Date.now() - created) / 100) / 10,
+    ready: await sample(),
+    settle: [],
+  };
   progress(`bench:release ready: engine ${r.ready.engineRssMiB} MiB, worker ${r.ready.workerRssMiB} MiB`);
   const deleted = Date.now();
   await deleteObjects(kc.onboarding, all);
@@ -111,6 +114,20 @@ async function phases({ cfg, kc, engine, progress }: Run, r: ReleaseResults): Pr
   }
   r.after = r.settle.at(-1);
   progress(`bench:release after: engine ${r.after?.engineRssMiB} MiB, worker ${r.after?.workerRssMiB} MiB`);
+  return r;
+}
+
+async function phases(run: Run, r: ReleaseResults): Promise<void> {
+  const t0 = Date.now();
+  const sample = (): Promise<MemorySample> => sampleMemory(run.engine.controller.pid, run.engine.opsPort, t0);
+  run.progress(`bench:release engine pid ${run.engine.controller.pid}`);
+  await sleep(run.cfg.idleSeconds * 1000);
+  r.idle = await sample();
+  run.progress(`bench:release idle: engine ${r.idle.engineRssMiB} MiB, worker ${r.idle.workerRssMiB} MiB`);
+  for (let i = 1; i <= run.cfg.rounds; i++) {
+    run.progress(`bench:release round ${i} of ${run.cfg.rounds}`);
+    r.rounds.push(await round(run, sample));
+  }
 }
 
 export async function runReleaseBench(
@@ -124,7 +141,7 @@ export async function runReleaseBench(
     config,
     machine: { atStart: machineFacts() },
     ok: false,
-    settle: [],
+    rounds: [],
   };
   progress("bench:release: compiling spe…");
   const spe = await buildSpe();
