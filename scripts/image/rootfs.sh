@@ -11,8 +11,8 @@ set -eu
 
 out=$1
 suite=${SPE_IMAGE_DEBIAN_SUITE:-trixie}
-# What the image asks for; apt adds their dependencies.
-wanted="base-files,libc6,libstdc++6,ca-certificates,tzdata,netbase"
+# What the image asks for; apt adds their dependencies. libjemalloc2: node's allocator (below).
+wanted="base-files,libc6,libstdc++6,libjemalloc2,ca-certificates,tzdata,netbase"
 # Dependencies used only by maintainer scripts, which never run here: debconf
 # asks questions, openssl runs update-ca-certificates (the bundle is written
 # below instead), and awk edits files when base-files is configured.
@@ -62,6 +62,20 @@ mkdir -p etc/ssl/certs
 find usr/share/ca-certificates -name '*.crt' | LC_ALL=C sort | while read -r crt; do
 	sed -e '$a\' "$crt"
 done >etc/ssl/certs/ca-certificates.crt
+
+# node runs on jemalloc, whose background thread hands freed memory back to the system
+# within seconds; glibc's malloc keeps most of what a burst of work freed
+# (bench/results/release/README.md). The loader preloads it for every dynamically linked
+# program here (only node: the helm worker is static), and jemalloc reads its options from
+# where /etc/malloc.conf points. Files, not LD_PRELOAD and MALLOC_CONF: those would reach
+# whatever spe starts, and MALLOC_CONF can still add options.
+jemalloc=$(find usr/lib -name libjemalloc.so.2 | head -n 1)
+[ -n "$jemalloc" ] || {
+	echo "rootfs.sh: libjemalloc.so.2 is missing from libjemalloc2" >&2
+	exit 4
+}
+echo "/$jemalloc" >etc/ld.so.preload
+ln -s background_thread:true etc/malloc.conf
 
 # The image's users, with no login shell: spe runs as nonroot (65532).
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n' >etc/passwd

@@ -144,6 +144,17 @@ describe.skipIf(!hasMmdebstrap)("the spe image", () => {
       });
     });
 
+    it("runs node on jemalloc with a background thread, and the loader says nothing", async () => {
+      // glibc's malloc keeps most of the memory a burst of work freed; jemalloc gives it back.
+      const probe = `const fs = require("node:fs");
+        const maps = fs.readFileSync("/proc/self/maps", "utf8");
+        console.log(JSON.stringify({ jemalloc: maps.includes("/libjemalloc.so.2"), conf: fs.readlinkSync("/etc/malloc.conf") }));`;
+      const result = await run(["/usr/local/bin/node", "-e", probe]);
+      expect(result.exitCode, result.all).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ jemalloc: true, conf: "background_thread:true" });
+      expect(result.stderr).toBe("");
+    });
+
     it("`spe version` prints the build's version and revision", async () => {
       const result = await run([...image.config.config.Entrypoint!, "version"]);
       expect(result.exitCode, result.all).toBe(0);
