@@ -4,7 +4,7 @@
  * status is writable through the status subresource, printer columns show, and
  * `kubectl explain` carries the descriptions.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { execa } from "execa";
@@ -24,17 +24,10 @@ import { clientNode } from "./support/client-node.js";
 import { kubeConfigFor, testEnv } from "./support/env.js";
 import { eventually, read } from "./support/kube.js";
 
-const PROVIDERS = [
-  "crossplane",
-  "landscaper",
-  "flux",
-  "velero",
-  "external-secrets",
-  "argocd",
-  "otel-operator",
-  "metrics-operator",
-  "demo",
-];
+/** Every bundled provider, so a new folder is covered without editing this list. */
+const PROVIDERS = readdirSync("providers", { withFileTypes: true })
+  .filter((e) => e.isDirectory() && existsSync(join("providers", e.name, "descriptor.yaml")))
+  .map((e) => e.name);
 
 async function ssa<T extends KubernetesObject>(kc: KubeConfig, obj: T): Promise<T> {
   const api = KubernetesObjectApi.makeApiClient(clientNode(kc));
