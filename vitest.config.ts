@@ -15,6 +15,9 @@ export default defineConfig({
             "scripts/**/*.test.ts",
           ],
           environment: "node",
+          // Some unit tests compile every bundled descriptor or start the CLI; vitest's 5 s
+          // default fails them on a loaded machine though nothing is wrong.
+          testTimeout: 20_000,
         },
       },
       {
