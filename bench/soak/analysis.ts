@@ -91,6 +91,8 @@ export interface Verdicts {
   settleBoundSeconds: number;
   end: Problems;
   notReadyAtEnd: number;
+  /** The objects not Ready at the end, by phase and reason. */
+  notReadyReasons: Record<string, number>;
   /** Helm workers of a killed engine: most seen in one sample during the chaos, and left at the end. */
   strayWorkersMax: number;
   strayWorkersAtEnd: number;
@@ -132,10 +134,10 @@ export function invariants(v: Verdicts): Invariant[] {
       measured: `${v.strayWorkersAtEnd} at the end; at most ${v.strayWorkersMax} in one sample during the chaos`,
     },
     {
-      name: "watches alive after the chaos (drift made then corrected within 10 s)",
+      name: "no watch dead for good: drift made after the chaos corrected within 90 s (the 75 s silent-watch bound + 15 s)",
       held: v.driftAfterCorrectedMs !== null,
       measured:
-        v.driftAfterCorrectedMs === null ? "not corrected within 10 s" : `${v.driftAfterCorrectedMs} ms`,
+        v.driftAfterCorrectedMs === null ? "not corrected within 90 s" : `${v.driftAfterCorrectedMs} ms`,
     },
   ];
 }

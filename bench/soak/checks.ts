@@ -39,6 +39,31 @@ export async function readyCount(kc: Clusters, providers: SoakProvider[]): Promi
   return ready;
 }
 
+type WithConditions = Obj & { status?: { conditions?: { status: string; reason?: string }[] } };
+
+function notReadyKey(kind: string, o: WithConditions): string[] {
+  const current = o.status?.observedGeneration === o.metadata.generation;
+  if (o.status?.phase === "Ready" && current) return [];
+  const reason = o.status?.conditions?.find((c) => c.status === "False")?.reason ?? "-";
+  return [
+    `${kind} ${o.status?.phase ?? "no phase"}/${reason}${current ? "" : " (status of an older generation)"}`,
+  ];
+}
+
+/** Objects not Ready for their generation, counted by phase and the reason of their first False condition. */
+export async function notReadyReasons(
+  kc: Clusters,
+  providers: SoakProvider[],
+): Promise<Record<string, number>> {
+  const client = KubeClient.for(kc.onboarding);
+  const out: Record<string, number> = {};
+  for (const p of providers) {
+    const items = (await client.list(p.apiVersion, p.kind, { namespace: p.namespace })) as WithConditions[];
+    for (const key of items.flatMap((o) => notReadyKey(p.kind, o))) out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
+
 const KINDS: Record<Deployed["kind"], string> = { ConfigMap: "v1", Service: "v1", Deployment: "apps/v1" };
 /** Objects every namespace has, not spe's. */
 const NOT_OURS = new Set(["ConfigMap/kube-root-ca.crt"]);

@@ -141,14 +141,16 @@ export const FAULTS: Record<string, Fault> = {
     const client = KubeClient.for(ctx.kc.onboarding);
     const t0 = Date.now();
     await client.delete(ref);
+    // Created again only once gone: an apply while it terminates would be lost with it.
     const gone = await until(
       "API object deleted",
       async () => ((await client.get(ref)) ? undefined : true),
-      60_000,
+      300_000,
       250,
     ).catch(() => false);
+    if (!gone) throw new Error(`${provider.kind} ${name} not gone within 300 s of its deletion`);
     await apply(ctx.kc.onboarding, provider.object(name));
-    return `${provider.kind} ${name}: ${gone ? `gone in ${Date.now() - t0} ms` : "not gone in 60 s"}, created again`;
+    return `${provider.kind} ${name}: gone in ${Date.now() - t0} ms, created again`;
   },
 };
 

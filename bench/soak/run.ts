@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { startEnvironment, type RunningEnvironment } from "../../test/env/environment.js";
 import type { ManagedProcess } from "../../test/env/processes.js";
+import { KubeClient } from "../../src/kube/client.js";
 import { seededRandom } from "../../test/support/seeded-random.js";
 import { buildSpe } from "../scale/build.js";
 import { machineFacts, type MachineFacts } from "../scale/machine.js";
@@ -18,10 +19,10 @@ import { commit } from "../scale/run.js";
 import { pool, round, until } from "../scale/util.js";
 import { apply, TargetAccess, type Clusters, type Role } from "./access.js";
 import { invariants, recovery, rssVerdict, type Invariant, type Verdicts } from "./analysis.js";
-import { problemCount, problems, readyCount } from "./checks.js";
+import { notReadyReasons, problemCount, problems, readyCount } from "./checks.js";
 import type { SoakConfig } from "./config.js";
 import { SoakEngine } from "./engine.js";
-import { FAULTS, injectFaults, type FaultContext, type FaultRecord } from "./faults.js";
+import { injectFaults, type FaultContext, type FaultRecord } from "./faults.js";
 import { Monitor, type Sample } from "./monitor.js";
 import { soakProviders, type SoakProvider } from "./providers.js";
 
@@ -128,13 +129,29 @@ async function settle(
 export const PROBE_BOUND_MS = 90_000;
 
 async function driftProbe(ctx: FaultContext): Promise<number | null> {
-  const random = seededRandom(1);
-  await FAULTS.editDeployed!(ctx, random);
-  await FAULTS.deleteDeployed!(ctx, random);
+  const [helm, manifests] = ctx.providers;
+  const edited = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    namespace: helm!.namespace,
+    name: helm!.names[0]!,
+  };
+  const deleted = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    namespace: manifests!.namespace,
+    name: manifests!.names[0]!,
+  };
+  const mcp = KubeClient.for(ctx.kc.mcp);
+  await mcp.mergePatch(edited, { spec: { replicas: 3 } }, "kubectl-edit");
+  await mcp.delete(deleted);
   const t0 = Date.now();
   const ok = await until(
     "drift corrected",
-    async () => (problemCount(await problems(ctx.kc, ctx.providers)) === 0 ? true : undefined),
+    async () => {
+      const [d, c] = await Promise.all([mcp.get(edited), mcp.get(deleted)]);
+      return (d?.spec as { replicas?: number } | undefined)?.replicas === 1 && c ? true : undefined;
+    },
     PROBE_BOUND_MS,
     200,
   ).catch(() => false);
@@ -191,6 +208,7 @@ async function chaos(
     const settleSeconds = await settle(kc, providers, lastEnd, cfg.settleMs + 240_000);
     const end = await problems(kc, providers);
     const notReadyAtEnd = total - (await readyCount(kc, providers).catch(() => 0));
+    const notReadyReasonsAtEnd = await notReadyReasons(kc, providers).catch(() => ({}));
     const driftAfterCorrectedMs = await driftProbe(ctx);
     await monitor.stop();
     const during = monitor.samples.filter((s) => s.t <= chaosMs);
@@ -199,6 +217,7 @@ async function chaos(
       settleBoundSeconds: cfg.settleMs / 1000,
       end,
       notReadyAtEnd,
+      notReadyReasons: notReadyReasonsAtEnd,
       strayWorkersMax: Math.max(0, ...during.map((s) => s.strayWorkers)),
       strayWorkersAtEnd: (await r.engine.workers()).filter((w) => !w.ours).length,
       driftAfterCorrectedMs,
