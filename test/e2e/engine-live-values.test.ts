@@ -41,7 +41,13 @@ const settings = {
 };
 
 type Condition = { type: string; status: string; reason: string; message: string };
-type Status = { phase?: string; endpoint?: string; tlsReady?: boolean; conditions?: Condition[] };
+type Status = {
+  phase?: string;
+  endpoint?: string;
+  tlsReady?: boolean;
+  ingressAddress?: string;
+  conditions?: Condition[];
+};
 
 let engine: Engine;
 let onboarding: KubeConfig;
@@ -57,11 +63,14 @@ async function settingsUrl(): Promise<string | undefined> {
   return cm?.data?.url;
 }
 
-/** What a cloud controller manager does once it has a load balancer for the Service. */
-async function assignAddress(ip: string): Promise<void> {
+/** What a cloud controller manager (or an ingress controller) does once it has a load balancer. */
+async function assignAddress(
+  ip: string,
+  path = `/api/v1/namespaces/${UNIT_NS}/services/server/status`,
+): Promise<void> {
   await KubeClient.for(mcp).send({
     method: "PATCH",
-    path: `/api/v1/namespaces/${UNIT_NS}/services/server/status`,
+    path,
     body: { status: { loadBalancer: { ingress: [{ ip }] } } },
     contentType: "application/merge-patch+json",
   });
@@ -125,5 +134,17 @@ describe("live values", () => {
 
     await assignAddress("203.0.113.8");
     await following("203.0.113.8");
+
+    // An Ingress's status moving leaves its generation (what drift watches) as it is: only the
+    // watch of what live values read brings it, well before the minute-long poll.
+    await assignAddress(
+      "203.0.113.9",
+      `/apis/networking.k8s.io/v1/namespaces/${UNIT_NS}/ingresses/server/status`,
+    );
+    await eventually(
+      "status.ingressAddress names the Ingress's address",
+      async () => ((await status()).ingressAddress === "203.0.113.9" ? true : undefined),
+      20_000,
+    );
   });
 });
