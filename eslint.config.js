@@ -82,6 +82,8 @@ export default tseslint.config(
                 "**/plugins/manifests/**",
                 "**/plugins/copy/*",
                 "**/plugins/copy/**",
+                "**/plugins/token/*",
+                "**/plugins/token/**",
               ],
               message:
                 "the engine knows plugins only through their contract (plugins/types.ts, plugins/index.ts); runtime/ wires them",

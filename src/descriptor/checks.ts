@@ -11,6 +11,7 @@ import { chartRepoIssue } from "./chart-source.js";
 import { chartRefIssues } from "./chart-refs.js";
 import { didYouMean } from "./suggest.js";
 import { checkCopyUnit } from "./checks-copy.js";
+import { checkTokenUnit } from "./checks-token.js";
 import type { DeployUnit } from "./types.gen.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -128,7 +129,7 @@ function chartIssues(c: NonNullable<DeployUnit["helm"]>["chart"], path: IssuePat
   return out;
 }
 
-function unitKindIssues(u: DeployUnit, i: number): Issue[] {
+function unitKindIssues(d: ProviderDescriptor, u: DeployUnit, i: number): Issue[] {
   const path = ["spec", "deploy", i];
   const kinds = UNIT_KINDS.filter((k) => u[k] !== undefined);
   if (kinds.length !== 1) {
@@ -141,7 +142,7 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
     ];
   }
   const out: Issue[] = [];
-  if (u.forEach !== undefined && u.helm !== undefined) {
+  if (u.forEach !== undefined && (u.helm !== undefined || u.token !== undefined)) {
     out.push(
       issue("foreach-helm", [...path, "forEach"], "forEach is only supported on manifests and copy units"),
     );
@@ -152,7 +153,7 @@ function unitKindIssues(u: DeployUnit, i: number): Issue[] {
     if (u.namespace === undefined)
       out.push(issue("missing-namespace", path, `helm unit "${u.name}" needs a namespace`));
   }
-  out.push(...checkCopyUnit(u, i));
+  out.push(...checkCopyUnit(u, i), ...checkTokenUnit(d, u, i));
   return out;
 }
 
@@ -169,7 +170,7 @@ export function checkUnits(d: ProviderDescriptor): Issue[] {
     if (seen.has(u.name))
       out.push(issue("duplicate-name", ["spec", "deploy", i, "name"], `duplicate unit name "${u.name}"`));
     seen.add(u.name);
-    out.push(...unitKindIssues(u, i));
+    out.push(...unitKindIssues(d, u, i));
   });
   units.forEach((u, i) => {
     u.dependsOn.forEach((dep, j) => {

@@ -9,6 +9,8 @@ import { compileTemplate, type CompiledTemplate } from "./template.js";
 import type { DeployUnit } from "./types.gen.js";
 import type { CompiledLiveValue } from "./compiled.js";
 import { isSecretKind, parseLivePath, secretPathProblem } from "./live.js";
+import { parseDuration } from "./names.js";
+import { DEFAULT_TOKEN_LIFETIME_MS } from "./checks-token.js";
 
 export interface TemplateSink {
   errors: Issue[];
@@ -98,6 +100,12 @@ function helmPart(u: DeployUnit, path: IssuePath, sink: TemplateSink): CompiledU
   };
 }
 
+function unitType(u: DeployUnit): CompiledUnit["type"] {
+  if (u.helm !== undefined) return "helm";
+  if (u.copy !== undefined) return "copy";
+  return u.token !== undefined ? "token" : "manifests";
+}
+
 export function compileUnit(d: ProviderDescriptor, index: number, sink: TemplateSink): CompiledUnit {
   const u = d.spec.deploy[index] as DeployUnit;
   const path = ["spec", "deploy", index];
@@ -106,7 +114,7 @@ export function compileUnit(d: ProviderDescriptor, index: number, sink: Template
   const unit: CompiledUnit = {
     name: u.name,
     index,
-    type: u.helm !== undefined ? "helm" : u.copy !== undefined ? "copy" : "manifests",
+    type: unitType(u),
     target: unitTarget(d, u),
     dependsOn: [...u.dependsOn],
     deletionPolicy: u.deletionPolicy ?? d.spec.deletion.policy,
@@ -174,6 +182,26 @@ function addParts(
     unit.manifests = u.manifests.map((m, i) => templ(m, [...path, "manifests", i], sink, eachInfo));
   }
   if (u.copy !== undefined) unit.copy = copyPart(u.copy, [...path, "copy"], sink, eachInfo);
+  if (u.token !== undefined) unit.token = tokenPart(u.token, unit, [...path, "token"], sink);
+}
+
+/** A lifetime out of bounds is refused by the checks (checks-token.ts); this only converts. */
+function tokenPart(
+  t: NonNullable<DeployUnit["token"]>,
+  unit: CompiledUnit,
+  path: IssuePath,
+  sink: TemplateSink,
+): NonNullable<CompiledUnit["token"]> {
+  const info = { unit: unit.name };
+  const out: NonNullable<CompiledUnit["token"]> = {
+    from: t.from ?? unit.target,
+    serviceAccount: templ(t.serviceAccount, [...path, "serviceAccount"], sink, info),
+    expirationSeconds: Math.floor((parseDuration(t.lifetime) ?? DEFAULT_TOKEN_LIFETIME_MS) / 1000),
+    audiences: templ(t.audiences ?? [], [...path, "audiences"], sink, info),
+    secret: templ(t.secret, [...path, "secret"], sink, info),
+  };
+  if (t.kubeconfig !== undefined) out.kubeconfig = templ(t.kubeconfig, [...path, "kubeconfig"], sink, info);
+  return out;
 }
 
 function copyPart(

@@ -94,7 +94,7 @@ export interface CompiledLiveValue {
 export interface CompiledUnit {
   name: string;
   index: number;
-  type: "helm" | "manifests" | "copy";
+  type: "helm" | "manifests" | "copy" | "token";
   /** The cluster the unit deploys to. */
   target: TargetName;
   dependsOn: string[];
@@ -123,6 +123,15 @@ export interface CompiledUnit {
     from: CompiledTemplate;
     to: CompiledTemplate;
     keys?: CompiledTemplate;
+  };
+  token?: {
+    /** The target the ServiceAccount is on. */
+    from: TargetName;
+    serviceAccount: CompiledTemplate;
+    expirationSeconds: number;
+    audiences: CompiledTemplate;
+    secret: CompiledTemplate;
+    kubeconfig?: CompiledTemplate;
   };
 }
 

@@ -61,6 +61,8 @@ export function simulateOutputs(plan: UnitPlan, version?: string): UnitOutputs {
     const objects = plan.copy.items.map(({ to }) => ({ apiVersion: "v1", kind: plan.copy.kind, ...to }));
     return { objects, ready: true };
   }
+  if (plan.type === "token")
+    return { objects: [{ apiVersion: "v1", kind: "Secret", ...plan.token.secret }], ready: true };
   const { helm } = plan;
   const release = {
     name: helm.releaseName,

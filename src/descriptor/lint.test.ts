@@ -47,6 +47,9 @@ const RULES: Record<string, Fixture> = {
   "invalid-schema": (d) => set(d, "spec.config.schema.properties.registry.type", 7),
   "copy-key": (d) => set(d, "spec.deploy.1", copyUnit({ keys: [{ from: "ca.crt", to: "a b" }] })),
   "copy-source-from-api": (d) => set(d, "spec.deploy.1", copyUnit({ from: { name: "${api.spec.version}" } })),
+  "token-lifetime": (d) => set(d, "spec.deploy.1", tokenUnit({ lifetime: "48h" })),
+  "token-from-api": (d) =>
+    set(d, "spec.deploy.1", tokenUnit({ serviceAccount: { namespace: "a", name: "${api.spec.version}" } })),
   "storage-version": (d) =>
     set(d, "spec.api.versions", [
       { ...(d as { spec: { api: { versions: object[] } } }).spec.api.versions[0], storage: true },
@@ -60,6 +63,15 @@ function copyUnit(over: Record<string, unknown>): Record<string, unknown> {
     name: "plugins",
     namespace: "sample-system",
     copy: { sourceNamespaces: ["spe-system"], from: { name: "pull-secret" }, ...over },
+  };
+}
+
+/** A token unit in place of the base's manifests unit, changed by `over`. */
+function tokenUnit(over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: "plugins",
+    namespace: "sample-system",
+    token: { serviceAccount: { namespace: "a", name: "b" }, secret: { name: "t" }, ...over },
   };
 }
 

@@ -8,6 +8,7 @@ import { checkChartValues } from "./lint-chart.js";
 import { checkChartDependencies } from "./lint-chart-deps.js";
 import { checkArgumentTypes } from "./lint-types.js";
 import { checkCopySources } from "./checks-copy.js";
+import { checkTokenSources } from "./checks-token.js";
 import type { CompiledDescriptor, ExpressionSite } from "./compiled.js";
 import {
   nestedExpressions,
@@ -201,6 +202,7 @@ export function lintDescriptor(d: ProviderDescriptor): Issue[] {
       ...checkColumnPaths(compiled),
       ...checkArgumentTypes(compiled),
       ...checkCopySources(compiled),
+      ...checkTokenSources(compiled),
       ...checkDescriptions(d),
       ...checkChartValues(compiled),
       ...checkChartDependencies(compiled),

@@ -117,7 +117,28 @@ export interface CopyUnitPlan extends UnitPlanBase {
   copy: CopyPlan;
 }
 
-export type UnitPlan = HelmUnitPlan | ManifestsUnitPlan | CopyUnitPlan;
+/**
+ * A token for a ServiceAccount on one target (`from`), written as a Secret on the unit's target.
+ * The plan names where; the token itself is minted by the plugin, never part of a plan.
+ */
+export interface TokenPlan {
+  from: "mcp" | "workload" | "platform";
+  serviceAccount: NamespacedName;
+  /** The lifetime asked for (TokenRequest expirationSeconds). */
+  expirationSeconds: number;
+  /** Empty: the apiserver's own audiences. */
+  audiences: string[];
+  secret: NamespacedName;
+  /** Also write a kubeconfig for the `from` cluster; `server` overrides the URL spe reaches it at. */
+  kubeconfig?: { server?: string };
+}
+
+export interface TokenUnitPlan extends UnitPlanBase {
+  type: "token";
+  token: TokenPlan;
+}
+
+export type UnitPlan = HelmUnitPlan | ManifestsUnitPlan | CopyUnitPlan | TokenUnitPlan;
 
 /** Outputs a deployed unit exposes to later units and to status projection as `deploy.<unit>`. */
 export interface UnitOutputs {

@@ -17,18 +17,18 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** Keys of Secret and ConfigMap data (IsConfigMapKey). */
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
-function bad(code: string, path: IssuePath, message: string): never {
+export function bad(code: string, path: IssuePath, message: string): never {
   throw new RenderError("invalid-input", [issue(code, path, message)]);
 }
 
-function text(value: unknown, path: IssuePath, what: string): string {
+export function text(value: unknown, path: IssuePath, what: string): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
   const got = value === undefined ? "nothing" : JSON.stringify(value);
   return bad("not-a-string", path, `${what} must be a string, got ${got}`);
 }
 
-function objectName(value: unknown, path: IssuePath, what: string): string {
+export function objectName(value: unknown, path: IssuePath, what: string): string {
   const name = text(value, path, what);
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
     bad("invalid-name", path, `${what} ${JSON.stringify(name)} is not a valid object name`);
@@ -42,7 +42,7 @@ function dataKey(value: unknown, path: IssuePath): string {
   return key;
 }
 
-function record(value: unknown): Record<string, unknown> {
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};

@@ -11,6 +11,7 @@ import { caBundleRef, credentialsRef } from "./chart-refs.js";
 import { checkDuplicates, toKubeObject } from "./render-manifests.js";
 import { forEachItems, planBase as base, unitNamespaces } from "./render-parts.js";
 import { renderCopy } from "./render-copy.js";
+import { renderToken } from "./render-token.js";
 import { renderNode, type CompiledTemplate } from "./template.js";
 import { blame } from "./functions.js";
 
@@ -118,6 +119,7 @@ export function renderUnit(compiled: CompiledDescriptor, unitName: string, ctx: 
   const scope: Scope = ctx.target ? { ...ctx, target: { ...ctx.target, cluster: unit.target } } : ctx;
   if (unit.helm !== undefined) return renderHelm(unit, unit.helm, scope);
   if (unit.copy !== undefined) return renderCopy(unit, unit.copy, scope);
+  if (unit.token !== undefined) return renderToken(unit, unit.token, scope);
   return renderManifests(unit, unit.manifests ?? [], scope);
 }
 

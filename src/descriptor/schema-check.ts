@@ -8,7 +8,7 @@ import { closest, didYouMean } from "./suggest.js";
 export const DESCRIPTOR_SCHEMA_URL = new URL("../../schemas/descriptor.schema.json", import.meta.url);
 
 /** Deploy unit kinds the engine has plugins for. */
-export const UNIT_KINDS = ["helm", "manifests", "copy"] as const;
+export const UNIT_KINDS = ["helm", "manifests", "copy", "token"] as const;
 
 let validator: ValidateFunction | undefined;
 

@@ -216,7 +216,7 @@ export interface KubeconfigSecretAccess {
 /** openMCP AccessRequest (clusters.openmcp.cloud/v1alpha1) for the MCP with the API object's name and namespace; the Secret named by its status holds the kubeconfig. */
 export type OpenMcpAccess = Record<string, never>;
 
-/** One deploy unit: exactly one of helm, manifests or copy. */
+/** One deploy unit: exactly one of helm, manifests, copy or token. */
 export interface DeployUnit {
   /** Unique unit name (a DNS label); later units and status refer to its outputs as ${deploy.<name>…}. */
   name: string;
@@ -243,6 +243,7 @@ export interface DeployUnit {
   /** Kubernetes objects applied in order (server-side apply) and deleted in reverse. */
   manifests?: ManifestTemplate[];
   copy?: CopyUnit;
+  token?: TokenUnit;
 }
 
 /** One live value: an object the unit deployed and, optionally, a field of it. */
@@ -293,6 +294,41 @@ export interface CopyKey {
   from: Template;
   /** The key in the copy; defaults to from. */
   to?: Template;
+}
+
+/** Mints a token for a ServiceAccount on one target (TokenRequest: bounded lifetime, renewed before it expires) and writes it as a Secret on the unit's target, so a workload there can act on the other cluster (velero's server on the workload cluster acting on the MCP). */
+export interface TokenUnit {
+  /** The target the ServiceAccount is on (mcp, workload or platform); defaults to spec.target.cluster. spe's access to it needs create on serviceaccounts/token there. */
+  from?: "mcp" | "workload" | "platform";
+  serviceAccount: TokenServiceAccount;
+  /** How long each token is valid (expirationSeconds of the TokenRequest): at least 10m (the apiserver's minimum), at most 24h. spe asks for a new one after two thirds of it. */
+  lifetime: string;
+  /** The token's audiences; default: the apiserver's own (the token authenticates against that apiserver). */
+  audiences?: Template[];
+  secret: TokenSecret;
+  kubeconfig?: TokenKubeconfig;
+}
+
+/** The ServiceAccount the token is for, on the `from` target (usually deployed by a unit this one dependsOn). */
+export interface TokenServiceAccount {
+  /** Its name. */
+  name: Template;
+  /** Its namespace. */
+  namespace: Template;
+}
+
+/** The Secret on the unit's target that holds the token (keys token, namespace, ca.crt when the from target's CA is known, kubeconfig when asked for). */
+export interface TokenSecret {
+  /** Its name. */
+  name: Template;
+  /** Its namespace: the unit's namespace (the default) or one of its namespaces. */
+  namespace?: Template;
+}
+
+/** Also write a kubeconfig (server, CA, token) under key `kubeconfig`, for a workload that reads one. */
+export interface TokenKubeconfig {
+  /** The from target's apiserver URL as seen from the unit's target; defaults to the server spe reaches it at. */
+  server?: Template;
 }
 
 /** A Helm release. */

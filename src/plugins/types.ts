@@ -52,6 +52,11 @@ export interface Observation {
   outputs: UnitOutputs;
   /** Set when the unit waits for something outside the plan: nothing is created or updated. */
   waiting?: Waiting;
+  /**
+   * When the unit needs work again though nothing changes (ms since the epoch: a token to
+   * renew): the engine reconciles the object by then.
+   */
+  dueAt?: number;
 }
 
 /** A deployed object as the engine's watch of the target last saw it (no request needed). */
@@ -171,6 +176,11 @@ export interface UnitScope {
    * watches what is read, so its change wakes the API object. Absent outside the engine.
    */
   platform?: (ref: PlatformRef) => Promise<KubeObject | undefined>;
+  /**
+   * The access to another target of the same API object (a token minted on the MCP for a unit
+   * on the workload cluster); undefined for a target not reached. Absent outside a deploy.
+   */
+  cluster?: (target: "mcp" | "workload" | "platform") => KubeConfig | undefined;
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
 } from "../../plugins/types.js";
 import { ObjectsNotApplied, refKey, type ObjectFailure } from "../../plugins/index.js";
 import { KubeClient } from "../../kube/client.js";
+import type { KubeConfig } from "../../kube/kubeconfig.js";
 import { absentCrds } from "./crds.js";
 import { targetDown } from "./failures.js";
 import { usedTargets, type TargetName, type Targets } from "./targets.js";
@@ -65,6 +66,8 @@ export interface DeployReport {
   changed: string[];
   /** Units no longer wanted (`when` false) whose removal is complete: their records go. */
   removed: string[];
+  /** The earliest time a unit needs work though nothing changes (a token to renew), ms since the epoch. */
+  dueAt?: number;
 }
 
 export type PluginSet = { readonly [K in UnitPlan["type"]]: DeployPlugin<Extract<UnitPlan, { type: K }>> };
@@ -280,6 +283,7 @@ async function deployRendered(
   );
   if (action !== "none") report.changed.push(plan.name);
   if (!after.ready) report.ready = false;
+  if (after.dueAt !== undefined) report.dueAt = Math.min(report.dueAt ?? Infinity, after.dueAt);
   report.units.push({ name: plan.name, action, plan, observation: after, ...(crds ? { crds } : {}) });
   return after.ready;
 }
@@ -295,8 +299,11 @@ async function deployOnTarget(input: DeployInput, plan: UnitPlan, report: Deploy
     wait(report, plan.name, `target ${target} to be reachable`);
     return false;
   }
+  // A unit may act on another target too (a token minted there): those reached so far.
+  const cluster = (t: TargetName): KubeConfig | undefined =>
+    report.unreachable.has(t) ? undefined : input.targets.scopes.get(t)?.kubeconfig;
   try {
-    return await deployRendered(input, plan, scope, report);
+    return await deployRendered(input, plan, { ...scope, cluster }, report);
   } catch (err) {
     if (!targetDown(err) || usedTargets(input.compiled).length < 2) throw err;
     report.unreachable.set(target, err);

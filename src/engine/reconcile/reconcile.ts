@@ -48,6 +48,8 @@ import { requestKey, TerminalError, type Reconciler, type Request, type Result }
 
 /** Short re-check while something is on its way (a unit not ready yet, deletion in progress). */
 const PROGRESS_REQUEUE_MS = 5_000;
+/** The shortest requeue for work due at a set time. */
+const MIN_DUE_REQUEUE_MS = 1_000;
 /** openMCP's retry interval while an AccessRequest is not granted (for its current generation). */
 export const ACCESS_PENDING_REQUEUE_MS = 10_000;
 
@@ -129,11 +131,19 @@ function outcomeOf(
 ): { result: Result; converged?: string } {
   // The status names them; the error retries the object with backoff.
   if (report.failures.length > 0) throw new ObjectsNotApplied(report.failures.map((f) => f.failure));
-  if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS) } };
+  if (!report.ready) return { result: { requeueAfter: Math.min(poll, PROGRESS_REQUEUE_MS, dueIn(report)) } };
+  // Work is due at a set time (a token to renew): the poll comes no later, and is not skipped.
+  if (report.dueAt !== undefined) return { result: { requeueAfter: Math.min(poll, dueIn(report)) } };
   const untouched = report.changed.length === 0 && report.corrected.length === 0;
   return untouched && version !== undefined
     ? { result: { requeueAfter: poll }, converged: version }
     : { result: { requeueAfter: poll } };
+}
+
+/** How long until a unit's work is due; at least a second, so a clock that runs off makes no hot loop. */
+function dueIn(report: DeployReport): number {
+  if (report.dueAt === undefined) return Infinity;
+  return Math.max(MIN_DUE_REQUEUE_MS, report.dueAt - Date.now());
 }
 
 export class ProviderReconciler implements Reconciler {

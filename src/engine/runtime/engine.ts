@@ -12,6 +12,7 @@ import { KubeClient } from "../../kube/client.js";
 import { observeRequests } from "../../kube/http.js";
 import { ManifestsPlugin } from "../../plugins/manifests/index.js";
 import { CopyPlugin } from "../../plugins/copy/index.js";
+import { TokenPlugin, type TokenPluginOptions } from "../../plugins/token/index.js";
 import { ProviderController } from "../queue/controller.js";
 import { installCrds } from "../descriptors/crd-manager.js";
 import type { PluginSet } from "../reconcile/deploy.js";
@@ -37,6 +38,8 @@ export interface EngineOptions {
   metrics?: SpeMetrics;
   workers?: number;
   helm?: HelmPluginOptions;
+  /** Token units: when a token is renewed (tests shorten it). */
+  token?: TokenPluginOptions;
   /** reportingInstance of Events, e.g. the pod name. */
   instance?: string;
   /** How long a converged object's polls may skip the render before one runs in full (default 10 minutes). */
@@ -101,7 +104,12 @@ export class Engine implements Reconciler {
           }
         : {}),
     });
-    this.plugins = { helm: this.helm, manifests: new ManifestsPlugin(), copy: new CopyPlugin() };
+    this.plugins = {
+      helm: this.helm,
+      manifests: new ManifestsPlugin(),
+      copy: new CopyPlugin(),
+      token: new TokenPlugin(options.token),
+    };
     this.settled = new SettledKeys({ syncPeriodMs: options.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS });
     this.stopCountingRequests = metrics
       ? observeRequests((r) => {

@@ -1,4 +1,5 @@
 /** Runs the real engine in-process against the test clusters. */
+import type { TokenPluginOptions } from "../../../src/plugins/token/index.js";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { createLogger, type Logger } from "../../../src/engine/runtime/logger.js";
@@ -30,6 +31,7 @@ export async function startEngine(
     logger?: Logger;
     watchLingerMs?: number;
     watchIdleMs?: number;
+    token?: TokenPluginOptions;
   } = {},
 ): Promise<Engine> {
   const engine = new Engine({
