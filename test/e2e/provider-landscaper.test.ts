@@ -6,7 +6,8 @@
  * (shaped like Landscaper's), read from disk instead of `oci://<repository>/charts/…`: the
  * ProviderConfig names no chart credentials. The config is the one labelled default (another
  * one is not), recorded in the status; each component runs its image at the requested version
- * with its pull Secrets (copied from openmcp-system); drift on both clusters is corrected; an
+ * with its pull Secrets (copied from openmcp-system) and reaches the MCP through a kubeconfig
+ * holding a token of the controller's ServiceAccount there; drift on both clusters is corrected; an
  * upgrade to another offered version moves every image; a tenant's Installation on the MCP
  * blocks deletion; then everything goes on both clusters.
  */
@@ -16,7 +17,7 @@ import type { Engine } from "../../src/engine/runtime/engine.js";
 import type { Provider } from "../../src/engine/descriptors/provider.js";
 import { loadDescriptors, nameHash, safeCompileDescriptor } from "../../src/descriptor/index.js";
 import { KubeClient } from "../../src/kube/client.js";
-import { kubeConfigFor } from "./support/env.js";
+import { kubeConfigFor, testEnv } from "./support/env.js";
 import { grantTarget, repoRoot, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";
 import { ACCESS_REQUEST_CRD } from "../fixtures/crds/accessrequest.js";
@@ -275,12 +276,32 @@ describe("providers/landscaper on the MCP and a workload cluster", () => {
     expect((await podSpec("manifest-deployer"))?.volumes?.[0]?.secret?.secretName).toBe(
       "landscaper-mcp-kubeconfig",
     );
-    const copies = await KubeClient.for(workload).list("v1", "Secret", {
-      namespace: WL_NS,
-      labelSelector: "app.kubernetes.io/managed-by=spe",
-    });
+    const copies = (
+      await KubeClient.for(workload).list("v1", "Secret", {
+        namespace: WL_NS,
+        labelSelector: "app.kubernetes.io/managed-by=spe",
+      })
+    ).filter((c) => c.metadata.annotations?.["spe.dev/copied-from"]);
     expect(copies.map((c) => c.metadata.name).sort()).toEqual([CONTROLLER_PULL, DEPLOYER_PULL].sort());
     for (const c of copies) expect(c.type).toBe("kubernetes.io/dockerconfigjson");
+  });
+
+  it("hands the components a kubeconfig for the controller's ServiceAccount on the MCP", async () => {
+    const secret = await KubeClient.for(workload).get({
+      apiVersion: "v1",
+      kind: "Secret",
+      name: "landscaper-mcp-kubeconfig",
+      namespace: WL_NS,
+    });
+    const data = (secret?.data ?? {}) as Record<string, string>;
+    const kubeconfig = Buffer.from(data.kubeconfig ?? "", "base64").toString("utf8");
+    expect(kubeconfig).toContain(testEnv().clusters.mcp.server);
+    // The token is the MCP's, for landscaper-system/landscaper-controller.
+    const token = Buffer.from(data.token ?? "", "base64").toString("utf8");
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      sub?: string;
+    };
+    expect(claims.sub).toBe("system:serviceaccount:landscaper-system:landscaper-controller");
   });
 
   it("corrects drift on the workload cluster and on the MCP", async () => {
