@@ -11,8 +11,11 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() };
 
 export interface RateLimiter {
-  /** How long (ms) to wait before handing `key` out again; each call counts as one more retry. */
-  when(key: string): number;
+  /**
+   * How long (ms) to wait before handing `key` out again; each call counts as one more retry.
+   * `capMs` bounds this one delay below the limiter's own maximum (a transient failure).
+   */
+  when(key: string, capMs?: number): number;
   /** Stop tracking `key` (it succeeded); its next failure starts from the base delay again. */
   forget(key: string): void;
   /** How many times `key` has been requeued since it was last forgotten. */
@@ -28,11 +31,11 @@ export class ItemExponentialRateLimiter implements RateLimiter {
     private readonly maxMs = 1_000_000,
   ) {}
 
-  when(key: string): number {
+  when(key: string, capMs = this.maxMs): number {
     const exp = this.failures.get(key) ?? 0;
     this.failures.set(key, exp + 1);
     // 2^exp overflows to Infinity long before it matters; the cap handles it.
-    return Math.min(this.baseMs * 2 ** exp, this.maxMs);
+    return Math.min(this.baseMs * 2 ** exp, this.maxMs, capMs);
   }
 
   forget(key: string): void {
@@ -88,9 +91,9 @@ export class MaxOfRateLimiter implements RateLimiter {
     this.limiters = limiters;
   }
 
-  when(key: string): number {
+  when(key: string, capMs?: number): number {
     // Every limiter must see every call, so no short-circuiting here.
-    return this.limiters.reduce((max, limiter) => Math.max(max, limiter.when(key)), 0);
+    return this.limiters.reduce((max, limiter) => Math.max(max, limiter.when(key, capMs)), 0);
   }
 
   forget(key: string): void {

@@ -238,6 +238,38 @@ describe("runWorkers", () => {
     await running;
   });
 
+  it("retries a failure of the cluster within its cap, however long the outage grew its backoff", async () => {
+    const q = new WorkQueue({ rateLimiter: new ItemExponentialRateLimiter(5, 1_000_000) });
+    const outage = new Error("connect ECONNREFUSED");
+    let down = true;
+    const r = reconcilerOf(() => (down ? Promise.reject(outage) : {}));
+    const running = runWorkers(q, 1, r, { retryCapMs: (err) => (err === outage ? 2_000 : undefined) });
+    q.add("p/ns/a");
+    // Ten minutes of outage: uncapped, the 20th retry would wait 5 ms·2^19, about 44 minutes.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    const failed = r.calls.length;
+    expect(failed).toBeGreaterThan(20);
+    down = false;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(r.calls.length).toBe(failed + 1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(r.calls.length).toBe(failed + 1);
+    q.shutDown();
+    await running;
+  });
+
+  it("keeps the limiter's own backoff for other failures", async () => {
+    const q = new WorkQueue({ rateLimiter: new ItemExponentialRateLimiter(5, 1_000_000) });
+    const r = reconcilerOf(() => Promise.reject(new Error("UPGRADE FAILED")));
+    const running = runWorkers(q, 1, r, { retryCapMs: () => undefined });
+    q.add("p/ns/a");
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    // 5 ms·(2^17 − 1) ≈ 655 s > 10 min: 17 runs at the most.
+    expect(r.calls.length).toBeLessThanOrEqual(17);
+    q.shutDown();
+    await running;
+  });
+
   it("honours requeueAfter", async () => {
     const q = queue();
     const r = reconcilerOf(() => ({ requeueAfter: 60_000 }));

@@ -91,10 +91,10 @@ export class WorkQueue {
    * change queues it: what watches saw meanwhile (spe's own writes among it) waits for the
    * retry, which reads the world anyway. A retry replaces any poll scheduled before.
    */
-  addRateLimited(key: string): void {
+  addRateLimited(key: string, capMs?: number): void {
     if (this.shuttingDown) return;
     this.metrics?.retried();
-    const delay = this.rateLimiter.when(key);
+    const delay = this.rateLimiter.when(key, capMs);
     // An input changed while the failed reconcile ran: that runs next, not the retry.
     if (this.inputChanged.has(key) && this.dirty.has(key)) return;
     if (this.processing.has(key) && this.dirty.delete(key)) this.addedAt.delete(key);
@@ -232,6 +232,13 @@ export interface WorkerOptions {
   /** Passed to every reconcile; abort it to make in-flight reconciles give up early. */
   signal?: AbortSignal;
   now?: () => number;
+  /**
+   * The longest a failed key waits for its retry, for failures of a cluster rather than of
+   * the inputs (an apiserver restarting, a cut connection): without it such a key backs off
+   * like any other, up to the limiter's maximum, and stays broken long after the cluster is
+   * back. undefined: the limiter's own maximum.
+   */
+  retryCapMs?: (err: unknown) => number | undefined;
 }
 
 /**
@@ -307,7 +314,7 @@ async function reconcileOnce(pool: Pool, key: string): Promise<ReconcileOutcome>
   } catch (err) {
     if (isTerminalError(err)) return terminal(pool, key, err, log());
     pool.terminal.delete(key);
-    queue.addRateLimited(key);
+    queue.addRateLimited(key, options.retryCapMs?.(err));
     log()?.warn({ err, retries: queue.numRequeues(key) }, "reconcile failed; retrying with backoff");
     return "error";
   }

@@ -2,7 +2,8 @@ import { KubeApiError } from "../../kube/client.js";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../../plugins/errors.js";
 import { UnitError } from "./deploy.js";
-import { classifyDeployFailure } from "./failures.js";
+import { AccessError } from "../access/errors.js";
+import { classifyDeployFailure, isTransientFailure } from "./failures.js";
 
 describe("classifyDeployFailure", () => {
   it("reports the reason a plugin classified its failure with, naming the unit", () => {
@@ -44,5 +45,33 @@ describe("classifyDeployFailure", () => {
     expect(condition).toMatchObject({ type: "TargetReachable", status: "False", reason: "Unauthorized" });
     expect(condition.message).toMatch(/^unit db: the target cluster refused the credentials/);
     expect(terminal).toBe(false);
+  });
+});
+
+describe("isTransientFailure", () => {
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+  it.each([
+    [
+      "a refused connection, wrapped in a unit's error",
+      new UnitError("db", "create", new Error("x", { cause: refused })),
+    ],
+    [
+      "an apiserver answering 503",
+      new KubeApiError(503, "ServiceUnavailable", "the server is shutting down"),
+    ],
+    ["a 429", new KubeApiError(429, "TooManyRequests", "slow down")],
+    ["credentials refused", new KubeApiError(401, "Unauthorized", "Unauthorized")],
+    ["an unreachable target", new AccessError("Unreachable", "cluster https://mcp is unreachable")],
+  ])("%s is a failure of the cluster", (_what, err) => {
+    expect(isTransientFailure(err)).toBe(true);
+  });
+
+  it.each([
+    ["an invalid object", new KubeApiError(422, "Invalid", "spec.replicas: Invalid value")],
+    ["a denied AccessRequest", new AccessError("AccessRequestDenied", "denied")],
+    ["a helm timeout", new UnitError("db", "update", new PluginError("Timeout", "helm upgrade timed out"))],
+    ["anything else", new Error("UPGRADE FAILED")],
+  ])("%s is not", (_what, err) => {
+    expect(isTransientFailure(err)).toBe(false);
   });
 });

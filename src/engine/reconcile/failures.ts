@@ -36,6 +36,26 @@ export function isUnreachable(err: unknown): boolean {
   });
 }
 
+/** An answer of the cluster itself (429, 5xx) rather than of the request. */
+function clusterTrouble(err: unknown): boolean {
+  return causes(err).some((e) => e instanceof KubeApiError && (e.status === 429 || e.status >= 500));
+}
+
+/**
+ * A failure of a cluster rather than of the inputs: it goes away by itself (an apiserver
+ * restarting, a cut connection, credentials rotated), so its retry is not put off for long.
+ */
+export function isTransientFailure(err: unknown): boolean {
+  // A plugin's own classification stands here too: a helm timeout reads like a network one.
+  if ((err instanceof UnitError ? err.cause : err) instanceof PluginError) return false;
+  return (
+    (err instanceof AccessError && err.reason === "Unreachable") ||
+    unauthorized(err) !== undefined ||
+    isUnreachable(err) ||
+    clusterTrouble(err)
+  );
+}
+
 export interface Classified {
   condition: ConditionInput;
   /** Retrying cannot help until the API object, its config or the descriptor change. */

@@ -25,7 +25,8 @@ import { TargetCaches } from "../cache/target-cache.js";
 import { ReferenceWatches } from "../cache/reference-watch.js";
 import { LiveWatches } from "../cache/live-watch.js";
 import { SettledKeys } from "../cache/settled.js";
-import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS } from "./defaults.js";
+import { DEFAULT_SYNC_PERIOD_MS, DEFAULT_WORKERS, TRANSIENT_RETRY_CAP_MS } from "./defaults.js";
+import { isTransientFailure } from "../reconcile/failures.js";
 import { FollowedKubeconfigs } from "../openmcp/followed.js";
 import { McpAccess } from "../openmcp/mcp-access.js";
 import { parseRequestKey, type Reconciler, type Request, type Result } from "../queue/types.js";
@@ -186,6 +187,7 @@ export class Engine implements Reconciler {
     this.workers = runWorkers(this.queue, this.options.workers ?? DEFAULT_WORKERS, this, {
       logger: this.options.logger,
       signal: this.abort.signal,
+      retryCapMs: (err) => (isTransientFailure(err) ? TRANSIENT_RETRY_CAP_MS : undefined),
       ...(this.options.metrics ? { metrics: perProviderMetrics(this.options.metrics) } : {}),
     });
     return Promise.resolve();
