@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/runtime/engine.js";
 import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -147,15 +147,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.stop();
-  await KubeClient.for(platform).delete({
-    apiVersion: config.apiVersion,
-    kind: config.kind,
-    name: "tgt-demo",
-  });
-  await KubeClient.for(onboarding).delete({ ...crd, name: `targetsdemos.${GROUP}` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${GROUP}` });
-  for (const kc of [onboarding, platform])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+  await removeProvider({ group: GROUP, apiPlural: "targetsdemos", configName: "tgt-demo", namespace: NS });
 });
 
 describe("one API object deploying to the MCP, a workload cluster and the platform", () => {

@@ -12,7 +12,7 @@ import type { Engine } from "../../src/engine/runtime/engine.js";
 import { KubeApiError, KubeClient } from "../../src/kube/client.js";
 import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -33,7 +33,6 @@ const config = {
   metadata: { name: "tok-demo" },
   spec: {},
 };
-const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
 
 interface Status {
   phase?: string;
@@ -108,15 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.stop();
-  await KubeClient.for(platform).delete({
-    apiVersion: config.apiVersion,
-    kind: config.kind,
-    name: "tok-demo",
-  });
-  await KubeClient.for(onboarding).delete({ ...crd, name: `tokendemos.${GROUP}` });
-  await KubeClient.for(platform).delete({ ...crd, name: `providerconfigs.${GROUP}` });
-  for (const kc of [onboarding, platform])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
+  await removeProvider({ group: GROUP, apiPlural: "tokendemos", configName: "tok-demo", namespace: NS });
 });
 
 describe("a ServiceAccount's token minted on the MCP and handed to the workload cluster", () => {

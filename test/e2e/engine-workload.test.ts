@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/engine/runtime/engine.js";
 import { KubeClient } from "../../src/kube/client.js";
 import { kubeConfigFor } from "./support/env.js";
-import { grantTarget, loadProvider, startEngine } from "./support/engine.js";
+import { grantTarget, loadProvider, removeProvider, startEngine } from "./support/engine.js";
 import { apply, eventually, hasCondition, read } from "./support/kube.js";
 
 const id = Date.now().toString(36);
@@ -32,8 +32,6 @@ const deployment = {
   kind: "Deployment",
   metadata: { name: "wl-demo", namespace: RELEASE_NS },
 };
-const CRDS = ["workloaddemos.wl.tests.spe.dev", "providerconfigs.wl.tests.spe.dev"];
-
 type Status = { phase?: string; chartVersion?: string; conditions?: { type: string; status: string }[] };
 
 let engine: Engine;
@@ -66,16 +64,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine.stop();
-  const crd = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" };
-  await KubeClient.for(platform).delete({
-    apiVersion: config.apiVersion,
-    kind: config.kind,
-    name: "wl-demo",
+  await removeProvider({
+    group: "wl.tests.spe.dev",
+    apiPlural: "workloaddemos",
+    configName: "wl-demo",
+    namespace: NS,
   });
-  await KubeClient.for(onboarding).delete({ ...crd, name: CRDS[0]! });
-  await KubeClient.for(platform).delete({ ...crd, name: CRDS[1]! });
-  for (const kc of [onboarding, platform])
-    await KubeClient.for(kc).delete({ apiVersion: "v1", kind: "Namespace", name: NS });
 });
 
 describe("a provider targeting the workload cluster", () => {
