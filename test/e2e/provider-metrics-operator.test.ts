@@ -5,8 +5,10 @@
  * run's registry (credentials, TLS from the run's CA, which spe's environment trusts). A
  * MetricsOperator gets its ServiceAccount and binding on the MCP and the operator release on
  * the workload cluster (in metrics-operator-<instance id>, its image pull Secret copied
- * there). The operator installs its CRDs on the MCP itself (--install-crds, with the MCP token
- * spe cannot hand over yet), so the test applies a cut-down Metric CRD there in its stead; a
+ * there), with a kubeconfig Secret beside it that authenticates on the MCP as the
+ * ServiceAccount, mounted into the operator (KUBECONFIG). The fixture operator does not run,
+ * so it cannot install its CRDs on the MCP (--install-crds); the test applies a cut-down
+ * Metric CRD there in its stead; a
  * tenant's Metric is served; drift on either cluster is corrected; an upgrade installs the
  * other offered version and prunes the pull Secret; deletion waits for the Metric, then
  * everything spe made is removed from both clusters.
@@ -14,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/descriptor/plan.js";
 import { KubeClient } from "../../src/kube/client.js";
+import { KubeConfig } from "../../src/kube/kubeconfig.js";
 import { apply, eventually, read } from "./support/kube.js";
 import { chartOf, deploymentRef, imageOf, ProviderFlow } from "./support/provider-flow.js";
 
@@ -60,6 +63,28 @@ let flow: ProviderFlow;
 /** The operator's namespace on the workload cluster: metrics-operator-<instance id>. */
 let workloadNs: string;
 const operator = (): KubeObject => deploymentRef(workloadNs, "metrics-operator");
+const tokenSecret = (): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "kube-api-access-metrics-operator-server", namespace: workloadNs },
+});
+interface OperatorPod {
+  volumes?: { name: string; secret?: { secretName?: string } }[];
+  containers?: { env?: { name: string; value?: string }[] }[];
+}
+/** Whom the Secret's kubeconfig authenticates as on the cluster it names. */
+async function usernameOf(secret: KubeObject | undefined): Promise<string | undefined> {
+  const data = (secret as { data?: Record<string, string> } | undefined)?.data;
+  const kc = new KubeConfig();
+  kc.loadFromString(Buffer.from(data?.kubeconfig ?? "", "base64").toString("utf8"));
+  const review = (await KubeClient.for(kc).send({
+    method: "POST",
+    path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+  })) as { status?: { userInfo?: { username?: string } } };
+  return review.status?.userInfo?.username;
+}
+
 const imageCopy = (): KubeObject => ({
   apiVersion: "v1",
   kind: "Secret",
@@ -124,6 +149,23 @@ describe("providers/metrics-operator", () => {
       "kubernetes.io/dockerconfigjson",
     );
     expect(await flow.onMcp(operator())).toBeUndefined();
+  });
+
+  it("hands the operator a kubeconfig Secret that authenticates on the MCP as metrics-operator-server", async () => {
+    expect(await usernameOf(await flow.onWorkload(tokenSecret()))).toBe(
+      `system:serviceaccount:${MCP_NS}:metrics-operator-server`,
+    );
+    const deployment = (await flow.onWorkload(operator())) as {
+      spec?: { template?: { spec?: OperatorPod } };
+    };
+    const pod = deployment.spec?.template?.spec;
+    expect(pod?.volumes?.map((v) => v.secret?.secretName)).toEqual([
+      "kube-api-access-metrics-operator-server",
+    ]);
+    expect(pod?.containers?.[0]?.env).toContainEqual({
+      name: "KUBECONFIG",
+      value: "/var/run/secrets/mcp/kubeconfig",
+    });
   });
 
   it("serves the metrics API on the MCP: a tenant's Metric is accepted", async () => {
