@@ -11,6 +11,7 @@ const id = Date.now().toString(36);
 
 describe("providers/kro", () => {
   fluxPatternLifecycle({
+    quarantineUpgrade: true,
     provider: "kro",
     namespace: `project-x--ws-${id}`,
     chartDir: "test/fixtures/charts/kro",

@@ -11,6 +11,7 @@ const id = Date.now().toString(36);
 
 describe("providers/kyverno", () => {
   fluxPatternLifecycle({
+    quarantineUpgrade: true,
     provider: "kyverno",
     namespace: `project-x--ws-${id}`,
     chartDir: "test/fixtures/charts/kyverno",
