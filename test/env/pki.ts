@@ -4,7 +4,7 @@
  * system:masters) and the service-account signing key pair; more serving
  * certificates from the same CA on request.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -56,7 +56,10 @@ async function signedCert(dir: string, name: string, subject: string, extensions
   await openssl(
     dir,
     ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key"].concat([
-      "-CAcreateserial",
+      // A random serial per certificate: certificates issued at once (Promise.all) raced on
+      // the shared ca.srl that -CAcreateserial reads and rewrites ("Unable to load number").
+      "-set_serial",
+      `0x${randomBytes(16).toString("hex")}`,
       "-out",
       `${name}.crt`,
       "-days",
