@@ -6,7 +6,7 @@
  * and turns them into those objects. A source that is missing makes the unit wait.
  */
 import type { CopyUnitPlan, KubeObject, ManifestsUnitPlan } from "../../descriptor/plan.js";
-import { ManifestsPlugin, type ManifestsPluginOptions } from "../manifests/index.js";
+import { asManifestsUnit, ManifestsPlugin, type ManifestsPluginOptions } from "../manifests/index.js";
 import { PluginError } from "../errors.js";
 import type {
   DeployPlugin,
@@ -20,11 +20,6 @@ import type {
 } from "../types.js";
 import { buildCopies, copyRefs, SOURCE_VERSION_ANNOTATION } from "./build.js";
 import { refKey } from "../objects/drift.js";
-
-function asManifests(unit: CopyUnitPlan, manifests: KubeObject[]): ManifestsUnitPlan {
-  const { name, dependsOn, deletionPolicy, readiness } = unit;
-  return { name, dependsOn, deletionPolicy, readiness, type: "manifests", manifests };
-}
 
 function waitingObservation(waiting: Waiting, exists: boolean): Observation {
   // Nothing is created or changed while it waits; what was copied before stays.
@@ -62,17 +57,17 @@ export class CopyPlugin implements DeployPlugin<CopyUnitPlan> {
   private async desired(unit: CopyUnitPlan, scope: UnitScope): Promise<ManifestsUnitPlan> {
     const built = await buildCopies(unit, scope.platform);
     if ("waiting" in built) throw new PluginError(built.waiting.reason, built.waiting.message);
-    return asManifests(unit, built.objects);
+    return asManifestsUnit(unit, built.objects);
   }
 
   async observe(unit: CopyUnitPlan, scope: UnitScope): Promise<Observation> {
     const built = await buildCopies(unit, scope.platform);
     if ("waiting" in built) {
       // Whether copies are there (teardown asks before and after deleting them).
-      const seen = await this.objects.observe(asManifests(unit, copyRefs(unit)), scope);
+      const seen = await this.objects.observe(asManifestsUnit(unit, copyRefs(unit)), scope);
       return waitingObservation(built.waiting, seen.exists);
     }
-    const seen = await this.objects.observe(asManifests(unit, built.objects), scope);
+    const seen = await this.objects.observe(asManifestsUnit(unit, built.objects), scope);
     return { ...seen, drift: driftOnly(seen.drift) };
   }
 
@@ -86,13 +81,13 @@ export class CopyPlugin implements DeployPlugin<CopyUnitPlan> {
 
   /** The inventory on the target names the copies; the sources need not exist any more. */
   delete(unit: CopyUnitPlan, scope: UnitScope): Promise<void> {
-    return this.objects.delete(asManifests(unit, copyRefs(unit)), scope);
+    return this.objects.delete(asManifestsUnit(unit, copyRefs(unit)), scope);
   }
 
   async deployedObjects(unit: CopyUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
     const built = await buildCopies(unit, scope.platform);
     const manifests = "waiting" in built ? copyRefs(unit) : built.objects;
-    return this.objects.deployedObjects(asManifests(unit, manifests), scope);
+    return this.objects.deployedObjects(asManifestsUnit(unit, manifests), scope);
   }
 
   watches(): WatchSpec[] {

@@ -1,2 +1,2 @@
-export { ManifestsPlugin, FIELD_MANAGER, type ManifestsPluginOptions } from "./plugin.js";
+export { asManifestsUnit, ManifestsPlugin, FIELD_MANAGER, type ManifestsPluginOptions } from "./plugin.js";
 export { DEFAULT_INVENTORY_NAMESPACE } from "./inventory.js";

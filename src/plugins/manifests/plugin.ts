@@ -66,6 +66,15 @@ interface Ctx {
   cache?: TargetCache;
 }
 
+/**
+ * A unit whose objects are built by another plugin (copies, token Secrets) as a manifests unit
+ * of those objects, so the manifests plugin applies, observes, prunes and deletes them.
+ */
+export function asManifestsUnit(unit: UnitPlanBase, manifests: KubeObject[]): ManifestsUnitPlan {
+  const { name, dependsOn, deletionPolicy, readiness } = unit;
+  return { name, dependsOn, deletionPolicy, readiness, type: "manifests", manifests };
+}
+
 export class ManifestsPlugin implements DeployPlugin<ManifestsUnitPlan> {
   readonly type = "manifests" as const;
   private readonly inventoryNamespace: string;

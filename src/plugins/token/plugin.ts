@@ -10,7 +10,7 @@
 import type { KubeObject, ManifestsUnitPlan, TokenUnitPlan } from "../../descriptor/plan.js";
 import { KubeClient } from "../../kube/client.js";
 import type { KubeConfig } from "../../kube/kubeconfig.js";
-import { ManifestsPlugin, type ManifestsPluginOptions } from "../manifests/index.js";
+import { asManifestsUnit, ManifestsPlugin, type ManifestsPluginOptions } from "../manifests/index.js";
 import { OWNER_LABEL, ownerHash } from "../objects/owner.js";
 import type {
   DeployPlugin,
@@ -32,11 +32,6 @@ export interface TokenPluginOptions extends ManifestsPluginOptions {
   /** Renew after this share of a token's lifetime (0 < f < 1; default 2/3). */
   renewFraction?: number;
   now?: () => number;
-}
-
-function asManifests(unit: TokenUnitPlan, manifests: KubeObject[]): ManifestsUnitPlan {
-  const { name, dependsOn, deletionPolicy, readiness } = unit;
-  return { name, dependsOn, deletionPolicy, readiness, type: "manifests", manifests };
 }
 
 /** The Secret by name only: enough to see whether it is there and to delete it. */
@@ -133,7 +128,7 @@ export class TokenPlugin implements DeployPlugin<TokenUnitPlan> {
   }
 
   private async desired(unit: TokenUnitPlan, scope: UnitScope): Promise<ManifestsUnitPlan> {
-    return asManifests(unit, [tokenSecret(unit.token, await this.token(unit, scope))]);
+    return asManifestsUnit(unit, [tokenSecret(unit.token, await this.token(unit, scope))]);
   }
 
   async observe(unit: TokenUnitPlan, scope: UnitScope): Promise<Observation> {
@@ -143,12 +138,12 @@ export class TokenPlugin implements DeployPlugin<TokenUnitPlan> {
       : await this.current(unit, scope, requestId(unit.token, sourceCluster(source, unit.token)));
     if (held === undefined) {
       // No token yet, or one due for renewal: what is there is only looked at, not compared.
-      const seen = await this.objects.observe(asManifests(unit, secretRefs(unit)), scope);
+      const seen = await this.objects.observe(asManifestsUnit(unit, secretRefs(unit)), scope);
       const base = { exists: seen.exists, drift: [], ready: false, objects: [], outputs: seen.outputs };
       if (isWaiting(source)) return { ...base, upToDate: true, waiting: source };
       return { ...base, upToDate: false };
     }
-    const seen = await this.objects.observe(asManifests(unit, [tokenSecret(unit.token, held)]), scope);
+    const seen = await this.objects.observe(asManifestsUnit(unit, [tokenSecret(unit.token, held)]), scope);
     return { ...seen, dueAt: held.renewAt };
   }
 
@@ -162,12 +157,12 @@ export class TokenPlugin implements DeployPlugin<TokenUnitPlan> {
 
   /** The inventory on the target names the Secret; the token is dropped from memory. */
   async delete(unit: TokenUnitPlan, scope: UnitScope): Promise<void> {
-    await this.objects.delete(asManifests(unit, secretRefs(unit)), scope);
+    await this.objects.delete(asManifestsUnit(unit, secretRefs(unit)), scope);
     this.held.delete(keyOf(scope.owner, unit.name));
   }
 
   async deployedObjects(unit: TokenUnitPlan, scope: UnitScope): Promise<KubeObject[]> {
-    return this.objects.deployedObjects(asManifests(unit, secretRefs(unit)), scope);
+    return this.objects.deployedObjects(asManifestsUnit(unit, secretRefs(unit)), scope);
   }
 
   watches(): WatchSpec[] {
